@@ -1,0 +1,164 @@
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::{Connection, RunQueryDsl};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// One connection type for both backends; queries are written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum Conn {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+    #[error("cannot prepare the database: {0}")]
+    Setup(String),
+    #[error("database pool: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+impl DbError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, DbError::Query(diesel::result::Error::NotFound))
+    }
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, DbError::Query(e) if crate::is_unique_violation(e))
+    }
+}
+
+/// Pragmas every SQLite connection needs: foreign keys are off by default, WAL lets readers
+/// work beside the writer, and the busy timeout turns lock contention into waiting.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<Conn, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
+        if matches!(conn, Conn::Sqlite(_)) {
+            diesel::sql_query(
+                "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
+            )
+            .execute(conn)
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// The database: a reading pool and a writing pool. On SQLite the writing pool has a single
+/// connection, so writers queue in the process instead of failing with "database is locked".
+#[derive(Clone)]
+pub struct Db {
+    read: Pool<ConnectionManager<Conn>>,
+    write: Pool<ConnectionManager<Conn>>,
+    backend: Backend,
+}
+
+impl Db {
+    /// Opens (and for SQLite creates) the database named by `url`.
+    pub fn connect(url: &str) -> Result<Db, DbError> {
+        let (backend, conn_url) = if let Some(path) = url.strip_prefix("sqlite://") {
+            if let Some(parent) = std::path::Path::new(path).parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent).map_err(|e| {
+                        DbError::Setup(format!("cannot create {}: {e}", parent.display()))
+                    })?;
+                }
+            }
+            (Backend::Sqlite, path.to_string())
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_string())
+        } else {
+            return Err(DbError::UnsupportedUrl(url.to_string()));
+        };
+        // Connect once outside the pool for a clear error message.
+        Conn::establish(&conn_url).map_err(|e| DbError::Setup(e.to_string()))?;
+        let build = |size: u32| {
+            Pool::builder()
+                .max_size(size)
+                .connection_timeout(Duration::from_secs(30))
+                .connection_customizer(Box::new(SqlitePragmas))
+                .build(ConnectionManager::<Conn>::new(&conn_url))
+        };
+        let (read, write) = match backend {
+            Backend::Sqlite => (build(8)?, build(1)?),
+            Backend::Postgres => {
+                let pool = build(16)?;
+                (pool.clone(), pool)
+            }
+        };
+        Ok(Db {
+            read,
+            write,
+            backend,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies pending migrations and returns how many ran.
+    pub fn migrate(&self) -> Result<usize, DbError> {
+        let mut conn = self.write.get()?;
+        let migrations = match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS,
+            Backend::Postgres => POSTGRES_MIGRATIONS,
+        };
+        let applied = conn
+            .run_pending_migrations(migrations)
+            .map_err(|e| DbError::Setup(e.to_string()))?;
+        Ok(applied.len())
+    }
+
+    /// Runs read-only queries on the blocking pool.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn) -> diesel::QueryResult<T> + Send + 'static,
+    {
+        run(self.read.clone(), f).await
+    }
+
+    /// Runs queries that change data, in one transaction, on the blocking pool.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn) -> diesel::QueryResult<T> + Send + 'static,
+    {
+        run(self.write.clone(), move |conn| conn.transaction(f)).await
+    }
+
+    /// A connection for synchronous callers (command-line tasks, tests).
+    pub fn get(&self) -> Result<PooledConnection<ConnectionManager<Conn>>, DbError> {
+        Ok(self.write.get()?)
+    }
+}
+
+async fn run<T, F>(pool: Pool<ConnectionManager<Conn>>, f: F) -> Result<T, DbError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Conn) -> diesel::QueryResult<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        Ok(f(&mut conn)?)
+    })
+    .await
+    .map_err(|e| DbError::Task(e.to_string()))?
+}

@@ -1,0 +1,108 @@
+use crate::schema::actors::dsl::*;
+use crate::{Actor, Conn, NewActor, QueryResult};
+use diesel::prelude::*;
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+pub fn insert(conn: &mut Conn, new: &NewActor) -> QueryResult<i64> {
+    diesel::insert_into(actors)
+        .values(new)
+        .returning(id)
+        .get_result(conn)
+}
+
+pub fn by_id(conn: &mut Conn, actor_id: i64) -> QueryResult<Actor> {
+    actors.find(actor_id).select(Actor::as_select()).first(conn)
+}
+
+pub fn by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Actor>> {
+    actors
+        .filter(id.eq_any(ids))
+        .select(Actor::as_select())
+        .load(conn)
+}
+
+pub fn by_ap_id(conn: &mut Conn, wanted: &str) -> QueryResult<Option<Actor>> {
+    actors
+        .filter(ap_id.eq(wanted))
+        .select(Actor::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Finds an actor by `username@domain`, ignoring the username's case.
+pub fn by_handle(conn: &mut Conn, name: &str, host: &str) -> QueryResult<Option<Actor>> {
+    actors
+        .filter(lower(username).eq(name.to_lowercase()))
+        .filter(domain.eq(host))
+        .filter(deleted.eq(false))
+        .select(Actor::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Inserts a remote actor or refreshes the stored copy, keyed by its ActivityPub id.
+pub fn upsert_remote(conn: &mut Conn, new: &NewActor) -> QueryResult<Actor> {
+    match by_ap_id(conn, &new.ap_id)? {
+        Some(existing) => {
+            diesel::update(actors.find(existing.id))
+                .set((new, deleted.eq(false)))
+                .execute(conn)?;
+            by_id(conn, existing.id)
+        }
+        None => {
+            let new_id = insert(conn, new)?;
+            by_id(conn, new_id)
+        }
+    }
+}
+
+pub fn update_profile(
+    conn: &mut Conn,
+    actor_id: i64,
+    new_display_name: &str,
+    new_summary: &str,
+    new_fields_json: &str,
+) -> QueryResult<()> {
+    diesel::update(actors.find(actor_id))
+        .set((
+            display_name.eq(new_display_name),
+            summary.eq(new_summary),
+            fields_json.eq(new_fields_json),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn mark_deleted(conn: &mut Conn, actor_id: i64) -> QueryResult<()> {
+    diesel::update(actors.find(actor_id))
+        .set(deleted.eq(true))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn count_local(conn: &mut Conn, of_kind: &str) -> QueryResult<i64> {
+    actors
+        .filter(local.eq(true))
+        .filter(kind.eq(of_kind))
+        .filter(deleted.eq(false))
+        .count()
+        .get_result(conn)
+}
+
+/// Local or remote actors whose handle or display name contains `term`.
+pub fn search(conn: &mut Conn, term: &str, limit: i64) -> QueryResult<Vec<Actor>> {
+    let pattern = format!("%{}%", term.to_lowercase().replace(['%', '_'], ""));
+    actors
+        .filter(deleted.eq(false))
+        .filter(kind.ne("Application"))
+        .filter(
+            lower(username)
+                .like(pattern.clone())
+                .or(lower(display_name).like(pattern)),
+        )
+        .order(local.desc())
+        .limit(limit)
+        .select(Actor::as_select())
+        .load(conn)
+}

@@ -1,0 +1,129 @@
+use crate::schema::{actors, follows};
+use crate::{Actor, Conn, Follow, NewFollow, QueryResult};
+use diesel::prelude::*;
+
+pub fn insert(conn: &mut Conn, new: &NewFollow) -> QueryResult<i64> {
+    diesel::insert_into(follows::table)
+        .values(new)
+        .returning(follows::id)
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut Conn, follower: i64, followee: i64) -> QueryResult<Option<Follow>> {
+    follows::table
+        .filter(follows::follower_id.eq(follower))
+        .filter(follows::followee_id.eq(followee))
+        .select(Follow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn by_ap_id(conn: &mut Conn, url: &str) -> QueryResult<Option<Follow>> {
+    follows::table
+        .filter(follows::ap_id.eq(url))
+        .select(Follow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn accept(conn: &mut Conn, follow_id: i64) -> QueryResult<()> {
+    diesel::update(follows::table.find(follow_id))
+        .set(follows::accepted.eq(true))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn delete(conn: &mut Conn, follow_id: i64) -> QueryResult<()> {
+    diesel::delete(follows::table.find(follow_id)).execute(conn)?;
+    Ok(())
+}
+
+/// Accounts following `followee` (accepted), newest first, with keyset paging on the follow id.
+pub fn followers(
+    conn: &mut Conn,
+    followee: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<(Follow, Actor)>> {
+    let mut q = follows::table
+        .inner_join(actors::table.on(actors::id.eq(follows::follower_id)))
+        .filter(follows::followee_id.eq(followee))
+        .filter(follows::accepted.eq(true))
+        .select((Follow::as_select(), Actor::as_select()))
+        .into_boxed();
+    if let Some(before) = before {
+        q = q.filter(follows::id.lt(before));
+    }
+    q.order(follows::id.desc()).limit(limit).load(conn)
+}
+
+/// Accounts `follower` follows (accepted), newest first.
+pub fn following(
+    conn: &mut Conn,
+    follower: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<(Follow, Actor)>> {
+    let mut q = follows::table
+        .inner_join(actors::table.on(actors::id.eq(follows::followee_id)))
+        .filter(follows::follower_id.eq(follower))
+        .filter(follows::accepted.eq(true))
+        .select((Follow::as_select(), Actor::as_select()))
+        .into_boxed();
+    if let Some(before) = before {
+        q = q.filter(follows::id.lt(before));
+    }
+    q.order(follows::id.desc()).limit(limit).load(conn)
+}
+
+pub fn count_followers(conn: &mut Conn, followee: i64) -> QueryResult<i64> {
+    follows::table
+        .filter(follows::followee_id.eq(followee))
+        .filter(follows::accepted.eq(true))
+        .count()
+        .get_result(conn)
+}
+
+pub fn count_following(conn: &mut Conn, follower: i64) -> QueryResult<i64> {
+    follows::table
+        .filter(follows::follower_id.eq(follower))
+        .filter(follows::accepted.eq(true))
+        .count()
+        .get_result(conn)
+}
+
+/// Inboxes of the remote accounts following `followee`, shared inboxes collapsed.
+pub fn remote_follower_inboxes(conn: &mut Conn, followee: i64) -> QueryResult<Vec<String>> {
+    let rows: Vec<(String, Option<String>)> = follows::table
+        .inner_join(actors::table.on(actors::id.eq(follows::follower_id)))
+        .filter(follows::followee_id.eq(followee))
+        .filter(follows::accepted.eq(true))
+        .filter(actors::local.eq(false))
+        .select((actors::inbox_url, actors::shared_inbox_url))
+        .load(conn)?;
+    let mut inboxes: Vec<String> = rows
+        .into_iter()
+        .map(|(inbox, shared)| shared.unwrap_or(inbox))
+        .collect();
+    inboxes.sort();
+    inboxes.dedup();
+    Ok(inboxes)
+}
+
+/// Pending follow requests towards `followee`.
+pub fn pending_for(conn: &mut Conn, followee: i64) -> QueryResult<Vec<(Follow, Actor)>> {
+    follows::table
+        .inner_join(actors::table.on(actors::id.eq(follows::follower_id)))
+        .filter(follows::followee_id.eq(followee))
+        .filter(follows::accepted.eq(false))
+        .order(follows::id.desc())
+        .select((Follow::as_select(), Actor::as_select()))
+        .load(conn)
+}
+
+pub fn by_id(conn: &mut Conn, follow_id: i64) -> QueryResult<Follow> {
+    follows::table
+        .find(follow_id)
+        .select(Follow::as_select())
+        .first(conn)
+}

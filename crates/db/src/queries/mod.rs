@@ -1,0 +1,58 @@
+//! Typed queries, one module per table family. Each function takes a connection and does one
+//! thing; transactions are the caller's (see [`crate::Db::write`]).
+
+pub mod actors;
+pub mod deliveries;
+pub mod follows;
+pub mod notifications;
+pub mod oauth;
+pub mod posts;
+pub mod users;
+
+/// Keyset pagination as the Mastodon API expresses it: newest first below `max_id`, above
+/// `since_id`, or the oldest ones just above `min_id` (returned newest first all the same).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Page {
+    pub max_id: Option<i64>,
+    pub since_id: Option<i64>,
+    pub min_id: Option<i64>,
+    pub limit: i64,
+}
+
+impl Page {
+    pub fn first(limit: i64) -> Page {
+        Page {
+            limit,
+            ..Page::default()
+        }
+    }
+}
+
+/// Applies a [`Page`] to a boxed query over a table with an `id` column.
+macro_rules! paginate {
+    ($query:expr, $id:expr, $page:expr) => {{
+        let page: $crate::queries::Page = $page;
+        let mut q = $query;
+        if let Some(max) = page.max_id {
+            q = q.filter($id.lt(max));
+        }
+        if let Some(since) = page.since_id {
+            q = q.filter($id.gt(since));
+        }
+        if let Some(min) = page.min_id {
+            q = q.filter($id.gt(min)).order($id.asc());
+        } else {
+            q = q.order($id.desc());
+        }
+        (q.limit(page.limit.clamp(1, 200)), page.min_id.is_some())
+    }};
+}
+pub(crate) use paginate;
+
+/// Rows fetched in ascending order for `min_id` are turned back to newest first.
+pub(crate) fn newest_first<T>(mut rows: Vec<T>, ascending: bool) -> Vec<T> {
+    if ascending {
+        rows.reverse();
+    }
+    rows
+}

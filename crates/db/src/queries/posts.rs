@@ -1,0 +1,364 @@
+use super::{newest_first, paginate, Page};
+use crate::schema::{favourites, follows, post_mentions, post_tags, posts};
+use crate::{Conn, Favourite, NewFavourite, NewPost, Post, QueryResult};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+pub fn insert(conn: &mut Conn, new: &NewPost) -> QueryResult<i64> {
+    diesel::insert_into(posts::table)
+        .values(new)
+        .returning(posts::id)
+        .get_result(conn)
+}
+
+pub fn by_id(conn: &mut Conn, post_id: i64) -> QueryResult<Post> {
+    posts::table
+        .find(post_id)
+        .select(Post::as_select())
+        .first(conn)
+}
+
+pub fn by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Post>> {
+    posts::table
+        .filter(posts::id.eq_any(ids))
+        .select(Post::as_select())
+        .load(conn)
+}
+
+pub fn by_ap_id(conn: &mut Conn, url: &str) -> QueryResult<Option<Post>> {
+    posts::table
+        .filter(posts::ap_id.eq(url))
+        .select(Post::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn set_ap_id(conn: &mut Conn, post_id: i64, url: &str) -> QueryResult<()> {
+    diesel::update(posts::table.find(post_id))
+        .set((posts::ap_id.eq(url), posts::url.eq(url)))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_context(conn: &mut Conn, post_id: i64, context: &str) -> QueryResult<()> {
+    diesel::update(posts::table.find(post_id))
+        .set(posts::context.eq(context))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces the editable parts of a post.
+pub fn update_content(
+    conn: &mut Conn,
+    post_id: i64,
+    content: &str,
+    summary: &str,
+    sensitive: bool,
+    name: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(posts::table.find(post_id))
+        .set((
+            posts::content.eq(content),
+            posts::summary.eq(summary),
+            posts::sensitive.eq(sensitive),
+            posts::name.eq(name),
+            posts::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Turns a post into a tombstone: content is dropped, the id keeps answering 410.
+pub fn mark_deleted(conn: &mut Conn, post_id: i64, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(posts::table.find(post_id))
+        .set((
+            posts::deleted_at.eq(at),
+            posts::content.eq(""),
+            posts::source.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    // Boosts of a deleted post go with it.
+    diesel::delete(posts::table.filter(posts::reblog_of_id.eq(post_id))).execute(conn)?;
+    Ok(())
+}
+
+/// Links replies that arrived before their parent.
+pub fn adopt_orphans(conn: &mut Conn, parent_id: i64, parent_ap_id: &str) -> QueryResult<()> {
+    diesel::update(
+        posts::table
+            .filter(posts::in_reply_to_ap_id.eq(parent_ap_id))
+            .filter(posts::in_reply_to_id.is_null()),
+    )
+    .set(posts::in_reply_to_id.eq(parent_id))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn add_mentions(conn: &mut Conn, post_id: i64, actor_ids: &[i64]) -> QueryResult<()> {
+    for actor in actor_ids {
+        diesel::insert_into(post_mentions::table)
+            .values((
+                post_mentions::post_id.eq(post_id),
+                post_mentions::actor_id.eq(actor),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn mentions(conn: &mut Conn, post_id: i64) -> QueryResult<Vec<i64>> {
+    post_mentions::table
+        .filter(post_mentions::post_id.eq(post_id))
+        .select(post_mentions::actor_id)
+        .load(conn)
+}
+
+pub fn add_tags(conn: &mut Conn, post_id: i64, tags: &[String]) -> QueryResult<()> {
+    for tag in tags {
+        diesel::insert_into(post_tags::table)
+            .values((post_tags::post_id.eq(post_id), post_tags::tag.eq(tag)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn tags(conn: &mut Conn, post_id: i64) -> QueryResult<Vec<String>> {
+    post_tags::table
+        .filter(post_tags::post_id.eq(post_id))
+        .select(post_tags::tag)
+        .load(conn)
+}
+
+/// Live replies to any of `parents`.
+pub fn replies_to(conn: &mut Conn, parents: &[i64]) -> QueryResult<Vec<Post>> {
+    posts::table
+        .filter(posts::in_reply_to_id.eq_any(parents))
+        .filter(posts::deleted_at.is_null())
+        .order(posts::id.asc())
+        .select(Post::as_select())
+        .load(conn)
+}
+
+/// Posts by one author, newest first; `public_only` hides what only followers may see.
+pub fn by_author(
+    conn: &mut Conn,
+    author: i64,
+    public_only: bool,
+    exclude_replies: bool,
+    exclude_reblogs: bool,
+    page: Page,
+) -> QueryResult<Vec<Post>> {
+    let mut q = posts::table
+        .filter(posts::author_id.eq(author))
+        .filter(posts::deleted_at.is_null())
+        .select(Post::as_select())
+        .into_boxed();
+    if public_only {
+        q = q.filter(posts::visibility.eq_any(["public", "unlisted"]));
+    }
+    if exclude_replies {
+        q = q.filter(posts::in_reply_to_id.is_null());
+    }
+    if exclude_reblogs {
+        q = q.filter(posts::reblog_of_id.is_null());
+    }
+    let (q, asc) = paginate!(q, posts::id, page);
+    Ok(newest_first(q.load(conn)?, asc))
+}
+
+/// The public timeline: public posts, not boosts; `local` limits it to this or other instances.
+pub fn public_timeline(conn: &mut Conn, local: Option<bool>, page: Page) -> QueryResult<Vec<Post>> {
+    let mut q = posts::table
+        .filter(posts::visibility.eq("public"))
+        .filter(posts::deleted_at.is_null())
+        .filter(posts::reblog_of_id.is_null())
+        .select(Post::as_select())
+        .into_boxed();
+    if let Some(local) = local {
+        q = q.filter(posts::local.eq(local));
+    }
+    let (q, asc) = paginate!(q, posts::id, page);
+    Ok(newest_first(q.load(conn)?, asc))
+}
+
+/// Posts with a hashtag, public only.
+pub fn tag_timeline(conn: &mut Conn, tag: &str, page: Page) -> QueryResult<Vec<Post>> {
+    let tagged = post_tags::table
+        .filter(post_tags::tag.eq(tag.to_lowercase()))
+        .select(post_tags::post_id);
+    let q = posts::table
+        .filter(posts::id.eq_any(tagged))
+        .filter(posts::visibility.eq("public"))
+        .filter(posts::deleted_at.is_null())
+        .select(Post::as_select())
+        .into_boxed();
+    let (q, asc) = paginate!(q, posts::id, page);
+    Ok(newest_first(q.load(conn)?, asc))
+}
+
+/// A member's home: their own posts, what the accounts they follow posted (not direct
+/// messages to others), and every post that mentions them.
+pub fn home_timeline(conn: &mut Conn, viewer: i64, page: Page) -> QueryResult<Vec<Post>> {
+    let followed = follows::table
+        .filter(follows::follower_id.eq(viewer))
+        .filter(follows::accepted.eq(true))
+        .select(follows::followee_id);
+    let mentioning = post_mentions::table
+        .filter(post_mentions::actor_id.eq(viewer))
+        .select(post_mentions::post_id);
+    let q = posts::table
+        .filter(posts::deleted_at.is_null())
+        .filter(
+            posts::author_id
+                .eq(viewer)
+                .or(posts::author_id
+                    .eq_any(followed)
+                    .and(posts::visibility.ne("direct")))
+                .or(posts::id.eq_any(mentioning)),
+        )
+        .select(Post::as_select())
+        .into_boxed();
+    let (q, asc) = paginate!(q, posts::id, page);
+    Ok(newest_first(q.load(conn)?, asc))
+}
+
+pub fn count_by_author(conn: &mut Conn, author: i64) -> QueryResult<i64> {
+    posts::table
+        .filter(posts::author_id.eq(author))
+        .filter(posts::deleted_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
+pub fn count_local(conn: &mut Conn) -> QueryResult<i64> {
+    posts::table
+        .filter(posts::local.eq(true))
+        .filter(posts::deleted_at.is_null())
+        .filter(posts::reblog_of_id.is_null())
+        .count()
+        .get_result(conn)
+}
+
+/// (post id, count) pairs of live replies, boosts and favourites for the given posts.
+pub fn counts(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64, i64, i64)>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for &pid in ids {
+        let replies: i64 = posts::table
+            .filter(posts::in_reply_to_id.eq(pid))
+            .filter(posts::deleted_at.is_null())
+            .count()
+            .get_result(conn)?;
+        let reblogs: i64 = posts::table
+            .filter(posts::reblog_of_id.eq(pid))
+            .count()
+            .get_result(conn)?;
+        let favs: i64 = favourites::table
+            .filter(favourites::post_id.eq(pid))
+            .count()
+            .get_result(conn)?;
+        out.push((pid, replies, reblogs, favs));
+    }
+    Ok(out)
+}
+
+/// The boost of `post_id` by `actor`, if any.
+pub fn reblog_by(conn: &mut Conn, actor: i64, post_id: i64) -> QueryResult<Option<Post>> {
+    posts::table
+        .filter(posts::author_id.eq(actor))
+        .filter(posts::reblog_of_id.eq(post_id))
+        .select(Post::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Which of `ids` the viewer has boosted.
+pub fn reblogged_among(conn: &mut Conn, viewer: i64, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    posts::table
+        .filter(posts::author_id.eq(viewer))
+        .filter(posts::reblog_of_id.eq_any(ids))
+        .select(posts::reblog_of_id.assume_not_null())
+        .load(conn)
+}
+
+pub fn delete_row(conn: &mut Conn, post_id: i64) -> QueryResult<()> {
+    diesel::delete(posts::table.find(post_id)).execute(conn)?;
+    Ok(())
+}
+
+pub fn add_favourite(conn: &mut Conn, new: &NewFavourite) -> QueryResult<i64> {
+    diesel::insert_into(favourites::table)
+        .values(new)
+        .returning(favourites::id)
+        .get_result(conn)
+}
+
+pub fn favourite_by(conn: &mut Conn, actor: i64, post_id: i64) -> QueryResult<Option<Favourite>> {
+    favourites::table
+        .filter(favourites::actor_id.eq(actor))
+        .filter(favourites::post_id.eq(post_id))
+        .select(Favourite::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn favourite_by_ap_id(conn: &mut Conn, url: &str) -> QueryResult<Option<Favourite>> {
+    favourites::table
+        .filter(favourites::ap_id.eq(url))
+        .select(Favourite::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn remove_favourite(conn: &mut Conn, fav_id: i64) -> QueryResult<()> {
+    diesel::delete(favourites::table.find(fav_id)).execute(conn)?;
+    Ok(())
+}
+
+/// Which of `ids` the viewer has favourited.
+pub fn favourited_among(conn: &mut Conn, viewer: i64, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    favourites::table
+        .filter(favourites::actor_id.eq(viewer))
+        .filter(favourites::post_id.eq_any(ids))
+        .select(favourites::post_id)
+        .load(conn)
+}
+
+/// Actors who favourited a post.
+pub fn favourited_by(conn: &mut Conn, post_id: i64) -> QueryResult<Vec<i64>> {
+    favourites::table
+        .filter(favourites::post_id.eq(post_id))
+        .order(favourites::id.desc())
+        .select(favourites::actor_id)
+        .load(conn)
+}
+
+/// Actors who boosted a post.
+pub fn reblogged_by(conn: &mut Conn, post_id: i64) -> QueryResult<Vec<i64>> {
+    posts::table
+        .filter(posts::reblog_of_id.eq(post_id))
+        .order(posts::id.desc())
+        .select(posts::author_id)
+        .load(conn)
+}
+
+/// Public posts whose text contains `term` (plain substring match, newest first).
+pub fn search(conn: &mut Conn, term: &str, limit: i64) -> QueryResult<Vec<Post>> {
+    let pattern = format!("%{}%", term.replace(['%', '_'], ""));
+    posts::table
+        .filter(posts::deleted_at.is_null())
+        .filter(posts::visibility.eq("public"))
+        .filter(posts::reblog_of_id.is_null())
+        .filter(posts::content.like(pattern))
+        .order(posts::id.desc())
+        .limit(limit)
+        .select(Post::as_select())
+        .load(conn)
+}
+
+pub fn favourite_by_id(conn: &mut Conn, fav_id: i64) -> QueryResult<Favourite> {
+    favourites::table
+        .find(fav_id)
+        .select(Favourite::as_select())
+        .first(conn)
+}

@@ -1,0 +1,313 @@
+//! Row types (`Actor`) and their inserts (`NewActor`).
+
+use crate::schema::*;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
+#[diesel(table_name = actors)]
+pub struct Actor {
+    pub id: i64,
+    pub ap_id: String,
+    pub kind: String,
+    pub username: String,
+    pub domain: String,
+    pub local: bool,
+    pub display_name: String,
+    pub summary: String,
+    pub url: Option<String>,
+    pub inbox_url: String,
+    pub shared_inbox_url: Option<String>,
+    pub outbox_url: Option<String>,
+    pub followers_url: Option<String>,
+    pub following_url: Option<String>,
+    pub public_key_pem: String,
+    pub private_key_pem: Option<String>,
+    pub avatar_url: Option<String>,
+    pub header_url: Option<String>,
+    pub manually_approves_followers: bool,
+    pub fields_json: String,
+    pub published_at: NaiveDateTime,
+    pub refreshed_at: NaiveDateTime,
+    pub deleted: bool,
+}
+
+#[derive(Insertable, AsChangeset, Debug, Clone)]
+#[diesel(table_name = actors)]
+pub struct NewActor {
+    pub ap_id: String,
+    pub kind: String,
+    pub username: String,
+    pub domain: String,
+    pub local: bool,
+    pub display_name: String,
+    pub summary: String,
+    pub url: Option<String>,
+    pub inbox_url: String,
+    pub shared_inbox_url: Option<String>,
+    pub outbox_url: Option<String>,
+    pub followers_url: Option<String>,
+    pub following_url: Option<String>,
+    pub public_key_pem: String,
+    pub private_key_pem: Option<String>,
+    pub avatar_url: Option<String>,
+    pub header_url: Option<String>,
+    pub manually_approves_followers: bool,
+    pub fields_json: String,
+    pub published_at: NaiveDateTime,
+    pub refreshed_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub actor_id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub created_at: NaiveDateTime,
+    pub disabled: bool,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    pub actor_id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
+#[diesel(table_name = profile_fields)]
+pub struct ProfileField {
+    pub user_id: i64,
+    pub field: String,
+    pub value: String,
+    pub visibility: String,
+}
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
+#[diesel(table_name = posts)]
+pub struct Post {
+    pub id: i64,
+    pub ap_id: String,
+    pub author_id: i64,
+    pub kind: String,
+    pub in_reply_to_id: Option<i64>,
+    pub in_reply_to_ap_id: Option<String>,
+    pub reblog_of_id: Option<i64>,
+    pub context: Option<String>,
+    pub name: Option<String>,
+    pub content: String,
+    pub source: Option<String>,
+    pub summary: String,
+    pub sensitive: bool,
+    pub visibility: String,
+    pub url: Option<String>,
+    pub local: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: Option<NaiveDateTime>,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = posts)]
+pub struct NewPost {
+    pub ap_id: String,
+    pub author_id: i64,
+    pub kind: String,
+    pub in_reply_to_id: Option<i64>,
+    pub in_reply_to_ap_id: Option<String>,
+    pub reblog_of_id: Option<i64>,
+    pub context: Option<String>,
+    pub name: Option<String>,
+    pub content: String,
+    pub source: Option<String>,
+    pub summary: String,
+    pub sensitive: bool,
+    pub visibility: String,
+    pub url: Option<String>,
+    pub local: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = follows)]
+pub struct Follow {
+    pub id: i64,
+    pub follower_id: i64,
+    pub followee_id: i64,
+    pub ap_id: Option<String>,
+    pub accepted: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = follows)]
+pub struct NewFollow {
+    pub follower_id: i64,
+    pub followee_id: i64,
+    pub ap_id: Option<String>,
+    pub accepted: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = favourites)]
+pub struct Favourite {
+    pub id: i64,
+    pub actor_id: i64,
+    pub post_id: i64,
+    pub ap_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = favourites)]
+pub struct NewFavourite {
+    pub actor_id: i64,
+    pub post_id: i64,
+    pub ap_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = notifications)]
+pub struct Notification {
+    pub id: i64,
+    pub recipient_id: i64,
+    pub kind: String,
+    pub from_actor_id: i64,
+    pub post_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = notifications)]
+pub struct NewNotification {
+    pub recipient_id: i64,
+    pub kind: String,
+    pub from_actor_id: i64,
+    pub post_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = oauth_apps)]
+pub struct OauthApp {
+    pub id: i64,
+    pub client_id: String,
+    pub client_secret: String,
+    pub name: String,
+    pub redirect_uris: String,
+    pub scopes: String,
+    pub website: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = oauth_apps)]
+pub struct NewOauthApp {
+    pub client_id: String,
+    pub client_secret: String,
+    pub name: String,
+    pub redirect_uris: String,
+    pub scopes: String,
+    pub website: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = oauth_tokens)]
+pub struct OauthToken {
+    pub id: i64,
+    pub token_hash: String,
+    pub app_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub scopes: String,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = oauth_tokens)]
+pub struct NewOauthToken {
+    pub token_hash: String,
+    pub app_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub scopes: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = oauth_codes)]
+pub struct OauthCode {
+    pub id: i64,
+    pub code_hash: String,
+    pub app_id: i64,
+    pub user_id: i64,
+    pub redirect_uri: String,
+    pub scopes: String,
+    pub code_challenge: Option<String>,
+    pub expires_at: NaiveDateTime,
+    pub used: bool,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = oauth_codes)]
+pub struct NewOauthCode {
+    pub code_hash: String,
+    pub app_id: i64,
+    pub user_id: i64,
+    pub redirect_uri: String,
+    pub scopes: String,
+    pub code_challenge: Option<String>,
+    pub expires_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = outgoing_activities)]
+pub struct OutgoingActivity {
+    pub id: i64,
+    pub ap_id: String,
+    pub actor_id: i64,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = outgoing_activities)]
+pub struct NewOutgoingActivity {
+    pub ap_id: String,
+    pub actor_id: i64,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = deliveries)]
+pub struct Delivery {
+    pub id: i64,
+    pub activity_id: i64,
+    pub inbox_url: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub lock_token: Option<String>,
+    pub locked_until: Option<NaiveDateTime>,
+    pub delivered_at: Option<NaiveDateTime>,
+    pub failed_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = deliveries)]
+pub struct NewDelivery {
+    pub activity_id: i64,
+    pub inbox_url: String,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}

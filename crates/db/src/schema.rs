@@ -1,0 +1,218 @@
+// The tables, written by hand to match both migration trees.
+
+diesel::table! {
+    actors (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        kind -> Text,
+        username -> Text,
+        domain -> Text,
+        local -> Bool,
+        display_name -> Text,
+        summary -> Text,
+        url -> Nullable<Text>,
+        inbox_url -> Text,
+        shared_inbox_url -> Nullable<Text>,
+        outbox_url -> Nullable<Text>,
+        followers_url -> Nullable<Text>,
+        following_url -> Nullable<Text>,
+        public_key_pem -> Text,
+        private_key_pem -> Nullable<Text>,
+        avatar_url -> Nullable<Text>,
+        header_url -> Nullable<Text>,
+        manually_approves_followers -> Bool,
+        fields_json -> Text,
+        published_at -> Timestamp,
+        refreshed_at -> Timestamp,
+        deleted -> Bool,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+        disabled -> Bool,
+    }
+}
+
+diesel::table! {
+    profile_fields (user_id, field) {
+        user_id -> BigInt,
+        field -> Text,
+        value -> Text,
+        visibility -> Text,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        author_id -> BigInt,
+        kind -> Text,
+        in_reply_to_id -> Nullable<BigInt>,
+        in_reply_to_ap_id -> Nullable<Text>,
+        reblog_of_id -> Nullable<BigInt>,
+        context -> Nullable<Text>,
+        name -> Nullable<Text>,
+        content -> Text,
+        source -> Nullable<Text>,
+        summary -> Text,
+        sensitive -> Bool,
+        visibility -> Text,
+        url -> Nullable<Text>,
+        local -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    post_mentions (post_id, actor_id) {
+        post_id -> BigInt,
+        actor_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    post_tags (post_id, tag) {
+        post_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    follows (id) {
+        id -> BigInt,
+        follower_id -> BigInt,
+        followee_id -> BigInt,
+        ap_id -> Nullable<Text>,
+        accepted -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    favourites (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        post_id -> BigInt,
+        ap_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        recipient_id -> BigInt,
+        kind -> Text,
+        from_actor_id -> BigInt,
+        post_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oauth_apps (id) {
+        id -> BigInt,
+        client_id -> Text,
+        client_secret -> Text,
+        name -> Text,
+        redirect_uris -> Text,
+        scopes -> Text,
+        website -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oauth_tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        app_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        scopes -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    oauth_codes (id) {
+        id -> BigInt,
+        code_hash -> Text,
+        app_id -> BigInt,
+        user_id -> BigInt,
+        redirect_uri -> Text,
+        scopes -> Text,
+        code_challenge -> Nullable<Text>,
+        expires_at -> Timestamp,
+        used -> Bool,
+    }
+}
+
+diesel::table! {
+    outgoing_activities (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        actor_id -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        activity_id -> BigInt,
+        inbox_url -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lock_token -> Nullable<Text>,
+        locked_until -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    received_activities (ap_id) {
+        ap_id -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(users -> actors (actor_id));
+diesel::joinable!(posts -> actors (author_id));
+diesel::joinable!(post_mentions -> posts (post_id));
+diesel::joinable!(post_tags -> posts (post_id));
+diesel::joinable!(favourites -> posts (post_id));
+diesel::joinable!(deliveries -> outgoing_activities (activity_id));
+diesel::joinable!(profile_fields -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    actors,
+    users,
+    profile_fields,
+    posts,
+    post_mentions,
+    post_tags,
+    follows,
+    favourites,
+    notifications,
+    oauth_apps,
+    oauth_tokens,
+    oauth_codes,
+    outgoing_activities,
+    deliveries,
+    received_activities,
+);

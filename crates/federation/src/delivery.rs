@@ -1,0 +1,203 @@
+//! The delivery worker. Deliveries are rows (see `tsunagu_db::queries::deliveries`); a worker
+//! leases due ones, sends each in its own task with a timeout, and records the outcome. A
+//! failed delivery is retried with exponential backoff; a dead peer only delays itself.
+//! Any number of workers, in one process or many sharing a PostgreSQL database, can run.
+
+use crate::objects::DbActor;
+use crate::Data;
+use activitypub_federation::activity_sending::SendActivityTask;
+use activitypub_federation::config::FederationConfig;
+use activitypub_federation::traits::Activity;
+use async_trait::async_trait;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{watch, Notify, Semaphore};
+use tsunagu_db::queries::{actors, deliveries};
+use tsunagu_db::{now, Delivery};
+use tsunagu_service::posts::random_token;
+use tsunagu_service::Context;
+use url::Url;
+
+#[derive(Debug, Clone)]
+pub struct DeliverySettings {
+    /// Wait before the first retry; each later retry waits four times longer.
+    pub retry_base: Duration,
+    /// Longest wait between two attempts.
+    pub retry_max: Duration,
+    /// Attempts before a delivery is given up.
+    pub max_attempts: i32,
+    /// Deliveries in flight at once.
+    pub concurrency: usize,
+    /// How often to look for due deliveries when not woken (other processes queue too).
+    pub poll_interval: Duration,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings {
+            retry_base: Duration::from_secs(30),
+            retry_max: Duration::from_secs(12 * 3600),
+            max_attempts: 16,
+            concurrency: 64,
+            poll_interval: Duration::from_secs(2),
+        }
+    }
+}
+
+impl DeliverySettings {
+    /// When to try again after `attempts` failures, or `None` to give up.
+    pub fn next_retry(&self, attempts: i32) -> Option<Duration> {
+        if attempts >= self.max_attempts {
+            return None;
+        }
+        let exponent = (attempts.max(1) - 1).min(15) as u32;
+        Some(
+            self.retry_base
+                .saturating_mul(4u32.saturating_pow(exponent))
+                .min(self.retry_max),
+        )
+    }
+}
+
+/// An already serialised activity, signed and sent as it is.
+#[derive(Debug)]
+struct StoredActivity {
+    id: Url,
+    actor: Url,
+    body: serde_json::Value,
+}
+
+impl Serialize for StoredActivity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.body.serialize(s)
+    }
+}
+
+#[async_trait]
+impl Activity for StoredActivity {
+    type DataType = Context;
+    type Error = crate::FedError;
+    fn id(&self) -> &Url {
+        &self.id
+    }
+    fn actor(&self) -> &Url {
+        &self.actor
+    }
+    async fn verify(&self, _: &Data) -> Result<(), crate::FedError> {
+        Err(crate::FedError::Internal("outgoing only".into()))
+    }
+    async fn receive(self, _: &Data) -> Result<(), crate::FedError> {
+        Err(crate::FedError::Internal("outgoing only".into()))
+    }
+}
+
+/// Runs the worker until `shutdown` turns true; deliveries in flight are finished first.
+pub async fn run(
+    config: FederationConfig<Context>,
+    settings: DeliverySettings,
+    wake: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let token = format!("worker-{}", random_token());
+    let slots = Arc::new(Semaphore::new(settings.concurrency));
+    let settings = Arc::new(settings);
+    let lease = chrono::Duration::minutes(5);
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let free = slots.available_permits() as i64;
+        let claimed = if free > 0 {
+            let db = config.db.clone();
+            let t = token.clone();
+            db.write(move |c| deliveries::claim(c, &t, now(), now() + lease, free))
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::error!("claiming deliveries: {e}");
+                    Vec::new()
+                })
+        } else {
+            Vec::new()
+        };
+        let busy = !claimed.is_empty();
+        for delivery in claimed {
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                break;
+            };
+            let data = config.to_request_data();
+            let settings = settings.clone();
+            tokio::spawn(async move {
+                deliver(&data, &settings, delivery).await;
+                drop(permit);
+            });
+        }
+        if busy {
+            continue;
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(settings.poll_interval) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+    // Wait for deliveries in flight.
+    let _ = slots.acquire_many(settings.concurrency as u32).await;
+}
+
+async fn deliver(data: &Data, settings: &DeliverySettings, delivery: Delivery) {
+    let outcome = send(data, &delivery).await;
+    let id = delivery.id;
+    let result = match outcome {
+        Ok(()) => data.db.write(move |c| deliveries::mark_delivered(c, id, now())).await,
+        Err(error) => {
+            let attempts = delivery.attempts + 1;
+            let retry = settings.next_retry(attempts);
+            tracing::info!(
+                inbox = %delivery.inbox_url,
+                attempts,
+                "delivery failed{}: {error}",
+                if retry.is_some() { ", will retry" } else { ", giving up" }
+            );
+            let at = now();
+            let retry_at = retry.map(|d| at + chrono::Duration::from_std(d).unwrap_or_default());
+            data.db
+                .write(move |c| deliveries::mark_attempt_failed(c, id, &error, retry_at, at))
+                .await
+        }
+    };
+    if let Err(e) = result {
+        tracing::error!("recording delivery {id}: {e}");
+    }
+}
+
+async fn send(data: &Data, delivery: &Delivery) -> Result<(), String> {
+    let activity_id = delivery.activity_id;
+    let row = data
+        .db
+        .read(move |c| {
+            let a = deliveries::activities_by_ids(c, &[activity_id])?
+                .pop()
+                .ok_or(tsunagu_db::QueryError::NotFound)?;
+            let actor = actors::by_id(c, a.actor_id)?;
+            Ok((a, actor))
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let (activity, actor) = row;
+    let body: serde_json::Value = serde_json::from_str(&activity.body).map_err(|e| e.to_string())?;
+    let stored = StoredActivity {
+        id: Url::parse(&activity.ap_id).map_err(|e| e.to_string())?,
+        actor: Url::parse(&actor.ap_id).map_err(|e| e.to_string())?,
+        body,
+    };
+    let inbox = Url::parse(&delivery.inbox_url).map_err(|e| e.to_string())?;
+    let actor = DbActor::new(actor).map_err(|e| e.to_string())?;
+    let tasks = SendActivityTask::prepare(&stored, &actor, vec![inbox], data)
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(task) = tasks.into_iter().next() else {
+        return Err("inbox refused by URL policy".into());
+    };
+    task.sign_and_send(data).await.map_err(|e| e.to_string())
+}

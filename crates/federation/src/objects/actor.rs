@@ -1,0 +1,255 @@
+use super::{authority, format_time, parse_time, url_of, values};
+use crate::{Data, FedError};
+use activitypub_federation::protocol::public_key::PublicKey;
+use activitypub_federation::protocol::verification::verify_domains_match;
+use activitypub_federation::traits::{Actor as ApActor, Object};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tsunagu_db::queries::{actors, users};
+use tsunagu_db::{now, Actor, NewActor};
+use tsunagu_service::accounts::{self, Viewer};
+use tsunagu_service::{html, Context};
+use url::Url;
+
+/// An actor row, as the federation library sees it (with its id parsed once).
+#[derive(Debug, Clone)]
+pub struct DbActor(pub Actor, Url);
+
+impl DbActor {
+    pub fn new(actor: Actor) -> Result<DbActor, FedError> {
+        let id = Url::parse(&actor.ap_id)?;
+        Ok(DbActor(actor, id))
+    }
+}
+
+/// An actor on the wire: `Person`, `Group`, `Application`, `Service` or `Organization`.
+/// Only what we use is typed; odd shapes of optional fields are tolerated.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorJson {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Url,
+    #[serde(default)]
+    pub preferred_username: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub url: Option<Value>,
+    pub inbox: Url,
+    #[serde(default)]
+    pub outbox: Option<Url>,
+    #[serde(default)]
+    pub followers: Option<Url>,
+    #[serde(default)]
+    pub following: Option<Url>,
+    #[serde(default)]
+    pub endpoints: Option<Value>,
+    pub public_key: PublicKey,
+    #[serde(default)]
+    pub icon: Option<Value>,
+    #[serde(default)]
+    pub image: Option<Value>,
+    #[serde(default)]
+    pub manually_approves_followers: Option<bool>,
+    #[serde(default, deserialize_with = "values")]
+    pub attachment: Vec<Value>,
+    #[serde(default)]
+    pub published: Option<String>,
+}
+
+fn is_actor_kind(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Person" | "Group" | "Application" | "Service" | "Organization"
+    )
+}
+
+/// The JSON of a local actor, with the profile fields anyone may see.
+pub async fn actor_json(ctx: &Context, actor: &Actor) -> Result<Value, FedError> {
+    let mut attachment = Vec::new();
+    let aid = actor.id;
+    if let Some(user) = ctx.db.read(move |c| users::by_actor(c, aid)).await? {
+        for entry in accounts::profile(ctx, user.id, Viewer::Anonymous).await? {
+            attachment.push(json!({
+                "type": "PropertyValue",
+                "name": entry.key.label(),
+                "value": html::escape(&entry.value),
+            }));
+        }
+    }
+    let mut value = json!({
+        "type": actor.kind,
+        "id": actor.ap_id,
+        "preferredUsername": actor.username,
+        "name": actor.display_name,
+        "summary": actor.summary,
+        "url": actor.url,
+        "inbox": actor.inbox_url,
+        "outbox": actor.outbox_url,
+        "followers": actor.followers_url,
+        "following": actor.following_url,
+        "endpoints": { "sharedInbox": actor.shared_inbox_url },
+        "publicKey": {
+            "id": format!("{}#main-key", actor.ap_id),
+            "owner": actor.ap_id,
+            "publicKeyPem": actor.public_key_pem,
+        },
+        "manuallyApprovesFollowers": actor.manually_approves_followers,
+        "discoverable": actor.kind != "Application",
+        "indexable": actor.kind != "Application",
+        "published": format_time(actor.published_at),
+        "attachment": attachment,
+    });
+    if let Some(avatar) = &actor.avatar_url {
+        value["icon"] = json!({ "type": "Image", "url": avatar });
+    }
+    Ok(super::with_context(value))
+}
+
+impl ActorJson {
+    /// The row for a remote actor described by this JSON.
+    fn to_row(&self) -> Result<NewActor, FedError> {
+        let username = self
+            .preferred_username
+            .clone()
+            .filter(|u| !u.is_empty())
+            .or_else(|| {
+                self.id
+                    .path_segments()
+                    .and_then(|mut s| s.next_back().map(str::to_string))
+            })
+            .unwrap_or_default();
+        let username: String = username.chars().take(100).collect();
+        let fields: Vec<Value> = self
+            .attachment
+            .iter()
+            .filter(|a| a.get("type").and_then(Value::as_str) == Some("PropertyValue"))
+            .filter_map(|a| {
+                Some(json!({
+                    "name": html::to_text(a.get("name")?.as_str()?),
+                    "value": html::sanitize(a.get("value")?.as_str()?),
+                }))
+            })
+            .take(20)
+            .collect();
+        let shared_inbox = self
+            .endpoints
+            .as_ref()
+            .and_then(|e| e.get("sharedInbox"))
+            .and_then(Value::as_str)
+            .and_then(|s| Url::parse(s).ok())
+            .map(|u| u.to_string());
+        let at = now();
+        Ok(NewActor {
+            ap_id: self.id.to_string(),
+            kind: self.kind.clone(),
+            username,
+            domain: authority(&self.id),
+            local: false,
+            display_name: self
+                .name
+                .as_deref()
+                .map(html::to_text)
+                .unwrap_or_default()
+                .chars()
+                .take(200)
+                .collect(),
+            summary: self.summary.as_deref().map(html::sanitize).unwrap_or_default(),
+            url: self.url.as_ref().and_then(url_of),
+            inbox_url: self.inbox.to_string(),
+            shared_inbox_url: shared_inbox,
+            outbox_url: self.outbox.as_ref().map(Url::to_string),
+            followers_url: self.followers.as_ref().map(Url::to_string),
+            following_url: self.following.as_ref().map(Url::to_string),
+            public_key_pem: self.public_key.public_key_pem.clone(),
+            private_key_pem: None,
+            avatar_url: self.icon.as_ref().and_then(url_of),
+            header_url: self.image.as_ref().and_then(url_of),
+            manually_approves_followers: self.manually_approves_followers.unwrap_or(false),
+            fields_json: Value::Array(fields).to_string(),
+            published_at: parse_time(self.published.as_deref()).unwrap_or(at),
+            refreshed_at: at,
+        })
+    }
+}
+
+#[async_trait]
+impl Object for DbActor {
+    type DataType = Context;
+    type Kind = ActorJson;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        &self.1
+    }
+
+    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
+        Some(self.0.refreshed_at.and_utc())
+    }
+
+    async fn read_from_id(object_id: Url, data: &Data) -> Result<Option<Self>, FedError> {
+        let id = object_id.to_string();
+        Ok(data
+            .db
+            .read(move |c| actors::by_ap_id(c, &id))
+            .await?
+            .map(DbActor::new)
+            .transpose()?)
+    }
+
+    fn is_deleted(&self) -> bool {
+        self.0.deleted
+    }
+
+    async fn into_json(self, data: &Data) -> Result<ActorJson, FedError> {
+        let value = actor_json(data.app_data(), &self.0).await?;
+        Ok(serde_json::from_value(value)?)
+    }
+
+    async fn verify(json: &ActorJson, expected_domain: &Url, _data: &Data) -> Result<(), FedError> {
+        if !is_actor_kind(&json.kind) {
+            return Err(FedError::BadRequest(format!(
+                "{} is a {}, not an actor",
+                json.id, json.kind
+            )));
+        }
+        verify_domains_match(&json.id, expected_domain)?;
+        verify_domains_match(&json.id, &json.inbox)?;
+        if json.public_key.owner != json.id {
+            return Err(FedError::BadRequest("public key belongs to another actor".into()));
+        }
+        Ok(())
+    }
+
+    async fn from_json(json: ActorJson, data: &Data) -> Result<Self, FedError> {
+        let row = json.to_row()?;
+        let actor = data.db.write(move |c| actors::upsert_remote(c, &row)).await?;
+        DbActor::new(actor)
+    }
+}
+
+impl ApActor for DbActor {
+    fn public_key_pem(&self) -> &str {
+        &self.0.public_key_pem
+    }
+
+    fn private_key_pem(&self) -> Option<String> {
+        self.0.private_key_pem.clone()
+    }
+
+    fn inbox(&self) -> Url {
+        Url::parse(&self.0.inbox_url).unwrap_or_else(|_| self.id().clone())
+    }
+
+    fn shared_inbox(&self) -> Option<Url> {
+        self.0
+            .shared_inbox_url
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok())
+    }
+}

@@ -1,0 +1,124 @@
+//! Wire types and their conversion to and from our rows. `DbActor` and `DbPost` wrap rows and
+//! implement the federation library's traits; `ActorJson` and `PostJson` are what travels.
+
+mod actor;
+pub(crate) mod post;
+
+pub use actor::{actor_json, ActorJson, DbActor};
+pub use post::{post_json, DbPost, PostJson};
+
+use serde::{Deserialize, Deserializer};
+use serde_json::{json, Value};
+use url::Url;
+
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// True for the ways servers write the public collection.
+pub fn is_public(addr: &str) -> bool {
+    matches!(addr, PUBLIC | "as:Public" | "Public")
+}
+
+/// The JSON-LD context of everything we serve and send.
+pub fn context() -> Value {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        "https://w3id.org/security/v1",
+        {
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+            "sensitive": "as:sensitive",
+            "Hashtag": "as:Hashtag",
+            "toot": "http://joinmastodon.org/ns#",
+            "discoverable": "toot:discoverable",
+            "indexable": "toot:indexable",
+            "featured": { "@id": "toot:featured", "@type": "@id" },
+            "schema": "http://schema.org#",
+            "PropertyValue": "schema:PropertyValue",
+            "value": "schema:value",
+            "lemmy": "https://join-lemmy.org/ns#",
+            "postingRestrictedToMods": "lemmy:postingRestrictedToMods"
+        }
+    ])
+}
+
+/// Adds `@context` to an object we serve or send.
+pub fn with_context(mut value: Value) -> Value {
+    if let Value::Object(map) = &mut value {
+        let mut out = serde_json::Map::new();
+        out.insert("@context".into(), context());
+        out.extend(std::mem::take(map));
+        return Value::Object(out);
+    }
+    value
+}
+
+/// Ids named by a field that may be a string, an object with `id` or `href`, or an array of
+/// either.
+pub fn ids_of(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) => items.iter().flat_map(ids_of).collect(),
+        Value::Object(map) => map
+            .get("id")
+            .or_else(|| map.get("href"))
+            .and_then(Value::as_str)
+            .map(|s| vec![s.to_string()])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// The first id named by a field (see [`ids_of`]).
+pub fn first_id(value: &Value) -> Option<String> {
+    ids_of(value).into_iter().next()
+}
+
+/// A URL from fields like `icon` or `url` that may be a string, a `Link`/`Image` object, or a
+/// list of them.
+pub fn url_of(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(items) => items.iter().find_map(url_of),
+        Value::Object(map) => map
+            .get("url")
+            .and_then(url_of)
+            .or_else(|| map.get("href").and_then(Value::as_str).map(str::to_string)),
+        _ => None,
+    }
+}
+
+/// Deserializes a field that may be one value or a list into a list of ids.
+pub fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let value = Value::deserialize(d)?;
+    Ok(ids_of(&value))
+}
+
+/// Deserializes a field that may be one value or a list into a list of values.
+pub fn values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => items,
+        Value::Null => Vec::new(),
+        other => vec![other],
+    })
+}
+
+/// `host` or `host:port` of a URL, the way we store actor domains.
+pub fn authority(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Parses a timestamp leniently: a bad date is dropped, not an error.
+pub fn parse_time(value: Option<&str>) -> Option<chrono::NaiveDateTime> {
+    chrono::DateTime::parse_from_rfc3339(value?)
+        .ok()
+        .map(|d| d.naive_utc())
+}
+
+/// RFC 3339 with a `Z`, the way every server writes it.
+pub fn format_time(t: chrono::NaiveDateTime) -> String {
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

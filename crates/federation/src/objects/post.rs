@@ -1,0 +1,310 @@
+use super::{first_id, format_time, ids_of, is_public, one_or_many, parse_time, url_of, values, DbActor, PUBLIC};
+use crate::{Data, FedError};
+use activitypub_federation::fetch::object_id::ObjectId;
+use activitypub_federation::protocol::verification::verify_domains_match;
+use activitypub_federation::traits::Object;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tsunagu_db::queries::{actors, posts};
+use tsunagu_db::{Actor, Post};
+use tsunagu_service::inbound::{self, RemotePost};
+use tsunagu_service::Context;
+use url::Url;
+
+/// A post row, as the federation library sees it.
+#[derive(Debug, Clone)]
+pub struct DbPost(pub Post, Url);
+
+impl DbPost {
+    pub fn new(post: Post) -> Result<DbPost, FedError> {
+        let id = Url::parse(&post.ap_id)?;
+        Ok(DbPost(post, id))
+    }
+}
+
+/// A post on the wire: `Note`, `Page`, `Article`, `Question`, `Event`... Fields other software
+/// writes in several shapes are kept as JSON values and read leniently.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostJson {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Url,
+    #[serde(default)]
+    pub attributed_to: Value,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub to: Vec<String>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub cc: Vec<String>,
+    #[serde(default)]
+    pub content: Option<String>,
+    #[serde(default)]
+    pub content_map: Option<Value>,
+    #[serde(default)]
+    pub source: Option<Value>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub in_reply_to: Option<Value>,
+    #[serde(default)]
+    pub context: Option<Value>,
+    #[serde(default)]
+    pub conversation: Option<Value>,
+    #[serde(default)]
+    pub audience: Option<Value>,
+    #[serde(default)]
+    pub published: Option<String>,
+    #[serde(default)]
+    pub updated: Option<String>,
+    #[serde(default)]
+    pub url: Option<Value>,
+    #[serde(default)]
+    pub sensitive: Option<bool>,
+    #[serde(default, deserialize_with = "values")]
+    pub tag: Vec<Value>,
+    #[serde(default, deserialize_with = "values")]
+    pub attachment: Vec<Value>,
+    #[serde(default)]
+    pub replies: Option<Value>,
+}
+
+/// Types we store as posts; anything else is ignored.
+pub fn is_post_kind(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Note" | "Page" | "Article" | "Question" | "Event" | "Video" | "Image" | "Audio"
+    )
+}
+
+/// Who a local post is addressed to, as Mastodon derives visibility from it.
+pub fn addressing(post: &Post, author: &Actor, mentioned: &[Actor]) -> (Vec<String>, Vec<String>) {
+    let followers = author.followers_url.clone().unwrap_or_default();
+    let mentions: Vec<String> = mentioned.iter().map(|a| a.ap_id.clone()).collect();
+    let mut cc = mentions.clone();
+    match post.visibility.as_str() {
+        "public" => {
+            cc.insert(0, followers);
+            (vec![PUBLIC.into()], cc)
+        }
+        "unlisted" => {
+            cc.insert(0, PUBLIC.into());
+            (vec![followers], cc)
+        }
+        "private" => (vec![followers], cc),
+        _ => (mentions, Vec::new()),
+    }
+}
+
+/// The JSON of a local post.
+pub async fn post_json(ctx: &Context, post: &Post) -> Result<Value, FedError> {
+    let (author_id, pid) = (post.author_id, post.id);
+    let (author, mentioned, tags) = ctx
+        .db
+        .read(move |c| {
+            let author = actors::by_id(c, author_id)?;
+            let ids = posts::mentions(c, pid)?;
+            let mentioned = actors::by_ids(c, &ids)?;
+            Ok((author, mentioned, posts::tags(c, pid)?))
+        })
+        .await?;
+    let (to, cc) = addressing(post, &author, &mentioned);
+    let mut tag: Vec<Value> = mentioned
+        .iter()
+        .map(|a| {
+            json!({
+                "type": "Mention",
+                "href": a.ap_id,
+                "name": format!("@{}@{}", a.username, a.domain),
+            })
+        })
+        .collect();
+    tag.extend(tags.iter().map(|t| {
+        json!({
+            "type": "Hashtag",
+            "href": ctx.url(&format!("/tags/{t}")),
+            "name": format!("#{t}"),
+        })
+    }));
+    let mut value = json!({
+        "type": post.kind,
+        "id": post.ap_id,
+        "attributedTo": author.ap_id,
+        "to": to,
+        "cc": cc,
+        "content": post.content,
+        "inReplyTo": post.in_reply_to_ap_id,
+        "context": post.context,
+        "conversation": post.context,
+        "published": format_time(post.created_at),
+        "url": post.url.clone().unwrap_or_else(|| post.ap_id.clone()),
+        "sensitive": post.sensitive,
+        "tag": tag,
+        "replies": format!("{}/replies", post.ap_id),
+    });
+    if !post.summary.is_empty() {
+        value["summary"] = json!(post.summary);
+    }
+    if let Some(name) = &post.name {
+        value["name"] = json!(name);
+    }
+    if let Some(source) = &post.source {
+        let media_type = if post.kind == "Note" { "text/plain" } else { "text/markdown" };
+        value["source"] = json!({ "content": source, "mediaType": media_type });
+    }
+    if let Some(updated) = post.updated_at {
+        value["updated"] = json!(format_time(updated));
+    }
+    Ok(super::with_context(value))
+}
+
+impl PostJson {
+    pub fn author_id(&self) -> Option<String> {
+        first_id(&self.attributed_to)
+    }
+
+    /// Visibility as Mastodon derives it from the addressing.
+    pub fn visibility(&self, followers_url: Option<&str>) -> &'static str {
+        if self.to.iter().any(|a| is_public(a)) {
+            "public"
+        } else if self.cc.iter().any(|a| is_public(a)) {
+            "unlisted"
+        } else if followers_url.is_some_and(|f| self.to.iter().chain(&self.cc).any(|a| a == f))
+            || self.to.iter().chain(&self.cc).any(|a| a.ends_with("/followers"))
+        {
+            "private"
+        } else {
+            "direct"
+        }
+    }
+
+    fn source_text(&self) -> Option<String> {
+        let source = self.source.as_ref()?;
+        source
+            .get("content")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
+
+    /// Body HTML: `content`, else the first `contentMap` entry.
+    fn body(&self) -> String {
+        self.content
+            .clone()
+            .or_else(|| {
+                self.content_map
+                    .as_ref()?
+                    .as_object()?
+                    .values()
+                    .find_map(|v| v.as_str().map(str::to_string))
+            })
+            .unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl Object for DbPost {
+    type DataType = Context;
+    type Kind = PostJson;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        &self.1
+    }
+
+    async fn read_from_id(object_id: Url, data: &Data) -> Result<Option<Self>, FedError> {
+        let id = object_id.to_string();
+        data.db
+            .read(move |c| posts::by_ap_id(c, &id))
+            .await?
+            .map(DbPost::new)
+            .transpose()
+    }
+
+    fn is_deleted(&self) -> bool {
+        self.0.deleted_at.is_some()
+    }
+
+    async fn into_json(self, data: &Data) -> Result<PostJson, FedError> {
+        Ok(serde_json::from_value(post_json(data.app_data(), &self.0).await?)?)
+    }
+
+    async fn verify(json: &PostJson, expected_domain: &Url, _data: &Data) -> Result<(), FedError> {
+        if !is_post_kind(&json.kind) {
+            return Err(FedError::BadRequest(format!("unsupported object type {}", json.kind)));
+        }
+        verify_domains_match(&json.id, expected_domain)?;
+        let author = json
+            .author_id()
+            .ok_or_else(|| FedError::BadRequest("object has no attributedTo".into()))?;
+        verify_domains_match(&json.id, &Url::parse(&author)?)?;
+        Ok(())
+    }
+
+    async fn from_json(json: PostJson, data: &Data) -> Result<Self, FedError> {
+        let author_url = Url::parse(&json.author_id().unwrap_or_default())?;
+        let author = ObjectId::<DbActor>::from(author_url).dereference(data).await?;
+        // Fetch the parent first so the reply threads; a parent we cannot get is not fatal.
+        let parent = json.in_reply_to.as_ref().and_then(first_id);
+        if let Some(parent) = &parent {
+            let p = parent.clone();
+            let known = data.db.read(move |c| posts::by_ap_id(c, &p)).await?.is_some();
+            if !known {
+                if let Ok(url) = Url::parse(parent) {
+                    let fetched = Box::pin(ObjectId::<DbPost>::from(url).dereference(data)).await;
+                    if let Err(e) = fetched {
+                        tracing::debug!("parent {parent} not fetched: {e}");
+                    }
+                }
+            }
+        }
+        let mention_urls: Vec<String> = json
+            .tag
+            .iter()
+            .filter(|t| t.get("type").and_then(Value::as_str) == Some("Mention"))
+            .flat_map(|t| ids_of(t))
+            .collect();
+        let mentions = data
+            .db
+            .read(move |c| {
+                let mut ids = Vec::new();
+                for url in &mention_urls {
+                    if let Some(a) = actors::by_ap_id(c, url)? {
+                        ids.push(a.id);
+                    }
+                }
+                Ok(ids)
+            })
+            .await?;
+        let tags = json
+            .tag
+            .iter()
+            .filter(|t| t.get("type").and_then(Value::as_str) == Some("Hashtag"))
+            .filter_map(|t| t.get("name").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        let context = json
+            .context
+            .as_ref()
+            .and_then(first_id)
+            .or_else(|| json.conversation.as_ref().and_then(first_id));
+        let remote = RemotePost {
+            ap_id: json.id.to_string(),
+            kind: json.kind.clone(),
+            in_reply_to: parent,
+            context,
+            name: json.name.clone(),
+            content: json.body(),
+            source: json.source_text(),
+            summary: json.summary.clone(),
+            sensitive: json.sensitive.unwrap_or(false),
+            visibility: json.visibility(author.0.followers_url.as_deref()).into(),
+            url: json.url.as_ref().and_then(url_of),
+            published: parse_time(json.published.as_deref()),
+            mentions,
+            tags,
+        };
+        let post = inbound::receive_post(data.app_data(), &author.0, remote).await?;
+        DbPost::new(post)
+    }
+}

@@ -1,0 +1,549 @@
+//! Members: registration, login, roles and the alumni profile.
+
+use crate::error::invalid;
+use crate::{keys, Context, Event, ServiceError, ServiceResult};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use std::fmt;
+use std::str::FromStr;
+use tsunagu_db::queries::{actors, users};
+use tsunagu_db::{now, Actor, NewActor, NewUser, ProfileField, User};
+
+/// What a member is in the institution's eyes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Student,
+    Alumnus,
+    Staff,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Student => "student",
+            Role::Alumnus => "alumnus",
+            Role::Staff => "staff",
+            Role::Admin => "admin",
+        }
+    }
+    /// Staff and admins run the instance: boards, verification, moderation.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Staff | Role::Admin)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = ServiceError;
+    fn from_str(s: &str) -> ServiceResult<Role> {
+        match s {
+            "student" => Ok(Role::Student),
+            "alumnus" | "alumna" | "alumni" => Ok(Role::Alumnus),
+            "staff" => Ok(Role::Staff),
+            "admin" => Ok(Role::Admin),
+            _ => Err(invalid(format!(
+                "unknown role {s:?}: use student, alumnus, staff or admin"
+            ))),
+        }
+    }
+}
+
+/// Names that would clash with routes or the instance actor.
+const RESERVED_USERNAMES: &[&str] = &[
+    "actor", "admin", "api", "inbox", "instance", "nodeinfo", "oauth", "root", "system", "tsunagu",
+    "users", "boards", "well-known", "webmaster", "postmaster", "support",
+];
+
+/// 1 to 30 characters: lowercase letters, digits and underscores, not starting with `_`.
+pub fn validate_username(name: &str) -> ServiceResult<()> {
+    if name.is_empty() || name.len() > 30 {
+        return Err(invalid("username must be 1 to 30 characters"));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return Err(invalid(
+            "username may contain only lowercase letters a-z, digits and underscores",
+        ));
+    }
+    if name.starts_with('_') {
+        return Err(invalid("username must start with a letter or digit"));
+    }
+    if RESERVED_USERNAMES.contains(&name) {
+        return Err(invalid(format!("username {name:?} is reserved")));
+    }
+    Ok(())
+}
+
+pub fn validate_email(email: &str) -> ServiceResult<String> {
+    let email = email.trim().to_lowercase();
+    let ok = email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+        && !email.chars().any(char::is_whitespace);
+    if ok {
+        Ok(email)
+    } else {
+        Err(invalid("e-mail address is not valid"))
+    }
+}
+
+pub fn validate_password(password: &str) -> ServiceResult<()> {
+    match password.chars().count() {
+        0..=7 => Err(invalid("password must be at least 8 characters")),
+        8..=1024 => Ok(()),
+        _ => Err(invalid("password must be at most 1024 characters")),
+    }
+}
+
+async fn hash_password(password: String) -> ServiceResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| ServiceError::Internal(format!("password hash: {e}")))
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(e.to_string()))?
+}
+
+async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+pub struct NewMember {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub role: Role,
+    pub display_name: Option<String>,
+}
+
+/// The ActivityPub row of a local actor at `path` (`/users/NAME`).
+pub(crate) fn local_actor_row(
+    ctx: &Context,
+    kind: &str,
+    username: &str,
+    path: &str,
+    display_name: String,
+    keys: keys::Keypair,
+) -> NewActor {
+    let at = now();
+    NewActor {
+        ap_id: ctx.url(path),
+        kind: kind.into(),
+        username: username.into(),
+        domain: ctx.domain.clone(),
+        local: true,
+        display_name,
+        summary: String::new(),
+        url: Some(ctx.url(&format!("/@{username}"))),
+        inbox_url: ctx.url(&format!("{path}/inbox")),
+        shared_inbox_url: Some(ctx.url("/inbox")),
+        outbox_url: Some(ctx.url(&format!("{path}/outbox"))),
+        followers_url: Some(ctx.url(&format!("{path}/followers"))),
+        following_url: Some(ctx.url(&format!("{path}/following"))),
+        public_key_pem: keys.public_pem,
+        private_key_pem: Some(keys.private_pem),
+        avatar_url: None,
+        header_url: None,
+        manually_approves_followers: false,
+        fields_json: "[]".into(),
+        published_at: at,
+        refreshed_at: at,
+    }
+}
+
+/// Registers a member and returns the new account.
+pub async fn create_member(ctx: &Context, new: NewMember) -> ServiceResult<(User, Actor)> {
+    validate_username(&new.username)?;
+    let email = validate_email(&new.email)?;
+    validate_password(&new.password)?;
+    let display_name = new
+        .display_name
+        .unwrap_or_else(|| new.username.clone())
+        .chars()
+        .take(100)
+        .collect();
+    let (username, domain) = (new.username.clone(), ctx.domain.clone());
+    let taken = ctx
+        .db
+        .read(move |c| actors::by_handle(c, &username, &domain))
+        .await?;
+    if taken.is_some() {
+        return Err(ServiceError::Conflict(format!(
+            "username {:?} is taken",
+            new.username
+        )));
+    }
+    let email_check = email.clone();
+    if ctx
+        .db
+        .read(move |c| users::by_email(c, &email_check))
+        .await?
+        .is_some()
+    {
+        return Err(ServiceError::Conflict("e-mail address is already registered".into()));
+    }
+    let password_hash = hash_password(new.password).await?;
+    let keys = keys::generate_async().await?;
+    let actor = local_actor_row(
+        ctx,
+        "Person",
+        &new.username,
+        &format!("/users/{}", new.username),
+        display_name,
+        keys,
+    );
+    let role = new.role.as_str().to_string();
+    let user_id = ctx
+        .db
+        .write(move |c| {
+            let actor_id = actors::insert(c, &actor)?;
+            users::insert(
+                c,
+                &NewUser {
+                    actor_id,
+                    email,
+                    password_hash,
+                    role,
+                    created_at: now(),
+                },
+            )
+        })
+        .await
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                ServiceError::Conflict("username or e-mail address is taken".into())
+            } else {
+                e.into()
+            }
+        })?;
+    Ok(ctx.db.read(move |c| users::with_actor(c, user_id)).await?)
+}
+
+/// Checks a login (e-mail address or username) and password.
+pub async fn authenticate(ctx: &Context, login: &str, password: &str) -> ServiceResult<(User, Actor)> {
+    let login = login.trim().to_lowercase();
+    let found = ctx
+        .db
+        .read(move |c| {
+            if login.contains('@') {
+                users::by_email(c, &login)
+            } else {
+                users::by_username(c, &login)
+            }
+        })
+        .await?;
+    let refused = || ServiceError::Unauthorized("invalid login or password".into());
+    let Some((user, actor)) = found else {
+        return Err(refused());
+    };
+    if !verify_password(password.to_string(), user.password_hash.clone()).await {
+        return Err(refused());
+    }
+    if user.disabled {
+        return Err(ServiceError::Forbidden("this account is disabled".into()));
+    }
+    Ok((user, actor))
+}
+
+pub async fn set_password(ctx: &Context, user_id: i64, password: &str) -> ServiceResult<()> {
+    validate_password(password)?;
+    let hash = hash_password(password.to_string()).await?;
+    ctx.db
+        .write(move |c| users::set_password_hash(c, user_id, &hash))
+        .await?;
+    Ok(())
+}
+
+pub async fn set_role(ctx: &Context, user_id: i64, role: Role) -> ServiceResult<()> {
+    ctx.db
+        .write(move |c| users::set_role(c, user_id, role.as_str()))
+        .await?;
+    Ok(())
+}
+
+pub async fn set_disabled(ctx: &Context, user_id: i64, disabled: bool) -> ServiceResult<()> {
+    ctx.db
+        .write(move |c| users::set_disabled(c, user_id, disabled))
+        .await?;
+    Ok(())
+}
+
+pub async fn find_member(ctx: &Context, username: &str) -> ServiceResult<(User, Actor)> {
+    let name = username.to_string();
+    ctx.db
+        .read(move |c| users::by_username(c, &name))
+        .await?
+        .ok_or(ServiceError::NotFound("member"))
+}
+
+/// The instance's own actor (`Application`), created on first use. It signs fetches.
+pub async fn instance_actor(ctx: &Context) -> ServiceResult<Actor> {
+    let ap_id = ctx.url("/actor");
+    let lookup = ap_id.clone();
+    if let Some(actor) = ctx.db.read(move |c| actors::by_ap_id(c, &lookup)).await? {
+        return Ok(actor);
+    }
+    let keys = keys::generate_async().await?;
+    let mut row = local_actor_row(ctx, "Application", INSTANCE_ACTOR_USERNAME, "/actor", ctx.domain.clone(), keys);
+    row.url = Some(ctx.url("/about"));
+    row.manually_approves_followers = true;
+    let inserted = ctx
+        .db
+        .write(move |c| match actors::by_ap_id(c, &row.ap_id)? {
+            Some(existing) => Ok(existing),
+            None => {
+                let id = actors::insert(c, &row)?;
+                actors::by_id(c, id)
+            }
+        })
+        .await?;
+    Ok(inserted)
+}
+
+/// The instance actor's username; it contains a dot, which member names cannot.
+pub const INSTANCE_ACTOR_USERNAME: &str = "instance.actor";
+
+/// One field of the alumni profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileKey {
+    GraduationYear,
+    Department,
+    Industry,
+    Employer,
+    Skills,
+    Interests,
+    Mentoring,
+    Introduction,
+}
+
+impl ProfileKey {
+    pub const ALL: [ProfileKey; 8] = [
+        ProfileKey::GraduationYear,
+        ProfileKey::Department,
+        ProfileKey::Industry,
+        ProfileKey::Employer,
+        ProfileKey::Skills,
+        ProfileKey::Interests,
+        ProfileKey::Mentoring,
+        ProfileKey::Introduction,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProfileKey::GraduationYear => "graduation_year",
+            ProfileKey::Department => "department",
+            ProfileKey::Industry => "industry",
+            ProfileKey::Employer => "employer",
+            ProfileKey::Skills => "skills",
+            ProfileKey::Interests => "interests",
+            ProfileKey::Mentoring => "mentoring",
+            ProfileKey::Introduction => "introduction",
+        }
+    }
+    /// The label shown to people (and to Mastodon as the `PropertyValue` name).
+    pub fn label(self) -> &'static str {
+        match self {
+            ProfileKey::GraduationYear => "Graduation year",
+            ProfileKey::Department => "Department",
+            ProfileKey::Industry => "Industry",
+            ProfileKey::Employer => "Employer",
+            ProfileKey::Skills => "Skills",
+            ProfileKey::Interests => "Interests",
+            ProfileKey::Mentoring => "Mentoring",
+            ProfileKey::Introduction => "Introduction",
+        }
+    }
+    pub fn parse(s: &str) -> ServiceResult<ProfileKey> {
+        ProfileKey::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| invalid(format!("unknown profile field {s:?}")))
+    }
+    fn max_len(self) -> usize {
+        match self {
+            ProfileKey::Introduction => 2000,
+            _ => 200,
+        }
+    }
+}
+
+/// Who may see a profile field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Visibility {
+    /// Everyone, and federated on the actor as a `PropertyValue`.
+    Public,
+    /// Signed-in members of this instance and of instances we federate with.
+    Federated,
+    /// Signed-in members of this instance.
+    Local,
+    /// The member and staff only.
+    Hidden,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Federated => "federated",
+            Visibility::Local => "local",
+            Visibility::Hidden => "hidden",
+        }
+    }
+    pub fn parse(s: &str) -> ServiceResult<Visibility> {
+        match s {
+            "public" => Ok(Visibility::Public),
+            "federated" => Ok(Visibility::Federated),
+            "local" | "instance" => Ok(Visibility::Local),
+            "hidden" | "private" => Ok(Visibility::Hidden),
+            _ => Err(invalid(format!(
+                "unknown visibility {s:?}: use public, federated, local or hidden"
+            ))),
+        }
+    }
+}
+
+/// Who is looking at a profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Viewer {
+    Anonymous,
+    RemoteServer,
+    Member,
+    OwnerOrStaff,
+}
+
+impl Viewer {
+    pub fn may_see(self, v: Visibility) -> bool {
+        match self {
+            Viewer::Anonymous => v == Visibility::Public,
+            Viewer::RemoteServer => v <= Visibility::Federated,
+            Viewer::Member => v <= Visibility::Local,
+            Viewer::OwnerOrStaff => true,
+        }
+    }
+}
+
+/// A profile field as stored, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileEntry {
+    pub key: ProfileKey,
+    pub value: String,
+    pub visibility: Visibility,
+}
+
+/// The fields of a member's profile that `viewer` may see, in the canonical order.
+pub async fn profile(ctx: &Context, user_id: i64, viewer: Viewer) -> ServiceResult<Vec<ProfileEntry>> {
+    let rows = ctx.db.read(move |c| users::profile(c, user_id)).await?;
+    let mut entries: Vec<ProfileEntry> = rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(ProfileEntry {
+                key: ProfileKey::parse(&r.field).ok()?,
+                value: r.value,
+                visibility: Visibility::parse(&r.visibility).ok()?,
+            })
+        })
+        .filter(|e| viewer.may_see(e.visibility))
+        .collect();
+    entries.sort_by_key(|e| ProfileKey::ALL.iter().position(|k| *k == e.key));
+    Ok(entries)
+}
+
+/// Sets (or with an empty value, clears) one profile field, and tells followers' servers.
+pub async fn set_profile_field(
+    ctx: &Context,
+    user: &User,
+    key: ProfileKey,
+    value: &str,
+    visibility: Visibility,
+) -> ServiceResult<()> {
+    let value = value.trim().to_string();
+    if value.chars().count() > key.max_len() {
+        return Err(invalid(format!(
+            "{} must be at most {} characters",
+            key.label(),
+            key.max_len()
+        )));
+    }
+    if key == ProfileKey::GraduationYear && !value.is_empty() {
+        let year: i32 = value
+            .parse()
+            .map_err(|_| invalid("graduation year must be a year such as 2019"))?;
+        if !(1900..=2100).contains(&year) {
+            return Err(invalid("graduation year must be between 1900 and 2100"));
+        }
+    }
+    let row = ProfileField {
+        user_id: user.id,
+        field: key.as_str().into(),
+        value,
+        visibility: visibility.as_str().into(),
+    };
+    ctx.db.write(move |c| users::set_profile_field(c, &row)).await?;
+    ctx.publish(Event::ProfileUpdated {
+        actor_id: user.actor_id,
+    })
+    .await;
+    Ok(())
+}
+
+/// Changes display name and bio; the bio is plain text rendered to HTML.
+pub async fn update_identity(
+    ctx: &Context,
+    actor: &Actor,
+    display_name: Option<&str>,
+    note: Option<&str>,
+) -> ServiceResult<Actor> {
+    let name = match display_name {
+        Some(n) if n.chars().count() > 100 => {
+            return Err(invalid("display name must be at most 100 characters"))
+        }
+        Some(n) => n.trim().to_string(),
+        None => actor.display_name.clone(),
+    };
+    let summary = match note {
+        Some(n) if n.chars().count() > 2000 => {
+            return Err(invalid("note must be at most 2000 characters"))
+        }
+        Some(n) => crate::posts::render_text(ctx, n).await?.0,
+        None => actor.summary.clone(),
+    };
+    let (id, fields) = (actor.id, actor.fields_json.clone());
+    let updated = ctx
+        .db
+        .write(move |c| {
+            actors::update_profile(c, id, &name, &summary, &fields)?;
+            actors::by_id(c, id)
+        })
+        .await?;
+    ctx.publish(Event::ProfileUpdated { actor_id: id }).await;
+    Ok(updated)
+}
+
+pub async fn list_members(ctx: &Context, limit: i64, offset: i64) -> ServiceResult<Vec<(User, Actor)>> {
+    Ok(ctx.db.read(move |c| users::list(c, limit, offset)).await?)
+}
+
+pub fn role_of(user: &User) -> Role {
+    user.role.parse().unwrap_or(Role::Student)
+}

@@ -1,0 +1,38 @@
+use crate::ServiceResult;
+use async_trait::async_trait;
+use tsunagu_db::{Actor, Post};
+
+/// Something that happened locally that other servers must hear about. Events carry what is
+/// needed to describe them even after the local rows are gone (an unfollow, an undone like).
+#[derive(Debug, Clone)]
+pub enum Event {
+    PostCreated { post_id: i64 },
+    PostUpdated { post_id: i64 },
+    PostDeleted { post_id: i64 },
+    FollowRequested { follow_id: i64 },
+    FollowAccepted { follow_id: i64 },
+    FollowRejected { follower_id: i64, followee_id: i64, follow_ap_id: Option<String> },
+    Unfollowed { follower_id: i64, followee_id: i64, follow_ap_id: Option<String> },
+    Liked { favourite_id: i64 },
+    Unliked { actor_id: i64, post_id: i64, like_ap_id: Option<String> },
+    Announced { reblog_id: i64 },
+    Unannounced { actor_id: i64, post_id: i64, announce_ap_id: String },
+    ProfileUpdated { actor_id: i64 },
+}
+
+/// The way out to other servers, implemented by the federation layer.
+#[async_trait]
+pub trait Federator: Send + Sync {
+    /// Turns an event into activities and queues them durably for delivery.
+    async fn publish(&self, event: Event) -> ServiceResult<()>;
+    /// Finds `name@host` on another server (WebFinger, then the actor), storing it.
+    async fn resolve_handle(&self, name: &str, host: &str) -> ServiceResult<Actor>;
+    /// Fetches an actor or a post by its URL, storing it.
+    async fn resolve_url(&self, url: &str) -> ServiceResult<Resolved>;
+}
+
+#[derive(Debug, Clone)]
+pub enum Resolved {
+    Actor(Actor),
+    Post(Post),
+}

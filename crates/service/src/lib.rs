@@ -1,0 +1,75 @@
+//! Use cases: everything a member, a moderator, an operator or a remote server can do, as one
+//! function each. Permission rules and validation live here, shared by the client API and the
+//! federation inbox.
+//!
+//! This crate never speaks HTTP or JSON-LD. Outgoing federation is an [`Event`] handed to the
+//! [`Federator`] that the binary plugs in; looking up remote accounts goes through the same trait.
+
+pub mod accounts;
+mod error;
+mod federator;
+pub mod html;
+pub mod inbound;
+pub mod keys;
+pub mod notifications;
+pub mod oauth;
+pub mod posts;
+pub mod relations;
+pub mod timelines;
+
+pub use error::{ServiceError, ServiceResult};
+pub use federator::{Event, Federator, Resolved};
+
+use std::sync::{Arc, OnceLock};
+use tsunagu_db::Db;
+
+/// Everything a use case needs: storage, who we are, and the way out to other servers.
+#[derive(Clone)]
+pub struct Context {
+    pub db: Db,
+    /// Host (and port, if not the default) this instance is reached at: `alumni.example.org`.
+    pub domain: String,
+    /// `https`, or `http` in development mode.
+    pub scheme: String,
+    federator: Arc<OnceLock<Arc<dyn Federator>>>,
+}
+
+impl Context {
+    pub fn new(db: Db, domain: String, scheme: String) -> Context {
+        Context {
+            db,
+            domain,
+            scheme,
+            federator: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// Plugs in the federation layer; done once at start-up.
+    pub fn set_federator(&self, federator: Arc<dyn Federator>) {
+        let _ = self.federator.set(federator);
+    }
+
+    pub fn federator(&self) -> ServiceResult<&Arc<dyn Federator>> {
+        self.federator
+            .get()
+            .ok_or_else(|| ServiceError::Internal("federation is not running".into()))
+    }
+
+    /// Hands an event to federation. Failing to queue it is logged, not returned: the local
+    /// change has been made and the member should see it.
+    pub async fn publish(&self, event: Event) {
+        match self.federator() {
+            Ok(f) => {
+                if let Err(e) = f.publish(event.clone()).await {
+                    tracing::error!(?event, "could not queue outgoing activity: {e}");
+                }
+            }
+            Err(e) => tracing::error!(?event, "{e}"),
+        }
+    }
+
+    /// `https://host/path`
+    pub fn url(&self, path: &str) -> String {
+        format!("{}://{}{}", self.scheme, self.domain, path)
+    }
+}

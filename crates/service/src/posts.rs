@@ -1,0 +1,429 @@
+//! Statuses: writing, deleting, favouriting and boosting.
+
+use crate::error::invalid;
+use crate::html::{self, Linker, MentionToken};
+use crate::{Context, Event, ServiceError, ServiceResult};
+use std::fmt;
+use std::str::FromStr;
+use tsunagu_db::queries::{actors, notifications, posts};
+use tsunagu_db::{now, Actor, NewFavourite, NewNotification, NewPost, Post};
+
+pub const MAX_STATUS_CHARS: usize = 5000;
+
+/// Who may see a post, with Mastodon's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostVisibility {
+    Public,
+    Unlisted,
+    Private,
+    Direct,
+}
+
+impl PostVisibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostVisibility::Public => "public",
+            PostVisibility::Unlisted => "unlisted",
+            PostVisibility::Private => "private",
+            PostVisibility::Direct => "direct",
+        }
+    }
+}
+
+impl fmt::Display for PostVisibility {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for PostVisibility {
+    type Err = ServiceError;
+    fn from_str(s: &str) -> ServiceResult<Self> {
+        match s {
+            "public" => Ok(PostVisibility::Public),
+            "unlisted" => Ok(PostVisibility::Unlisted),
+            "private" => Ok(PostVisibility::Private),
+            "direct" => Ok(PostVisibility::Direct),
+            _ => Err(invalid(format!("unknown visibility {s:?}"))),
+        }
+    }
+}
+
+/// A random token for ids that must not be guessable or must exist before their row.
+pub fn random_token() -> String {
+    use rand::Rng;
+    let bytes: [u8; 16] = rand::thread_rng().gen();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub struct NewStatus {
+    pub text: String,
+    pub visibility: PostVisibility,
+    pub in_reply_to_id: Option<i64>,
+    pub spoiler_text: String,
+    pub sensitive: bool,
+}
+
+/// Accounts found for the mentions in a text, by token.
+struct Mentions(Vec<(MentionToken, Actor)>);
+
+impl Linker for (&Context, &Mentions) {
+    fn mention(&self, token: &MentionToken) -> Option<String> {
+        self.1
+             .0
+            .iter()
+            .find(|(t, _)| t == token)
+            .map(|(_, a)| a.url.clone().unwrap_or_else(|| a.ap_id.clone()))
+    }
+    fn hashtag(&self, tag: &str) -> String {
+        self.0.url(&format!("/tags/{tag}"))
+    }
+}
+
+/// Finds the account a mention names: here, already known, or looked up on its server.
+pub async fn resolve_mention(ctx: &Context, token: &MentionToken) -> Option<Actor> {
+    let host = token
+        .host
+        .clone()
+        .filter(|h| *h != ctx.domain)
+        .unwrap_or_else(|| ctx.domain.clone());
+    let name = token.username.clone();
+    let local = host == ctx.domain;
+    let (n, h) = (name.clone(), host.clone());
+    if let Ok(Some(actor)) = ctx.db.read(move |c| actors::by_handle(c, &n, &h)).await {
+        return Some(actor);
+    }
+    if local {
+        return None;
+    }
+    match ctx.federator().ok()?.resolve_handle(&name, &host).await {
+        Ok(actor) => Some(actor),
+        Err(e) => {
+            tracing::info!("mention @{name}@{host} not resolved: {e}");
+            None
+        }
+    }
+}
+
+/// Renders plain text to HTML, returning it with the accounts mentioned and the hashtags.
+pub async fn render_text(ctx: &Context, text: &str) -> ServiceResult<(String, Vec<Actor>, Vec<String>)> {
+    let (tokens, tags) = html::scan(text);
+    let mut found = Vec::new();
+    for token in tokens.into_iter().take(20) {
+        if let Some(actor) = resolve_mention(ctx, &token).await {
+            found.push((token, actor));
+        }
+    }
+    let mentions = Mentions(found);
+    let html = html::render_plain(text, &(ctx, &mentions));
+    let mut actors: Vec<Actor> = Vec::new();
+    for (_, a) in mentions.0 {
+        if !actors.iter().any(|x| x.id == a.id) {
+            actors.push(a);
+        }
+    }
+    Ok((html, actors, tags))
+}
+
+pub async fn get_post(ctx: &Context, post_id: i64) -> ServiceResult<Post> {
+    ctx.db
+        .read(move |c| posts::by_id(c, post_id))
+        .await
+        .map_err(|e| {
+            if e.is_not_found() {
+                ServiceError::NotFound("status")
+            } else {
+                e.into()
+            }
+        })
+}
+
+/// Whether `viewer` (an actor id, or nobody) may see `post`.
+pub async fn can_see(ctx: &Context, viewer: Option<i64>, post: &Post) -> ServiceResult<bool> {
+    if post.deleted_at.is_some() {
+        return Ok(false);
+    }
+    match post.visibility.as_str() {
+        "public" | "unlisted" => Ok(true),
+        _ => {
+            let Some(viewer) = viewer else { return Ok(false) };
+            if viewer == post.author_id {
+                return Ok(true);
+            }
+            let (pid, author) = (post.id, post.author_id);
+            let private = post.visibility == "private";
+            ctx.db
+                .read(move |c| {
+                    if posts::mentions(c, pid)?.contains(&viewer) {
+                        return Ok(true);
+                    }
+                    if private {
+                        let f = tsunagu_db::queries::follows::find(c, viewer, author)?;
+                        return Ok(f.is_some_and(|f| f.accepted));
+                    }
+                    Ok(false)
+                })
+                .await
+                .map_err(Into::into)
+        }
+    }
+}
+
+/// A post the viewer may see, or not found.
+pub async fn visible_post(ctx: &Context, viewer: Option<i64>, post_id: i64) -> ServiceResult<Post> {
+    let post = get_post(ctx, post_id).await?;
+    if can_see(ctx, viewer, &post).await? {
+        Ok(post)
+    } else {
+        Err(ServiceError::NotFound("status"))
+    }
+}
+
+/// Writes a status as `author` and sends it to followers and mentioned accounts.
+pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> ServiceResult<Post> {
+    let text = new.text.trim();
+    if text.is_empty() {
+        return Err(invalid("text can't be blank"));
+    }
+    if text.chars().count() > MAX_STATUS_CHARS {
+        return Err(invalid(format!(
+            "text is too long (at most {MAX_STATUS_CHARS} characters)"
+        )));
+    }
+    if new.spoiler_text.chars().count() > 500 {
+        return Err(invalid("content warning is too long (at most 500 characters)"));
+    }
+    let parent = match new.in_reply_to_id {
+        Some(id) => Some(visible_post(ctx, Some(author.id), id).await.map_err(|_| {
+            ServiceError::NotFound("status being replied to")
+        })?),
+        None => None,
+    };
+    let (content, mut mentioned, tags) = render_text(ctx, text).await?;
+    if let Some(parent) = &parent {
+        if parent.author_id != author.id && !mentioned.iter().any(|a| a.id == parent.author_id) {
+            let pa = parent.author_id;
+            mentioned.push(ctx.db.read(move |c| actors::by_id(c, pa)).await?);
+        }
+    }
+    let row = NewPost {
+        ap_id: ctx.url(&format!("/pending/{}", random_token())),
+        author_id: author.id,
+        kind: "Note".into(),
+        in_reply_to_id: parent.as_ref().map(|p| p.id),
+        in_reply_to_ap_id: parent.as_ref().map(|p| p.ap_id.clone()),
+        reblog_of_id: None,
+        context: parent
+            .as_ref()
+            .map(|p| p.context.clone().unwrap_or_else(|| p.ap_id.clone())),
+        name: None,
+        content,
+        source: Some(text.to_string()),
+        summary: html::escape(new.spoiler_text.trim()),
+        sensitive: new.sensitive || !new.spoiler_text.trim().is_empty(),
+        visibility: new.visibility.as_str().into(),
+        url: None,
+        local: true,
+        created_at: now(),
+    };
+    let ctx2 = ctx.clone();
+    let mention_ids: Vec<i64> = mentioned.iter().map(|a| a.id).collect();
+    let local_mentions: Vec<i64> = mentioned
+        .iter()
+        .filter(|a| a.local && a.id != author.id)
+        .map(|a| a.id)
+        .collect();
+    let author_id = author.id;
+    let post = ctx
+        .db
+        .write(move |c| {
+            let id = posts::insert(c, &row)?;
+            posts::set_ap_id(c, id, &ctx2.url(&format!("/posts/{id}")))?;
+            if row.context.is_none() {
+                posts::set_context(c, id, &ctx2.url(&format!("/contexts/{id}")))?;
+            }
+            posts::add_mentions(c, id, &mention_ids)?;
+            posts::add_tags(c, id, &tags)?;
+            for recipient in &local_mentions {
+                notify(c, *recipient, "mention", author_id, Some(id))?;
+            }
+            posts::by_id(c, id)
+        })
+        .await?;
+    ctx.publish(Event::PostCreated { post_id: post.id }).await;
+    Ok(post)
+}
+
+pub(crate) fn notify(
+    c: &mut tsunagu_db::Conn,
+    recipient: i64,
+    kind: &str,
+    from: i64,
+    post_id: Option<i64>,
+) -> tsunagu_db::QueryResult<()> {
+    notifications::insert(
+        c,
+        &NewNotification {
+            recipient_id: recipient,
+            kind: kind.into(),
+            from_actor_id: from,
+            post_id,
+            created_at: now(),
+        },
+    )?;
+    Ok(())
+}
+
+/// Deletes one's own status; it answers 410 from then on and the deletion federates.
+pub async fn delete_status(ctx: &Context, actor: &Actor, post_id: i64) -> ServiceResult<Post> {
+    let post = get_post(ctx, post_id).await?;
+    if post.deleted_at.is_some() {
+        return Err(ServiceError::NotFound("status"));
+    }
+    if post.author_id != actor.id {
+        return Err(ServiceError::Forbidden("this status is not yours".into()));
+    }
+    if post.reblog_of_id.is_some() {
+        return Err(invalid("this is a boost: undo it with unreblog"));
+    }
+    ctx.db
+        .write(move |c| posts::mark_deleted(c, post_id, now()))
+        .await?;
+    ctx.publish(Event::PostDeleted { post_id }).await;
+    Ok(post)
+}
+
+/// Favourites a status (idempotent).
+pub async fn favourite(ctx: &Context, actor: &Actor, post_id: i64) -> ServiceResult<Post> {
+    let post = visible_post(ctx, Some(actor.id), post_id).await?;
+    let actor_id = actor.id;
+    let existing = ctx
+        .db
+        .read(move |c| posts::favourite_by(c, actor_id, post_id))
+        .await?;
+    if existing.is_none() {
+        let ap_id = ctx.url(&format!("/activities/like/{}", random_token()));
+        let author = post.author_id;
+        let fav_id = ctx
+            .db
+            .write(move |c| {
+                let id = posts::add_favourite(
+                    c,
+                    &NewFavourite {
+                        actor_id,
+                        post_id,
+                        ap_id: Some(ap_id),
+                        created_at: now(),
+                    },
+                )?;
+                if author != actor_id && actors::by_id(c, author)?.local {
+                    notify(c, author, "favourite", actor_id, Some(post_id))?;
+                }
+                Ok(id)
+            })
+            .await?;
+        ctx.publish(Event::Liked {
+            favourite_id: fav_id,
+        })
+        .await;
+    }
+    Ok(post)
+}
+
+pub async fn unfavourite(ctx: &Context, actor: &Actor, post_id: i64) -> ServiceResult<Post> {
+    let post = get_post(ctx, post_id).await?;
+    let actor_id = actor.id;
+    let fav = ctx
+        .db
+        .read(move |c| posts::favourite_by(c, actor_id, post_id))
+        .await?;
+    if let Some(fav) = fav {
+        let fid = fav.id;
+        ctx.db.write(move |c| posts::remove_favourite(c, fid)).await?;
+        ctx.publish(Event::Unliked {
+            actor_id,
+            post_id,
+            like_ap_id: fav.ap_id,
+        })
+        .await;
+    }
+    Ok(post)
+}
+
+/// Boosts a public or unlisted status (idempotent); returns the boost.
+pub async fn reblog(ctx: &Context, actor: &Actor, post_id: i64) -> ServiceResult<Post> {
+    let post = visible_post(ctx, Some(actor.id), post_id).await?;
+    let post = match post.reblog_of_id {
+        Some(original) => get_post(ctx, original).await?,
+        None => post,
+    };
+    if !matches!(post.visibility.as_str(), "public" | "unlisted") {
+        return Err(ServiceError::Forbidden(
+            "only public and unlisted statuses can be boosted".into(),
+        ));
+    }
+    let (actor_id, original) = (actor.id, post.id);
+    if let Some(existing) = ctx
+        .db
+        .read(move |c| posts::reblog_by(c, actor_id, original))
+        .await?
+    {
+        return Ok(existing);
+    }
+    let ap_id = ctx.url(&format!("/activities/announce/{}", random_token()));
+    let author = post.author_id;
+    let row = NewPost {
+        ap_id,
+        author_id: actor_id,
+        kind: "Announce".into(),
+        in_reply_to_id: None,
+        in_reply_to_ap_id: None,
+        reblog_of_id: Some(original),
+        context: None,
+        name: None,
+        content: String::new(),
+        source: None,
+        summary: String::new(),
+        sensitive: false,
+        visibility: "public".into(),
+        url: None,
+        local: true,
+        created_at: now(),
+    };
+    let reblog = ctx
+        .db
+        .write(move |c| {
+            let id = posts::insert(c, &row)?;
+            if author != actor_id && actors::by_id(c, author)?.local {
+                notify(c, author, "reblog", actor_id, Some(original))?;
+            }
+            posts::by_id(c, id)
+        })
+        .await?;
+    ctx.publish(Event::Announced {
+        reblog_id: reblog.id,
+    })
+    .await;
+    Ok(reblog)
+}
+
+pub async fn unreblog(ctx: &Context, actor: &Actor, post_id: i64) -> ServiceResult<Post> {
+    let post = get_post(ctx, post_id).await?;
+    let original = post.reblog_of_id.unwrap_or(post.id);
+    let actor_id = actor.id;
+    if let Some(boost) = ctx
+        .db
+        .read(move |c| posts::reblog_by(c, actor_id, original))
+        .await?
+    {
+        let bid = boost.id;
+        ctx.db.write(move |c| posts::delete_row(c, bid)).await?;
+        ctx.publish(Event::Unannounced {
+            actor_id,
+            post_id: original,
+            announce_ap_id: boost.ap_id,
+        })
+        .await;
+    }
+    get_post(ctx, original).await
+}

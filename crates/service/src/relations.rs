@@ -1,0 +1,220 @@
+//! Following: asking, accepting, undoing, and what one account is to another.
+
+use crate::posts::{notify, random_token};
+use crate::{Context, Event, ServiceError, ServiceResult};
+use tsunagu_db::queries::{actors, follows};
+use tsunagu_db::{now, Actor, NewFollow};
+
+/// How two accounts relate, from the viewer's side.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Relationship {
+    pub target_id: i64,
+    pub following: bool,
+    pub requested: bool,
+    pub followed_by: bool,
+    pub requested_by: bool,
+}
+
+pub async fn relationship(ctx: &Context, viewer: i64, target: i64) -> ServiceResult<Relationship> {
+    Ok(ctx
+        .db
+        .read(move |c| {
+            let out = follows::find(c, viewer, target)?;
+            let back = follows::find(c, target, viewer)?;
+            Ok(Relationship {
+                target_id: target,
+                following: out.as_ref().is_some_and(|f| f.accepted),
+                requested: out.as_ref().is_some_and(|f| !f.accepted),
+                followed_by: back.as_ref().is_some_and(|f| f.accepted),
+                requested_by: back.as_ref().is_some_and(|f| !f.accepted),
+            })
+        })
+        .await?)
+}
+
+pub async fn get_actor(ctx: &Context, actor_id: i64) -> ServiceResult<Actor> {
+    let actor = ctx
+        .db
+        .read(move |c| actors::by_id(c, actor_id))
+        .await
+        .map_err(|e| {
+            if e.is_not_found() {
+                ServiceError::NotFound("account")
+            } else {
+                e.into()
+            }
+        })?;
+    if actor.deleted {
+        return Err(ServiceError::NotFound("account"));
+    }
+    Ok(actor)
+}
+
+/// `follower` (a local member) follows `target_id`. Local targets answer at once; remote ones
+/// get a `Follow` and the request stays pending until their `Accept` arrives.
+pub async fn follow(ctx: &Context, follower: &Actor, target_id: i64) -> ServiceResult<Relationship> {
+    let target = get_actor(ctx, target_id).await?;
+    if target.id == follower.id {
+        return Err(ServiceError::Invalid("you cannot follow yourself".into()));
+    }
+    if target.kind == "Application" {
+        return Err(ServiceError::Invalid("this account cannot be followed".into()));
+    }
+    let follower_id = follower.id;
+    let existing = ctx
+        .db
+        .read(move |c| follows::find(c, follower_id, target_id))
+        .await?;
+    if existing.is_none() {
+        let accepted = target.local && !target.manually_approves_followers;
+        let ap_id = ctx.url(&format!("/activities/follow/{}", random_token()));
+        let target_local = target.local;
+        let follow_id = ctx
+            .db
+            .write(move |c| {
+                let id = follows::insert(
+                    c,
+                    &NewFollow {
+                        follower_id,
+                        followee_id: target_id,
+                        ap_id: Some(ap_id),
+                        accepted,
+                        created_at: now(),
+                    },
+                )?;
+                if target_local {
+                    let kind = if accepted { "follow" } else { "follow_request" };
+                    notify(c, target_id, kind, follower_id, None)?;
+                }
+                Ok(id)
+            })
+            .await?;
+        if !target.local {
+            ctx.publish(Event::FollowRequested { follow_id }).await;
+        }
+    }
+    relationship(ctx, follower.id, target_id).await
+}
+
+/// Stops following (or withdraws a request).
+pub async fn unfollow(ctx: &Context, follower: &Actor, target_id: i64) -> ServiceResult<Relationship> {
+    let target = get_actor(ctx, target_id).await?;
+    let follower_id = follower.id;
+    let existing = ctx
+        .db
+        .read(move |c| follows::find(c, follower_id, target_id))
+        .await?;
+    if let Some(f) = existing {
+        ctx.db.write(move |c| follows::delete(c, f.id)).await?;
+        if !target.local {
+            ctx.publish(Event::Unfollowed {
+                follower_id,
+                followee_id: target_id,
+                follow_ap_id: f.ap_id,
+            })
+            .await;
+        }
+    }
+    relationship(ctx, follower.id, target_id).await
+}
+
+/// Removes `follower_id` from the followers of `me`, telling their server.
+pub async fn remove_follower(ctx: &Context, me: &Actor, follower_id: i64) -> ServiceResult<Relationship> {
+    let follower = get_actor(ctx, follower_id).await?;
+    let me_id = me.id;
+    if let Some(f) = ctx
+        .db
+        .read(move |c| follows::find(c, follower_id, me_id))
+        .await?
+    {
+        ctx.db.write(move |c| follows::delete(c, f.id)).await?;
+        if !follower.local {
+            ctx.publish(Event::FollowRejected {
+                follower_id,
+                followee_id: me_id,
+                follow_ap_id: f.ap_id,
+            })
+            .await;
+        }
+    }
+    relationship(ctx, me.id, follower_id).await
+}
+
+/// Accepts a pending follow request towards `me`.
+pub async fn authorize_follow(ctx: &Context, me: &Actor, follower_id: i64) -> ServiceResult<Relationship> {
+    let me_id = me.id;
+    let f = ctx
+        .db
+        .read(move |c| follows::find(c, follower_id, me_id))
+        .await?
+        .ok_or(ServiceError::NotFound("follow request"))?;
+    if !f.accepted {
+        let fid = f.id;
+        let follower_local = get_actor(ctx, follower_id).await?.local;
+        ctx.db.write(move |c| follows::accept(c, fid)).await?;
+        if !follower_local {
+            ctx.publish(Event::FollowAccepted { follow_id: fid }).await;
+        }
+    }
+    relationship(ctx, me.id, follower_id).await
+}
+
+/// Refuses a pending follow request towards `me`.
+pub async fn reject_follow(ctx: &Context, me: &Actor, follower_id: i64) -> ServiceResult<Relationship> {
+    remove_follower(ctx, me, follower_id).await
+}
+
+/// Pending requests towards `me`.
+pub async fn follow_requests(ctx: &Context, me: &Actor) -> ServiceResult<Vec<Actor>> {
+    let me_id = me.id;
+    Ok(ctx
+        .db
+        .read(move |c| follows::pending_for(c, me_id))
+        .await?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect())
+}
+
+pub struct FollowCounts {
+    pub followers: i64,
+    pub following: i64,
+    pub statuses: i64,
+}
+
+pub async fn counts(ctx: &Context, actor_id: i64) -> ServiceResult<FollowCounts> {
+    Ok(ctx
+        .db
+        .read(move |c| {
+            Ok(FollowCounts {
+                followers: follows::count_followers(c, actor_id)?,
+                following: follows::count_following(c, actor_id)?,
+                statuses: tsunagu_db::queries::posts::count_by_author(c, actor_id)?,
+            })
+        })
+        .await?)
+}
+
+/// Followers (or followed accounts, when `outgoing`) of an actor, newest first.
+pub async fn list_follows(
+    ctx: &Context,
+    actor_id: i64,
+    outgoing: bool,
+    before: Option<i64>,
+    limit: i64,
+) -> ServiceResult<Vec<(i64, Actor)>> {
+    let limit = limit.clamp(1, 80);
+    Ok(ctx
+        .db
+        .read(move |c| {
+            if outgoing {
+                follows::following(c, actor_id, before, limit)
+            } else {
+                follows::followers(c, actor_id, before, limit)
+            }
+        })
+        .await?
+        .into_iter()
+        .map(|(f, a)| (f.id, a))
+        .collect())
+}

@@ -1,0 +1,105 @@
+//! Reading: timelines, an account's posts, a thread.
+
+use crate::posts::{can_see, visible_post};
+use crate::{Context, ServiceResult};
+use tsunagu_db::queries::{posts, Page};
+use tsunagu_db::Post;
+
+pub async fn home(ctx: &Context, viewer: i64, page: Page) -> ServiceResult<Vec<Post>> {
+    Ok(ctx.db.read(move |c| posts::home_timeline(c, viewer, page)).await?)
+}
+
+pub async fn public(ctx: &Context, local: Option<bool>, page: Page) -> ServiceResult<Vec<Post>> {
+    Ok(ctx.db.read(move |c| posts::public_timeline(c, local, page)).await?)
+}
+
+pub async fn tag(ctx: &Context, tag: &str, page: Page) -> ServiceResult<Vec<Post>> {
+    let tag = tag.to_lowercase();
+    Ok(ctx.db.read(move |c| posts::tag_timeline(c, &tag, page)).await?)
+}
+
+pub struct AccountFilter {
+    pub exclude_replies: bool,
+    pub exclude_reblogs: bool,
+}
+
+/// An account's posts as `viewer` may see them.
+pub async fn account(
+    ctx: &Context,
+    viewer: Option<i64>,
+    author: i64,
+    filter: AccountFilter,
+    page: Page,
+) -> ServiceResult<Vec<Post>> {
+    let public_only = viewer != Some(author);
+    let rows = ctx
+        .db
+        .read(move |c| {
+            posts::by_author(
+                c,
+                author,
+                public_only,
+                filter.exclude_replies,
+                filter.exclude_reblogs,
+                page,
+            )
+        })
+        .await?;
+    Ok(rows)
+}
+
+/// The posts above and below one post in its thread, as `viewer` may see them.
+pub async fn context(ctx: &Context, viewer: Option<i64>, post_id: i64) -> ServiceResult<(Vec<Post>, Vec<Post>)> {
+    let post = visible_post(ctx, viewer, post_id).await?;
+    let mut ancestors = Vec::new();
+    let mut parent = post.in_reply_to_id;
+    while let Some(pid) = parent {
+        if ancestors.len() >= 200 {
+            break;
+        }
+        let Ok(p) = ctx.db.read(move |c| posts::by_id(c, pid)).await else {
+            break;
+        };
+        parent = p.in_reply_to_id;
+        if can_see(ctx, viewer, &p).await? {
+            ancestors.push(p);
+        }
+    }
+    ancestors.reverse();
+    let descendants = descendants(ctx, post.id, 1000).await?;
+    let mut visible = Vec::with_capacity(descendants.len());
+    for p in descendants {
+        if can_see(ctx, viewer, &p).await? {
+            visible.push(p);
+        }
+    }
+    Ok((ancestors, visible))
+}
+
+/// Every live reply below `root`, depth first in the order they were written.
+pub async fn descendants(ctx: &Context, root: i64, limit: usize) -> ServiceResult<Vec<Post>> {
+    ctx.db
+        .read(move |c| {
+            let mut by_level = Vec::new();
+            let mut frontier = vec![root];
+            let mut total = 0;
+            while !frontier.is_empty() && total < limit {
+                let level = posts::replies_to(c, &frontier)?;
+                total += level.len();
+                frontier = level.iter().map(|p| p.id).collect();
+                by_level.extend(level);
+            }
+            // Depth-first order: each reply followed by its own replies.
+            let mut ordered = Vec::with_capacity(by_level.len());
+            fn walk(parent: i64, all: &[Post], out: &mut Vec<Post>) {
+                for p in all.iter().filter(|p| p.in_reply_to_id == Some(parent)) {
+                    out.push(p.clone());
+                    walk(p.id, all, out);
+                }
+            }
+            walk(root, &by_level, &mut ordered);
+            Ok(ordered)
+        })
+        .await
+        .map_err(Into::into)
+}

@@ -1,0 +1,15 @@
+DROP TABLE received_activities;
+DROP TABLE deliveries;
+DROP TABLE outgoing_activities;
+DROP TABLE oauth_codes;
+DROP TABLE oauth_tokens;
+DROP TABLE oauth_apps;
+DROP TABLE notifications;
+DROP TABLE favourites;
+DROP TABLE follows;
+DROP TABLE post_tags;
+DROP TABLE post_mentions;
+DROP TABLE posts;
+DROP TABLE profile_fields;
+DROP TABLE users;
+DROP TABLE actors;
