@@ -1,1 +1,163 @@
+//! The client API: Mastodon-compatible endpoints so existing apps work, OAuth 2, and the
+//! Tsunagu extensions under `/api/v1/tsunagu/`. Handlers parse, call one use case, and render a
+//! view; the rules are in `tsunagu_service`. This crate knows nothing of ActivityPub.
 
+mod accounts;
+mod auth;
+mod error;
+mod instance;
+mod oauth;
+mod paging;
+mod params;
+mod placeholders;
+mod statuses;
+mod timelines;
+pub mod views;
+
+pub use error::{ApiError, ApiResult};
+
+use axum::routing::{delete, get, patch, post};
+use axum::Router;
+use tsunagu_service::Context;
+
+/// What the instance says about itself to clients.
+#[derive(Debug, Clone)]
+pub struct InstanceInfo {
+    pub title: String,
+    pub description: String,
+    pub contact_email: String,
+}
+
+/// Every client API route in one place.
+pub fn router(ctx: Context, info: InstanceInfo) -> Router {
+    Router::new()
+        .route("/api/v1/instance", get(instance::v1))
+        .route("/api/v1/instance/", get(instance::v1))
+        .route("/api/v2/instance", get(instance::v2))
+        .route("/api/v1/instance/peers", get(instance::peers))
+        .route("/api/v1/instance/rules", get(placeholders::empty_list))
+        .route("/api/v1/apps", post(oauth::create_app))
+        .route("/api/v1/apps/verify_credentials", get(oauth::verify_app))
+        .route(
+            "/oauth/authorize",
+            get(oauth::authorize_page).post(oauth::authorize_submit),
+        )
+        .route("/oauth/token", post(oauth::token))
+        .route("/oauth/revoke", post(oauth::revoke))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(oauth::metadata),
+        )
+        .route(
+            "/api/v1/accounts/verify_credentials",
+            get(accounts::verify_credentials),
+        )
+        .route(
+            "/api/v1/accounts/update_credentials",
+            patch(accounts::update_credentials),
+        )
+        .route("/api/v1/accounts/lookup", get(accounts::lookup))
+        .route(
+            "/api/v1/accounts/relationships",
+            get(accounts::relationships),
+        )
+        .route("/api/v1/accounts/search", get(accounts::search))
+        .route("/api/v1/accounts/{id}", get(accounts::show))
+        .route("/api/v1/accounts/{id}/statuses", get(accounts::statuses))
+        .route("/api/v1/accounts/{id}/followers", get(accounts::followers))
+        .route("/api/v1/accounts/{id}/following", get(accounts::following))
+        .route("/api/v1/accounts/{id}/follow", post(accounts::follow))
+        .route("/api/v1/accounts/{id}/unfollow", post(accounts::unfollow))
+        .route(
+            "/api/v1/accounts/{id}/remove_from_followers",
+            post(accounts::remove_from_followers),
+        )
+        .route("/api/v1/follow_requests", get(accounts::follow_requests))
+        .route(
+            "/api/v1/follow_requests/{id}/authorize",
+            post(accounts::authorize_follow),
+        )
+        .route(
+            "/api/v1/follow_requests/{id}/reject",
+            post(accounts::reject_follow),
+        )
+        .route("/api/v1/statuses", post(statuses::create))
+        .route(
+            "/api/v1/statuses/{id}",
+            get(statuses::show).delete(statuses::remove),
+        )
+        .route("/api/v1/statuses/{id}/context", get(statuses::context))
+        .route("/api/v1/statuses/{id}/favourite", post(statuses::favourite))
+        .route(
+            "/api/v1/statuses/{id}/unfavourite",
+            post(statuses::unfavourite),
+        )
+        .route("/api/v1/statuses/{id}/reblog", post(statuses::reblog))
+        .route("/api/v1/statuses/{id}/unreblog", post(statuses::unreblog))
+        .route(
+            "/api/v1/statuses/{id}/favourited_by",
+            get(statuses::favourited_by),
+        )
+        .route(
+            "/api/v1/statuses/{id}/reblogged_by",
+            get(statuses::reblogged_by),
+        )
+        .route("/api/v1/timelines/home", get(timelines::home))
+        .route("/api/v1/timelines/public", get(timelines::public))
+        .route("/api/v1/timelines/tag/{tag}", get(timelines::tag))
+        .route("/api/v1/notifications", get(timelines::notifications))
+        .route(
+            "/api/v1/notifications/clear",
+            post(timelines::clear_notifications),
+        )
+        .route("/api/v1/notifications/{id}", get(timelines::notification))
+        .route(
+            "/api/v1/notifications/{id}/dismiss",
+            post(timelines::dismiss_notification),
+        )
+        .route("/api/v2/search", get(timelines::search))
+        .route(
+            "/api/v1/tsunagu/profile",
+            get(accounts::own_profile).put(accounts::set_profile),
+        )
+        .route(
+            "/api/v1/tsunagu/accounts/{id}/profile",
+            get(accounts::member_profile),
+        )
+        .route("/api/v1/custom_emojis", get(placeholders::empty_list))
+        .route("/api/v1/filters", get(placeholders::empty_list))
+        .route("/api/v2/filters", get(placeholders::empty_list))
+        .route("/api/v1/lists", get(placeholders::empty_list))
+        .route("/api/v1/announcements", get(placeholders::empty_list))
+        .route("/api/v1/followed_tags", get(placeholders::empty_list))
+        .route("/api/v1/trends", get(placeholders::empty_list))
+        .route("/api/v1/trends/tags", get(placeholders::empty_list))
+        .route("/api/v1/trends/statuses", get(placeholders::empty_list))
+        .route("/api/v1/trends/links", get(placeholders::empty_list))
+        .route("/api/v1/conversations", get(placeholders::empty_list))
+        .route("/api/v1/bookmarks", get(placeholders::empty_list))
+        .route("/api/v1/favourites", get(placeholders::empty_list))
+        .route("/api/v1/blocks", get(placeholders::empty_list))
+        .route("/api/v1/mutes", get(placeholders::empty_list))
+        .route("/api/v1/domain_blocks", get(placeholders::empty_list))
+        .route("/api/v1/endorsements", get(placeholders::empty_list))
+        .route("/api/v1/featured_tags", get(placeholders::empty_list))
+        .route("/api/v2/suggestions", get(placeholders::empty_list))
+        .route("/api/v1/markers", get(placeholders::markers))
+        .route("/api/v1/preferences", get(placeholders::preferences))
+        .route(
+            "/avatars/original/missing.png",
+            get(placeholders::missing_image),
+        )
+        .route(
+            "/headers/original/missing.png",
+            get(placeholders::missing_image),
+        )
+        .route(
+            "/api/v1/push/subscription",
+            delete(placeholders::not_supported).get(placeholders::not_supported),
+        )
+        .fallback(placeholders::not_found)
+        .layer(axum::Extension(info))
+        .with_state(ctx)
+}

@@ -215,4 +215,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     outgoing_activities,
     deliveries,
     received_activities,
+    instance_settings,
 );
+
+diesel::table! {
+    instance_settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}

@@ -149,7 +149,11 @@ async fn deliver(data: &Data, settings: &DeliverySettings, delivery: Delivery) {
     let outcome = send(data, &delivery).await;
     let id = delivery.id;
     let result = match outcome {
-        Ok(()) => data.db.write(move |c| deliveries::mark_delivered(c, id, now())).await,
+        Ok(()) => {
+            data.db
+                .write(move |c| deliveries::mark_delivered(c, id, now()))
+                .await
+        }
         Err(error) => {
             let attempts = delivery.attempts + 1;
             let retry = settings.next_retry(attempts);
@@ -185,7 +189,8 @@ async fn send(data: &Data, delivery: &Delivery) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let (activity, actor) = row;
-    let body: serde_json::Value = serde_json::from_str(&activity.body).map_err(|e| e.to_string())?;
+    let body: serde_json::Value =
+        serde_json::from_str(&activity.body).map_err(|e| e.to_string())?;
     let stored = StoredActivity {
         id: Url::parse(&activity.ap_id).map_err(|e| e.to_string())?,
         actor: Url::parse(&actor.ap_id).map_err(|e| e.to_string())?,

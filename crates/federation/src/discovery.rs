@@ -18,7 +18,10 @@ pub struct WebfingerQuery {
 }
 
 /// `acct:name@host`, or the URL of a local actor.
-pub async fn webfinger(Query(q): Query<WebfingerQuery>, data: Data) -> Result<impl IntoResponse, FedError> {
+pub async fn webfinger(
+    Query(q): Query<WebfingerQuery>,
+    data: Data,
+) -> Result<impl IntoResponse, FedError> {
     let resource = q.resource.trim();
     let ctx = data.app_data();
     let domain = ctx.domain.clone();
@@ -31,7 +34,9 @@ pub async fn webfinger(Query(q): Query<WebfingerQuery>, data: Data) -> Result<im
             return Err(FedError::NotFound);
         }
         let (name, host) = (name.to_string(), domain.clone());
-        data.db.read(move |c| actors::by_handle(c, &name, &host)).await?
+        data.db
+            .read(move |c| actors::by_handle(c, &name, &host))
+            .await?
     } else if resource.starts_with("https://") || resource.starts_with("http://") {
         let url = resource.to_string();
         data.db
@@ -41,7 +46,9 @@ pub async fn webfinger(Query(q): Query<WebfingerQuery>, data: Data) -> Result<im
     } else {
         return Err(FedError::BadRequest("unsupported resource".into()));
     };
-    let actor = actor.filter(|a| a.local && !a.deleted).ok_or(FedError::NotFound)?;
+    let actor = actor
+        .filter(|a| a.local && !a.deleted)
+        .ok_or(FedError::NotFound)?;
     let subject = format!("acct:{}@{}", actor.username, domain);
     let mut links = vec![json!({
         "rel": "self",
@@ -118,5 +125,8 @@ pub async fn host_meta(data: Data) -> impl IntoResponse {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\n  <Link rel=\"lrdd\" template=\"{}\"/>\n</XRD>\n",
         tsunagu_service::html::escape(&template)
     );
-    ([(header::CONTENT_TYPE, "application/xrd+xml; charset=utf-8")], xml)
+    (
+        [(header::CONTENT_TYPE, "application/xrd+xml; charset=utf-8")],
+        xml,
+    )
 }

@@ -150,8 +150,15 @@ impl InboxActivity {
     }
 
     async fn receive_create_or_update(&self, data: &Data) -> Result<(), FedError> {
-        let kind = self.object.get("type").and_then(Value::as_str).unwrap_or("");
-        if matches!(kind, "Person" | "Group" | "Service" | "Application" | "Organization") {
+        let kind = self
+            .object
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if matches!(
+            kind,
+            "Person" | "Group" | "Service" | "Application" | "Organization"
+        ) {
             // A profile update: fetch the actor afresh from its own server.
             if self.object_id()? == self.actor {
                 ObjectId::<DbActor>::from(self.actor.clone())
@@ -164,7 +171,9 @@ impl InboxActivity {
             // Only a reference: fetch it from its origin.
             let url = self.object_id()?;
             verify_domains_match(&url, &self.actor)?;
-            ObjectId::<DbPost>::from(url).dereference_forced(data).await?;
+            ObjectId::<DbPost>::from(url)
+                .dereference_forced(data)
+                .await?;
             return Ok(());
         }
         if !crate::objects::post::is_post_kind(kind) {
@@ -212,8 +221,15 @@ impl InboxActivity {
     }
 
     async fn receive_announce(&self, actor: &DbActor, data: &Data) -> Result<(), FedError> {
-        let inner_kind = self.object.get("type").and_then(Value::as_str).unwrap_or("");
-        if matches!(inner_kind, "Create" | "Update" | "Delete" | "Like" | "Undo" | "Announce") {
+        let inner_kind = self
+            .object
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if matches!(
+            inner_kind,
+            "Create" | "Update" | "Delete" | "Like" | "Undo" | "Announce"
+        ) {
             // A group forwarding an activity; handled with boards.
             tracing::debug!("ignoring Announce({inner_kind}) from {}", self.actor);
             return Ok(());

@@ -3,9 +3,9 @@
 use crate::objects::{actor_json, first_id, post_json, with_context, DbActor, DbPost, PUBLIC};
 use crate::{Data, FedError};
 use activitypub_federation::config::FederationConfig;
+use activitypub_federation::fetch::fetch_object_http;
 use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
-use activitypub_federation::fetch::fetch_object_http;
 use activitypub_federation::traits::Object;
 use async_trait::async_trait;
 use serde_json::{json, Value};
@@ -96,9 +96,16 @@ async fn resolve_url(url: &Url, data: &Data) -> Result<Resolved, FedError> {
         return Ok(Resolved::Post(p));
     }
     let fetched = fetch_object_http::<_, Value>(url, data).await?;
-    let kind = fetched.object.get("type").and_then(Value::as_str).unwrap_or("");
+    let kind = fetched
+        .object
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let id = Url::parse(&first_id(&fetched.object).unwrap_or_default())?;
-    if matches!(kind, "Person" | "Group" | "Service" | "Application" | "Organization") {
+    if matches!(
+        kind,
+        "Person" | "Group" | "Service" | "Application" | "Organization"
+    ) {
         let actor = ObjectId::<DbActor>::from(id).dereference(data).await?;
         Ok(Resolved::Actor(actor.0))
     } else {
@@ -144,17 +151,25 @@ async fn build(event: &Event, data: &Data) -> Result<Option<Outgoing>, FedError>
             if !created {
                 activity["updated"] = json!(crate::objects::format_time(now()));
             }
-            Some(Outgoing { actor_id: author.id, activity, inboxes })
+            Some(Outgoing {
+                actor_id: author.id,
+                activity,
+                inboxes,
+            })
         }
         Event::PostDeleted { post_id } => {
             let post = db.read(move |c| posts::by_id(c, post_id)).await?;
-            let (author_id, visibility, ap) = (post.author_id, post.visibility.clone(), post.ap_id.clone());
+            let (author_id, visibility, ap) =
+                (post.author_id, post.visibility.clone(), post.ap_id.clone());
             let (author, mut inboxes) = db
                 .read(move |c| post_recipients(c, author_id, post_id, &visibility))
                 .await?;
             // Everyone who received the post hears of its deletion, followers or not.
             let create_id = format!("{ap}/activity");
-            inboxes.extend(db.read(move |c| deliveries::inboxes_of_activity(c, &create_id)).await?);
+            inboxes.extend(
+                db.read(move |c| deliveries::inboxes_of_activity(c, &create_id))
+                    .await?,
+            );
             inboxes.sort();
             inboxes.dedup();
             Some(Outgoing {
@@ -173,7 +188,11 @@ async fn build(event: &Event, data: &Data) -> Result<Option<Outgoing>, FedError>
             let (follow, follower, followee) = db
                 .read(move |c| {
                     let f = tsunagu_db::queries::follows::by_id(c, follow_id)?;
-                    Ok((f.clone(), actors::by_id(c, f.follower_id)?, actors::by_id(c, f.followee_id)?))
+                    Ok((
+                        f.clone(),
+                        actors::by_id(c, f.follower_id)?,
+                        actors::by_id(c, f.followee_id)?,
+                    ))
                 })
                 .await?;
             Some(Outgoing {
@@ -186,7 +205,11 @@ async fn build(event: &Event, data: &Data) -> Result<Option<Outgoing>, FedError>
             let (follow, follower, followee) = db
                 .read(move |c| {
                     let f = tsunagu_db::queries::follows::by_id(c, follow_id)?;
-                    Ok((f.clone(), actors::by_id(c, f.follower_id)?, actors::by_id(c, f.followee_id)?))
+                    Ok((
+                        f.clone(),
+                        actors::by_id(c, f.follower_id)?,
+                        actors::by_id(c, f.followee_id)?,
+                    ))
                 })
                 .await?;
             Some(Outgoing {
@@ -200,7 +223,11 @@ async fn build(event: &Event, data: &Data) -> Result<Option<Outgoing>, FedError>
                 inboxes: vec![follower.inbox_url.clone()],
             })
         }
-        Event::FollowRejected { follower_id, followee_id, follow_ap_id } => {
+        Event::FollowRejected {
+            follower_id,
+            followee_id,
+            follow_ap_id,
+        } => {
             let (follower, followee) = two_actors(data, follower_id, followee_id).await?;
             Some(Outgoing {
                 actor_id: followee.id,
@@ -213,7 +240,11 @@ async fn build(event: &Event, data: &Data) -> Result<Option<Outgoing>, FedError>
                 inboxes: vec![follower.inbox_url.clone()],
             })
         }
-        Event::Unfollowed { follower_id, followee_id, follow_ap_id } => {
+        Event::Unfollowed {
+            follower_id,
+            followee_id,
+            follow_ap_id,
+        } => {
             let (follower, followee) = two_actors(data, follower_id, followee_id).await?;
             Some(Outgoing {
                 actor_id: follower.id,
@@ -231,7 +262,12 @@ async fn build(event: &Event, data: &Data) -> Result<Option<Outgoing>, FedError>
                 .read(move |c| {
                     let f = posts::favourite_by_id(c, favourite_id)?;
                     let p = posts::by_id(c, f.post_id)?;
-                    Ok((f.clone(), actors::by_id(c, f.actor_id)?, p.clone(), actors::by_id(c, p.author_id)?))
+                    Ok((
+                        f.clone(),
+                        actors::by_id(c, f.actor_id)?,
+                        p.clone(),
+                        actors::by_id(c, p.author_id)?,
+                    ))
                 })
                 .await?;
             if author.local {
@@ -248,11 +284,19 @@ async fn build(event: &Event, data: &Data) -> Result<Option<Outgoing>, FedError>
                 inboxes: vec![inbox_of(&author)],
             })
         }
-        Event::Unliked { actor_id, post_id, like_ap_id } => {
+        Event::Unliked {
+            actor_id,
+            post_id,
+            like_ap_id,
+        } => {
             let (actor, post, author) = db
                 .read(move |c| {
                     let p = posts::by_id(c, post_id)?;
-                    Ok((actors::by_id(c, actor_id)?, p.clone(), actors::by_id(c, p.author_id)?))
+                    Ok((
+                        actors::by_id(c, actor_id)?,
+                        p.clone(),
+                        actors::by_id(c, p.author_id)?,
+                    ))
                 })
                 .await?;
             if author.local {
@@ -282,7 +326,8 @@ async fn build(event: &Event, data: &Data) -> Result<Option<Outgoing>, FedError>
                     Ok((b, o))
                 })
                 .await?;
-            let (actor, author, inboxes) = announce_recipients(data, boost.author_id, original.author_id).await?;
+            let (actor, author, inboxes) =
+                announce_recipients(data, boost.author_id, original.author_id).await?;
             Some(Outgoing {
                 actor_id: actor.id,
                 activity: json!({
@@ -297,9 +342,14 @@ async fn build(event: &Event, data: &Data) -> Result<Option<Outgoing>, FedError>
                 inboxes,
             })
         }
-        Event::Unannounced { actor_id, post_id, announce_ap_id } => {
+        Event::Unannounced {
+            actor_id,
+            post_id,
+            announce_ap_id,
+        } => {
             let original = db.read(move |c| posts::by_id(c, post_id)).await?;
-            let (actor, author, inboxes) = announce_recipients(data, actor_id, original.author_id).await?;
+            let (actor, author, inboxes) =
+                announce_recipients(data, actor_id, original.author_id).await?;
             Some(Outgoing {
                 actor_id: actor.id,
                 activity: json!({

@@ -94,7 +94,12 @@ async fn get_actor(Path(name): Path<String>, data: Data) -> Result<Response, Fed
 }
 
 /// A collection's summary, or one page of it (newest first, paged by `max_id`).
-fn collection(id: &str, total: i64, page: Option<(Vec<Value>, Option<i64>)>, max_id: Option<i64>) -> Value {
+fn collection(
+    id: &str,
+    total: i64,
+    page: Option<(Vec<Value>, Option<i64>)>,
+    max_id: Option<i64>,
+) -> Value {
     match page {
         None => with_context(json!({
             "id": id,
@@ -122,14 +127,29 @@ fn collection(id: &str, total: i64, page: Option<(Vec<Value>, Option<i64>)>, max
     }
 }
 
-async fn follow_collection(data: &Data, name: &str, outgoing: bool, q: PageQuery) -> Result<Response, FedError> {
+async fn follow_collection(
+    data: &Data,
+    name: &str,
+    outgoing: bool,
+    q: PageQuery,
+) -> Result<Response, FedError> {
     let actor = local_actor(data, name).await?;
-    let id = if outgoing { actor.following_url.clone() } else { actor.followers_url.clone() }
-        .unwrap_or_default();
+    let id = if outgoing {
+        actor.following_url.clone()
+    } else {
+        actor.followers_url.clone()
+    }
+    .unwrap_or_default();
     let aid = actor.id;
     let total = data
         .db
-        .read(move |c| if outgoing { follows::count_following(c, aid) } else { follows::count_followers(c, aid) })
+        .read(move |c| {
+            if outgoing {
+                follows::count_following(c, aid)
+            } else {
+                follows::count_followers(c, aid)
+            }
+        })
         .await?;
     let page = if q.page.is_some() {
         let max_id = q.max_id;
@@ -143,19 +163,32 @@ async fn follow_collection(data: &Data, name: &str, outgoing: bool, q: PageQuery
                 }
             })
             .await?;
-        let next = (rows.len() as i64 == PAGE_SIZE).then(|| rows.last().map(|(f, _)| f.id)).flatten();
-        Some((rows.into_iter().map(|(_, a)| json!(a.ap_id)).collect(), next))
+        let next = (rows.len() as i64 == PAGE_SIZE)
+            .then(|| rows.last().map(|(f, _)| f.id))
+            .flatten();
+        Some((
+            rows.into_iter().map(|(_, a)| json!(a.ap_id)).collect(),
+            next,
+        ))
     } else {
         None
     };
     Ok(ap_json(collection(&id, total, page, q.max_id)))
 }
 
-async fn get_followers(Path(name): Path<String>, Query(q): Query<PageQuery>, data: Data) -> Result<Response, FedError> {
+async fn get_followers(
+    Path(name): Path<String>,
+    Query(q): Query<PageQuery>,
+    data: Data,
+) -> Result<Response, FedError> {
     follow_collection(&data, &name, false, q).await
 }
 
-async fn get_following(Path(name): Path<String>, Query(q): Query<PageQuery>, data: Data) -> Result<Response, FedError> {
+async fn get_following(
+    Path(name): Path<String>,
+    Query(q): Query<PageQuery>,
+    data: Data,
+) -> Result<Response, FedError> {
     follow_collection(&data, &name, true, q).await
 }
 
@@ -194,11 +227,17 @@ async fn publishing_activity(data: &Data, post: &Post) -> Result<Value, FedError
     }))
 }
 
-async fn get_outbox(Path(name): Path<String>, Query(q): Query<PageQuery>, data: Data) -> Result<Response, FedError> {
+async fn get_outbox(
+    Path(name): Path<String>,
+    Query(q): Query<PageQuery>,
+    data: Data,
+) -> Result<Response, FedError> {
     let actor = local_actor(&data, &name).await?;
     let id = actor.outbox_url.clone().unwrap_or_default();
     let aid = actor.id;
-    let public = move |c: &mut tsunagu_db::Conn, page: Page| posts::by_author(c, aid, true, false, false, page);
+    let public = move |c: &mut tsunagu_db::Conn, page: Page| {
+        posts::by_author(c, aid, true, false, false, page)
+    };
     let total = data
         .db
         .read(move |c| Ok(public(c, Page::first(10_000))?.len() as i64))
@@ -207,9 +246,20 @@ async fn get_outbox(Path(name): Path<String>, Query(q): Query<PageQuery>, data: 
         let max_id = q.max_id;
         let rows = data
             .db
-            .read(move |c| public(c, Page { max_id, limit: PAGE_SIZE, ..Page::default() }))
+            .read(move |c| {
+                public(
+                    c,
+                    Page {
+                        max_id,
+                        limit: PAGE_SIZE,
+                        ..Page::default()
+                    },
+                )
+            })
             .await?;
-        let next = (rows.len() as i64 == PAGE_SIZE).then(|| rows.last().map(|p| p.id)).flatten();
+        let next = (rows.len() as i64 == PAGE_SIZE)
+            .then(|| rows.last().map(|p| p.id))
+            .flatten();
         let mut items = Vec::with_capacity(rows.len());
         for post in &rows {
             items.push(publishing_activity(&data, post).await?);
@@ -249,12 +299,18 @@ async fn get_post(Path(id): Path<i64>, data: Data) -> Result<Response, FedError>
 
 async fn get_post_activity(Path(id): Path<i64>, data: Data) -> Result<Response, FedError> {
     match public_local_post(&data, id).await? {
-        Ok(post) => Ok(ap_json(with_context(publishing_activity(&data, &post).await?))),
+        Ok(post) => Ok(ap_json(with_context(
+            publishing_activity(&data, &post).await?,
+        ))),
         Err(gone) => Ok(gone),
     }
 }
 
-async fn get_replies(Path(id): Path<i64>, Query(q): Query<PageQuery>, data: Data) -> Result<Response, FedError> {
+async fn get_replies(
+    Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
+    data: Data,
+) -> Result<Response, FedError> {
     let post = match public_local_post(&data, id).await? {
         Ok(post) => post,
         Err(gone) => return Ok(gone),
@@ -271,8 +327,14 @@ async fn get_replies(Path(id): Path<i64>, Query(q): Query<PageQuery>, data: Data
     let page = q.page.is_some().then(|| {
         // Oldest first, paged by id: replies read top to bottom.
         let after = q.max_id.unwrap_or(0);
-        let items: Vec<&Post> = replies.iter().filter(|p| p.id > after).take(PAGE_SIZE as usize).collect();
-        let next = (items.len() as i64 == PAGE_SIZE).then(|| items.last().map(|p| p.id)).flatten();
+        let items: Vec<&Post> = replies
+            .iter()
+            .filter(|p| p.id > after)
+            .take(PAGE_SIZE as usize)
+            .collect();
+        let next = (items.len() as i64 == PAGE_SIZE)
+            .then(|| items.last().map(|p| p.id))
+            .flatten();
         (items.into_iter().map(|p| json!(p.ap_id)).collect(), next)
     });
     Ok(ap_json(collection(&collection_id, total, page, q.max_id)))
@@ -304,21 +366,30 @@ async fn get_context(Path(id): Path<i64>, data: Data) -> Result<Response, FedErr
     }))))
 }
 
-async fn get_activity(Path((kind, token)): Path<(String, String)>, data: Data) -> Result<Response, FedError> {
+async fn get_activity(
+    Path((kind, token)): Path<(String, String)>,
+    data: Data,
+) -> Result<Response, FedError> {
     let url = data.app_data().url(&format!("/activities/{kind}/{token}"));
     let row = data
         .db
         .read(move |c| deliveries::activity_by_ap_id(c, &url))
         .await?
         .ok_or(FedError::NotFound)?;
-    let body: Value = serde_json::from_str(&row.body).map_err(|e| FedError::Internal(e.to_string()))?;
+    let body: Value =
+        serde_json::from_str(&row.body).map_err(|e| FedError::Internal(e.to_string()))?;
     // Activities addressed to a few people only are not for everyone to read.
     let public = ["to", "cc"].iter().any(|k| {
         crate::objects::ids_of(&body[*k])
             .iter()
             .any(|a| crate::objects::is_public(a))
     });
-    if !public && !matches!(kind.as_str(), "follow" | "accept" | "reject" | "like" | "undo") {
+    if !public
+        && !matches!(
+            kind.as_str(),
+            "follow" | "accept" | "reject" | "like" | "undo"
+        )
+    {
         return Err(FedError::NotFound);
     }
     Ok(ap_json(body))

@@ -1,0 +1,154 @@
+//! The `tsunagu` server: reads configuration, opens the database, wires the client API and
+//! federation together, runs the delivery worker, and shuts down gracefully. The only crate
+//! that knows about all the others.
+
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+use tsunagu_api::InstanceInfo;
+use tsunagu_db::Db;
+use tsunagu_federation::delivery::{self, DeliverySettings};
+use tsunagu_federation::{ApFederator, FederationSettings};
+use tsunagu_service::Context;
+
+/// Everything `tsunagu serve` needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub domain: String,
+    pub database_url: String,
+    pub dev: bool,
+    pub instance: InstanceInfo,
+    pub delivery: DeliverySettings,
+}
+
+impl Settings {
+    pub fn new(domain: &str, database_url: &str, dev: bool) -> Settings {
+        Settings {
+            domain: domain.to_string(),
+            database_url: database_url.to_string(),
+            dev,
+            instance: InstanceInfo {
+                title: "Tsunagu".into(),
+                description: "An alumni network on the fediverse".into(),
+                contact_email: String::new(),
+            },
+            delivery: DeliverySettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Db(#[from] tsunagu_db::DbError),
+    #[error("federation: {0}")]
+    Federation(#[from] tsunagu_federation::FedError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens and migrates the database named by `url`.
+pub fn open_database(url: &str) -> Result<Db, StartError> {
+    let db = Db::connect(url)?;
+    let applied = db.migrate()?;
+    if applied > 0 {
+        tracing::info!("applied {applied} migration(s)");
+    }
+    Ok(db)
+}
+
+/// The use-case context for `settings`, for command-line tasks that need no server.
+pub fn context(db: Db, settings: &Settings) -> Context {
+    let scheme = if settings.dev { "http" } else { "https" };
+    Context::new(db, settings.domain.clone(), scheme.into())
+}
+
+/// A running instance.
+pub struct Instance {
+    pub ctx: Context,
+    pub local_addr: std::net::SocketAddr,
+    shutdown: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+    worker: JoinHandle<()>,
+}
+
+impl Instance {
+    /// Stops accepting requests, finishes the ones in flight and the deliveries under way.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.server.await;
+        let _ = self.worker.await;
+    }
+
+    /// Resolves once a shutdown was requested and everything has stopped.
+    pub async fn wait(self) -> std::io::Result<()> {
+        let result = match self.server.await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        };
+        let _ = self.shutdown.send(true);
+        let _ = self.worker.await;
+        result
+    }
+
+    pub fn shutdown_handle(&self) -> watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}
+
+/// Starts an instance on `listener`: the HTTP server and the delivery worker.
+pub async fn start(settings: Settings, listener: TcpListener) -> Result<Instance, StartError> {
+    let db = open_database(&settings.database_url)?;
+    start_with_db(settings, db, listener).await
+}
+
+pub async fn start_with_db(
+    settings: Settings,
+    db: Db,
+    listener: TcpListener,
+) -> Result<Instance, StartError> {
+    let ctx = context(db, &settings);
+    tsunagu_service::accounts::adopt_base_url(&ctx)
+        .await
+        .map_err(|e| StartError::Io(std::io::Error::other(e.to_string())))?;
+    let fed_settings = FederationSettings { dev: settings.dev };
+    let config = tsunagu_federation::configure(&ctx, &fed_settings).await?;
+    let wake = Arc::new(Notify::new());
+    ctx.set_federator(Arc::new(ApFederator::new(config.clone(), wake.clone())));
+
+    let app = Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .merge(tsunagu_federation::router(config.clone()))
+        .merge(tsunagu_api::router(ctx.clone(), settings.instance.clone()));
+
+    let (shutdown, mut stop) = watch::channel(false);
+    let worker = tokio::spawn(delivery::run(
+        config,
+        settings.delivery.clone(),
+        wake,
+        shutdown.subscribe(),
+    ));
+    let local_addr = listener.local_addr()?;
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            })
+            .await
+    });
+    tracing::info!("tsunagu serving {} on {local_addr}", settings.domain);
+    Ok(Instance {
+        ctx,
+        local_addr,
+        shutdown,
+        server,
+        worker,
+    })
+}
+
+/// How long a graceful shutdown may take before the process exits anyway.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);

@@ -1,1 +1,367 @@
-fn main() {}
+//! `tsunagu`: run the server, migrate the database, and operator tasks.
+
+use clap::{Args, Parser, Subcommand};
+use std::io::Read;
+use std::process::ExitCode;
+use std::time::Duration;
+use tsunagu::{open_database, Settings, SHUTDOWN_GRACE};
+use tsunagu_service::accounts::{self, NewMember, Role};
+
+#[derive(Parser)]
+#[command(
+    name = "tsunagu",
+    version,
+    about = "A federated server for alumni networks"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (migrates the database first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DbArgs),
+    /// Operator tasks.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Args)]
+struct DbArgs {
+    /// `sqlite://PATH` or `postgres://...`
+    #[arg(
+        long,
+        env = "TSUNAGU_DATABASE_URL",
+        default_value = "sqlite://data/tsunagu.db"
+    )]
+    database_url: String,
+}
+
+#[derive(Args)]
+struct InstanceArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Host (and port) this instance is reached at [default: localhost:8080; for admin
+    /// commands, the one the server last ran with].
+    #[arg(long, env = "TSUNAGU_DOMAIN")]
+    domain: Option<String>,
+    /// Development mode: plain http, loopback hosts and explicit ports in federation.
+    #[arg(long, env = "TSUNAGU_DEV", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true")]
+    dev: Option<bool>,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    instance: InstanceArgs,
+    /// Address to listen on.
+    #[arg(long, env = "TSUNAGU_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Name shown to clients.
+    #[arg(long, env = "TSUNAGU_INSTANCE_TITLE", default_value = "Tsunagu")]
+    title: String,
+    /// Contact address shown to clients.
+    #[arg(long, env = "TSUNAGU_CONTACT_EMAIL", default_value = "")]
+    contact_email: String,
+    /// Seconds before the first retry of a failed delivery (each retry waits 4 times longer).
+    #[arg(long, env = "TSUNAGU_RETRY_BASE_SECS", default_value_t = 30)]
+    retry_base_secs: u64,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a member account and print its id.
+    CreateUser {
+        #[command(flatten)]
+        instance: InstanceArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        /// The password (visible in the process list; prefer --password-stdin).
+        #[arg(
+            long,
+            conflicts_with = "password_stdin",
+            required_unless_present = "password_stdin"
+        )]
+        password: Option<String>,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// student, alumnus, staff or admin.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// List member accounts.
+    ListUsers {
+        #[command(flatten)]
+        instance: InstanceArgs,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+    },
+    /// Change a member's role.
+    SetRole {
+        #[command(flatten)]
+        instance: InstanceArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Set a new password, read from standard input.
+    ResetPassword {
+        #[command(flatten)]
+        instance: InstanceArgs,
+        #[arg(long)]
+        username: String,
+    },
+    /// Stop a member from logging in.
+    DisableUser {
+        #[command(flatten)]
+        instance: InstanceArgs,
+        #[arg(long)]
+        username: String,
+    },
+    /// Let a disabled member log in again.
+    EnableUser {
+        #[command(flatten)]
+        instance: InstanceArgs,
+        #[arg(long)]
+        username: String,
+    },
+    /// Counts of pending, delivered and failed outgoing deliveries.
+    DeliveryStats {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TSUNAGU_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+const DEFAULT_DOMAIN: &str = "localhost:8080";
+
+fn settings(args: &InstanceArgs) -> Settings {
+    Settings::new(
+        args.domain.as_deref().unwrap_or(DEFAULT_DOMAIN),
+        &args.db.database_url,
+        args.dev.unwrap_or(false),
+    )
+}
+
+/// The context for an admin command: the domain and mode given, or else those the server
+/// last ran with, so ids made here match the server's.
+async fn context(
+    args: &InstanceArgs,
+) -> Result<tsunagu_service::Context, Box<dyn std::error::Error>> {
+    let db = open_database(&args.db.database_url)?;
+    let mut settings = settings(args);
+    if args.domain.is_none() && args.dev.is_none() {
+        let probe = tsunagu::context(db.clone(), &settings);
+        if let Some(base) = accounts::stored_base_url(&probe).await? {
+            if let Some((scheme, host)) = base.split_once("://") {
+                settings.domain = host.to_string();
+                settings.dev = scheme == "http";
+            }
+        }
+    }
+    let ctx = tsunagu::context(db, &settings);
+    accounts::adopt_base_url(&ctx).await?;
+    Ok(ctx)
+}
+
+async fn run(cli: Cli) -> CliResult {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(db) => {
+            let db = tsunagu_db::Db::connect(&db.database_url)?;
+            let applied = db.migrate()?;
+            println!("applied {applied} migration(s)");
+            Ok(())
+        }
+        Command::Admin(cmd) => admin(cmd).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> CliResult {
+    let mut settings = settings(&args.instance);
+    settings.instance.title = args.title;
+    settings.instance.contact_email = args.contact_email;
+    settings.delivery.retry_base = Duration::from_secs(args.retry_base_secs.max(1));
+    let listener = tokio::net::TcpListener::bind(&args.bind)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
+    let instance = tsunagu::start(settings, listener).await?;
+    let stop = instance.shutdown_handle();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        let _ = stop.send(true);
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+        tracing::warn!("shutdown took too long; exiting");
+        std::process::exit(1);
+    });
+    instance.wait().await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+fn read_stdin_line() -> Result<String, Box<dyn std::error::Error>> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s)?;
+    let line = s.lines().next().unwrap_or("").to_string();
+    if line.is_empty() {
+        return Err("no password on standard input".into());
+    }
+    Ok(line)
+}
+
+async fn set_disabled(instance: &InstanceArgs, username: &str, disabled: bool) -> CliResult {
+    let ctx = context(instance).await?;
+    let (user, _) = accounts::find_member(&ctx, username).await?;
+    accounts::set_disabled(&ctx, user.id, disabled).await?;
+    println!(
+        "{username} is {}",
+        if disabled { "disabled" } else { "enabled" }
+    );
+    Ok(())
+}
+
+async fn admin(cmd: AdminCommand) -> CliResult {
+    match cmd {
+        AdminCommand::CreateUser {
+            instance,
+            username,
+            email,
+            password,
+            password_stdin,
+            role,
+            display_name,
+        } => {
+            let password = match (password, password_stdin) {
+                (_, true) => read_stdin_line()?,
+                (Some(p), false) => p,
+                (None, false) => return Err("give --password or --password-stdin".into()),
+            };
+            let role: Role = role.parse()?;
+            let ctx = context(&instance).await?;
+            let (user, _) = accounts::create_member(
+                &ctx,
+                NewMember {
+                    username,
+                    email,
+                    password,
+                    role,
+                    display_name,
+                },
+            )
+            .await?;
+            println!("{}", user.id);
+        }
+        AdminCommand::ListUsers {
+            instance,
+            limit,
+            offset,
+        } => {
+            let ctx = context(&instance).await?;
+            for (user, actor) in accounts::list_members(&ctx, limit, offset).await? {
+                println!(
+                    "{}\t{}\t{}\t{}{}",
+                    user.id,
+                    actor.username,
+                    user.email,
+                    user.role,
+                    if user.disabled { "\tdisabled" } else { "" }
+                );
+            }
+        }
+        AdminCommand::SetRole {
+            instance,
+            username,
+            role,
+        } => {
+            let role: Role = role.parse()?;
+            let ctx = context(&instance).await?;
+            let (user, _) = accounts::find_member(&ctx, &username).await?;
+            accounts::set_role(&ctx, user.id, role).await?;
+            println!("{username} is now {role}");
+        }
+        AdminCommand::ResetPassword { instance, username } => {
+            let password = read_stdin_line()?;
+            let ctx = context(&instance).await?;
+            let (user, _) = accounts::find_member(&ctx, &username).await?;
+            accounts::set_password(&ctx, user.id, &password).await?;
+            println!("password of {username} changed");
+        }
+        AdminCommand::DisableUser { instance, username } => {
+            set_disabled(&instance, &username, true).await?
+        }
+        AdminCommand::EnableUser { instance, username } => {
+            set_disabled(&instance, &username, false).await?
+        }
+        AdminCommand::DeliveryStats { db } => {
+            let db = open_database(&db.database_url)?;
+            let (pending, delivered, failed) =
+                db.read(tsunagu_db::queries::deliveries::stats).await?;
+            println!("pending\t{pending}\ndelivered\t{delivered}\nfailed\t{failed}");
+        }
+    }
+    Ok(())
+}

@@ -2,7 +2,9 @@
 
 use crate::error::invalid;
 use crate::{keys, Context, Event, ServiceError, ServiceResult};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use std::fmt;
 use std::str::FromStr;
@@ -56,8 +58,22 @@ impl FromStr for Role {
 
 /// Names that would clash with routes or the instance actor.
 const RESERVED_USERNAMES: &[&str] = &[
-    "actor", "admin", "api", "inbox", "instance", "nodeinfo", "oauth", "root", "system", "tsunagu",
-    "users", "boards", "well-known", "webmaster", "postmaster", "support",
+    "actor",
+    "admin",
+    "api",
+    "inbox",
+    "instance",
+    "nodeinfo",
+    "oauth",
+    "root",
+    "system",
+    "tsunagu",
+    "users",
+    "boards",
+    "well-known",
+    "webmaster",
+    "postmaster",
+    "support",
 ];
 
 /// 1 to 30 characters: lowercase letters, digits and underscores, not starting with `_`.
@@ -85,9 +101,12 @@ pub fn validate_username(name: &str) -> ServiceResult<()> {
 pub fn validate_email(email: &str) -> ServiceResult<String> {
     let email = email.trim().to_lowercase();
     let ok = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
         && !email.chars().any(char::is_whitespace);
     if ok {
         Ok(email)
@@ -202,7 +221,9 @@ pub async fn create_member(ctx: &Context, new: NewMember) -> ServiceResult<(User
         .await?
         .is_some()
     {
-        return Err(ServiceError::Conflict("e-mail address is already registered".into()));
+        return Err(ServiceError::Conflict(
+            "e-mail address is already registered".into(),
+        ));
     }
     let password_hash = hash_password(new.password).await?;
     let keys = keys::generate_async().await?;
@@ -242,7 +263,11 @@ pub async fn create_member(ctx: &Context, new: NewMember) -> ServiceResult<(User
 }
 
 /// Checks a login (e-mail address or username) and password.
-pub async fn authenticate(ctx: &Context, login: &str, password: &str) -> ServiceResult<(User, Actor)> {
+pub async fn authenticate(
+    ctx: &Context,
+    login: &str,
+    password: &str,
+) -> ServiceResult<(User, Actor)> {
     let login = login.trim().to_lowercase();
     let found = ctx
         .db
@@ -306,7 +331,14 @@ pub async fn instance_actor(ctx: &Context) -> ServiceResult<Actor> {
         return Ok(actor);
     }
     let keys = keys::generate_async().await?;
-    let mut row = local_actor_row(ctx, "Application", INSTANCE_ACTOR_USERNAME, "/actor", ctx.domain.clone(), keys);
+    let mut row = local_actor_row(
+        ctx,
+        "Application",
+        INSTANCE_ACTOR_USERNAME,
+        "/actor",
+        ctx.domain.clone(),
+        keys,
+    );
     row.url = Some(ctx.url("/about"));
     row.manually_approves_followers = true;
     let inserted = ctx
@@ -452,7 +484,11 @@ pub struct ProfileEntry {
 }
 
 /// The fields of a member's profile that `viewer` may see, in the canonical order.
-pub async fn profile(ctx: &Context, user_id: i64, viewer: Viewer) -> ServiceResult<Vec<ProfileEntry>> {
+pub async fn profile(
+    ctx: &Context,
+    user_id: i64,
+    viewer: Viewer,
+) -> ServiceResult<Vec<ProfileEntry>> {
     let rows = ctx.db.read(move |c| users::profile(c, user_id)).await?;
     let mut entries: Vec<ProfileEntry> = rows
         .into_iter()
@@ -499,7 +535,9 @@ pub async fn set_profile_field(
         value,
         visibility: visibility.as_str().into(),
     };
-    ctx.db.write(move |c| users::set_profile_field(c, &row)).await?;
+    ctx.db
+        .write(move |c| users::set_profile_field(c, &row))
+        .await?;
     ctx.publish(Event::ProfileUpdated {
         actor_id: user.actor_id,
     })
@@ -540,10 +578,48 @@ pub async fn update_identity(
     Ok(updated)
 }
 
-pub async fn list_members(ctx: &Context, limit: i64, offset: i64) -> ServiceResult<Vec<(User, Actor)>> {
+pub async fn list_members(
+    ctx: &Context,
+    limit: i64,
+    offset: i64,
+) -> ServiceResult<Vec<(User, Actor)>> {
     Ok(ctx.db.read(move |c| users::list(c, limit, offset)).await?)
 }
 
 pub fn role_of(user: &User) -> Role {
     user.role.parse().unwrap_or(Role::Student)
+}
+
+/// The base URL (`https://host`) the database's ids were made with, if any.
+pub async fn stored_base_url(ctx: &Context) -> ServiceResult<Option<String>> {
+    Ok(ctx
+        .db
+        .read(|c| tsunagu_db::queries::settings::get(c, "base_url"))
+        .await?)
+}
+
+/// Makes the database's local ids match this instance's base URL. The first run records it;
+/// a later change of domain or scheme (say, `admin create-user` before the first `serve --dev`)
+/// moves the ids, with a warning, since peers that already know the old ones will be lost.
+pub async fn adopt_base_url(ctx: &Context) -> ServiceResult<()> {
+    let current = ctx.url("");
+    match stored_base_url(ctx).await? {
+        Some(stored) if stored == current => {}
+        Some(stored) => {
+            tracing::warn!("moving local ids from {stored} to {current}");
+            let cur = current.clone();
+            ctx.db
+                .write(move |c| {
+                    tsunagu_db::queries::settings::rebase_local_ids(c, &stored, &cur)?;
+                    tsunagu_db::queries::settings::set(c, "base_url", &cur)
+                })
+                .await?;
+        }
+        None => {
+            ctx.db
+                .write(move |c| tsunagu_db::queries::settings::set(c, "base_url", &current))
+                .await?;
+        }
+    }
+    Ok(())
 }

@@ -6,18 +6,50 @@ use tsunagu_db::{Actor, Post};
 /// needed to describe them even after the local rows are gone (an unfollow, an undone like).
 #[derive(Debug, Clone)]
 pub enum Event {
-    PostCreated { post_id: i64 },
-    PostUpdated { post_id: i64 },
-    PostDeleted { post_id: i64 },
-    FollowRequested { follow_id: i64 },
-    FollowAccepted { follow_id: i64 },
-    FollowRejected { follower_id: i64, followee_id: i64, follow_ap_id: Option<String> },
-    Unfollowed { follower_id: i64, followee_id: i64, follow_ap_id: Option<String> },
-    Liked { favourite_id: i64 },
-    Unliked { actor_id: i64, post_id: i64, like_ap_id: Option<String> },
-    Announced { reblog_id: i64 },
-    Unannounced { actor_id: i64, post_id: i64, announce_ap_id: String },
-    ProfileUpdated { actor_id: i64 },
+    PostCreated {
+        post_id: i64,
+    },
+    PostUpdated {
+        post_id: i64,
+    },
+    PostDeleted {
+        post_id: i64,
+    },
+    FollowRequested {
+        follow_id: i64,
+    },
+    FollowAccepted {
+        follow_id: i64,
+    },
+    FollowRejected {
+        follower_id: i64,
+        followee_id: i64,
+        follow_ap_id: Option<String>,
+    },
+    Unfollowed {
+        follower_id: i64,
+        followee_id: i64,
+        follow_ap_id: Option<String>,
+    },
+    Liked {
+        favourite_id: i64,
+    },
+    Unliked {
+        actor_id: i64,
+        post_id: i64,
+        like_ap_id: Option<String>,
+    },
+    Announced {
+        reblog_id: i64,
+    },
+    Unannounced {
+        actor_id: i64,
+        post_id: i64,
+        announce_ap_id: String,
+    },
+    ProfileUpdated {
+        actor_id: i64,
+    },
 }
 
 /// The way out to other servers, implemented by the federation layer.

@@ -9,8 +9,22 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     CLEANER.get_or_init(|| {
         let tags: HashSet<&str> = [
-            "p", "span", "br", "a", "del", "pre", "code", "em", "strong", "b", "i", "u", "ul", "ol",
-            "li", "blockquote",
+            "p",
+            "span",
+            "br",
+            "a",
+            "del",
+            "pre",
+            "code",
+            "em",
+            "strong",
+            "b",
+            "i",
+            "u",
+            "ul",
+            "ol",
+            "li",
+            "blockquote",
         ]
         .into_iter()
         .collect();
@@ -225,7 +239,8 @@ fn render_line(line: &str, linker: &dyn Linker, out: &mut String) {
 
 /// Renders Markdown (thread bodies) to sanitised HTML.
 pub fn render_markdown(source: &str) -> String {
-    let parser = pulldown_cmark::Parser::new_ext(source, pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
+    let parser =
+        pulldown_cmark::Parser::new_ext(source, pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, parser);
     sanitize(&html)
@@ -238,7 +253,11 @@ mod tests {
     struct L;
     impl Linker for L {
         fn mention(&self, t: &MentionToken) -> Option<String> {
-            Some(format!("https://{}/users/{}", t.host.as_deref().unwrap_or("here"), t.username))
+            Some(format!(
+                "https://{}/users/{}",
+                t.host.as_deref().unwrap_or("here"),
+                t.username
+            ))
         }
         fn hashtag(&self, tag: &str) -> String {
             format!("https://here/tags/{tag}")
@@ -248,7 +267,10 @@ mod tests {
     #[test]
     fn sanitize_drops_scripts_and_images() {
         let out = sanitize("<p onclick=\"x()\">hi<script>alert(1)</script><img src=x></p><a href=\"javascript:alert(1)\">a</a>");
-        assert_eq!(out, "<p>hi</p><a rel=\"nofollow noopener noreferrer\">a</a>");
+        assert_eq!(
+            out,
+            "<p>hi</p><a rel=\"nofollow noopener noreferrer\">a</a>"
+        );
     }
 
     #[test]
@@ -257,8 +279,14 @@ mod tests {
         assert_eq!(
             m,
             vec![
-                MentionToken { username: "bob".into(), host: Some("b.example".into()) },
-                MentionToken { username: "carol".into(), host: None }
+                MentionToken {
+                    username: "bob".into(),
+                    host: Some("b.example".into())
+                },
+                MentionToken {
+                    username: "carol".into(),
+                    host: None
+                }
             ]
         );
         assert_eq!(t, vec!["rust".to_string()]);
@@ -266,7 +294,10 @@ mod tests {
 
     #[test]
     fn renders_plain_text() {
-        let html = render_plain("hi @bob@b.example <b>\n#tag https://x.example/a.\n\nsecond", &L);
+        let html = render_plain(
+            "hi @bob@b.example <b>\n#tag https://x.example/a.\n\nsecond",
+            &L,
+        );
         assert_eq!(
             html,
             "<p>hi <span class=\"h-card\"><a href=\"https://b.example/users/bob\" class=\"u-url mention\">@<span>bob</span></a></span> &lt;b&gt;<br><a href=\"https://here/tags/tag\" class=\"mention hashtag\" rel=\"tag\">#<span>tag</span></a> <a href=\"https://x.example/a\" rel=\"nofollow noopener noreferrer\" target=\"_blank\">https://x.example/a</a>.</p><p>second</p>"

@@ -30,7 +30,11 @@ pub struct RemotePost {
 }
 
 /// Stores (or, when it exists, updates) a post by `author`.
-pub async fn receive_post(ctx: &Context, author: &Actor, remote: RemotePost) -> ServiceResult<Post> {
+pub async fn receive_post(
+    ctx: &Context,
+    author: &Actor,
+    remote: RemotePost,
+) -> ServiceResult<Post> {
     let ap = remote.ap_id.clone();
     if let Some(existing) = ctx.db.read(move |c| posts::by_ap_id(c, &ap)).await? {
         if existing.author_id != author.id {
@@ -120,12 +124,24 @@ async fn update_post(ctx: &Context, existing: &Post, remote: RemotePost) -> Serv
     }
     let id = existing.id;
     let content = html::sanitize(&remote.content);
-    let summary = remote.summary.as_deref().map(html::sanitize).unwrap_or_default();
+    let summary = remote
+        .summary
+        .as_deref()
+        .map(html::sanitize)
+        .unwrap_or_default();
     let sensitive = remote.sensitive || !summary.is_empty();
     Ok(ctx
         .db
         .write(move |c| {
-            posts::update_content(c, id, &content, &summary, sensitive, remote.name.as_deref(), now())?;
+            posts::update_content(
+                c,
+                id,
+                &content,
+                &summary,
+                sensitive,
+                remote.name.as_deref(),
+                now(),
+            )?;
             posts::by_id(c, id)
         })
         .await?)
@@ -143,13 +159,17 @@ pub async fn receive_delete(ctx: &Context, actor: &Actor, object: &str) -> Servi
         return Ok(());
     };
     if post.author_id != actor.id {
-        return Err(ServiceError::Forbidden("cannot delete another actor's object".into()));
+        return Err(ServiceError::Forbidden(
+            "cannot delete another actor's object".into(),
+        ));
     }
     let pid = post.id;
     if post.reblog_of_id.is_some() {
         ctx.db.write(move |c| posts::delete_row(c, pid)).await?;
     } else {
-        ctx.db.write(move |c| posts::mark_deleted(c, pid, now())).await?;
+        ctx.db
+            .write(move |c| posts::mark_deleted(c, pid, now()))
+            .await?;
     }
     Ok(())
 }
@@ -183,7 +203,13 @@ pub async fn receive_follow(
                     created_at: now(),
                 },
             )?;
-            notify(c, tid, if accepted { "follow" } else { "follow_request" }, fid, None)?;
+            notify(
+                c,
+                tid,
+                if accepted { "follow" } else { "follow_request" },
+                fid,
+                None,
+            )?;
             Ok((id, accepted))
         })
         .await?;
@@ -235,7 +261,11 @@ pub async fn receive_follow_answer(
 }
 
 /// `Undo(Follow)`: the remote follower stops following.
-pub async fn receive_unfollow(ctx: &Context, follower: &Actor, target_ap_id: &str) -> ServiceResult<()> {
+pub async fn receive_unfollow(
+    ctx: &Context,
+    follower: &Actor,
+    target_ap_id: &str,
+) -> ServiceResult<()> {
     let (fid, target) = (follower.id, target_ap_id.to_string());
     ctx.db
         .write(move |c| {
@@ -252,7 +282,12 @@ pub async fn receive_unfollow(ctx: &Context, follower: &Actor, target_ap_id: &st
 }
 
 /// A `Like` of a stored post.
-pub async fn receive_like(ctx: &Context, actor: &Actor, object: &str, like_ap_id: &str) -> ServiceResult<()> {
+pub async fn receive_like(
+    ctx: &Context,
+    actor: &Actor,
+    object: &str,
+    like_ap_id: &str,
+) -> ServiceResult<()> {
     let (aid, obj, ap) = (actor.id, object.to_string(), like_ap_id.to_string());
     ctx.db
         .write(move |c| {
@@ -281,7 +316,12 @@ pub async fn receive_like(ctx: &Context, actor: &Actor, object: &str, like_ap_id
 }
 
 /// `Undo(Like)`, by the like's id or, failing that, by actor and object.
-pub async fn receive_unlike(ctx: &Context, actor: &Actor, like_ap_id: &str, object: Option<&str>) -> ServiceResult<()> {
+pub async fn receive_unlike(
+    ctx: &Context,
+    actor: &Actor,
+    like_ap_id: &str,
+    object: Option<&str>,
+) -> ServiceResult<()> {
     let (aid, ap, obj) = (actor.id, like_ap_id.to_string(), object.map(str::to_string));
     ctx.db
         .write(move |c| {
@@ -312,7 +352,12 @@ pub async fn receive_announce(
     announce_ap_id: &str,
     published: Option<NaiveDateTime>,
 ) -> ServiceResult<()> {
-    let (aid, oid, author, ap) = (actor.id, original.id, original.author_id, announce_ap_id.to_string());
+    let (aid, oid, author, ap) = (
+        actor.id,
+        original.id,
+        original.author_id,
+        announce_ap_id.to_string(),
+    );
     ctx.db
         .write(move |c| {
             if posts::by_ap_id(c, &ap)?.is_some() || posts::reblog_by(c, aid, oid)?.is_some() {
@@ -349,7 +394,11 @@ pub async fn receive_announce(
 }
 
 /// `Undo(Announce)`.
-pub async fn receive_unannounce(ctx: &Context, actor: &Actor, announce_ap_id: &str) -> ServiceResult<()> {
+pub async fn receive_unannounce(
+    ctx: &Context,
+    actor: &Actor,
+    announce_ap_id: &str,
+) -> ServiceResult<()> {
     let (aid, ap) = (actor.id, announce_ap_id.to_string());
     ctx.db
         .write(move |c| {

@@ -36,6 +36,8 @@ pub async fn dismiss(ctx: &Context, recipient: i64, id: i64) -> ServiceResult<()
 }
 
 pub async fn clear(ctx: &Context, recipient: i64) -> ServiceResult<()> {
-    ctx.db.write(move |c| notifications::clear(c, recipient)).await?;
+    ctx.db
+        .write(move |c| notifications::clear(c, recipient))
+        .await?;
     Ok(())
 }

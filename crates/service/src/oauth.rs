@@ -8,12 +8,22 @@ use crate::{Context, ServiceError, ServiceResult};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use tsunagu_db::queries::{oauth, users};
-use tsunagu_db::{now, Actor, NewOauthApp, NewOauthCode, NewOauthToken, OauthApp, OauthToken, User};
+use tsunagu_db::{
+    now, Actor, NewOauthApp, NewOauthCode, NewOauthToken, OauthApp, OauthToken, User,
+};
 
 pub const OOB_REDIRECT: &str = "urn:ietf:wg:oauth:2.0:oob";
 
 /// The top-level scopes; granular ones are `read:statuses` and the like.
-pub const TOP_SCOPES: &[&str] = &["read", "write", "follow", "push", "profile", "admin:read", "admin:write"];
+pub const TOP_SCOPES: &[&str] = &[
+    "read",
+    "write",
+    "follow",
+    "push",
+    "profile",
+    "admin:read",
+    "admin:write",
+];
 
 fn hash(secret: &str) -> String {
     Sha256::digest(secret.as_bytes())
@@ -51,7 +61,10 @@ pub fn parse_scopes(s: &str) -> ServiceResult<Vec<String>> {
 /// Whether `granted` covers `needed` (`read` covers `read:statuses`).
 pub fn scope_allows(granted: &str, needed: &str) -> bool {
     granted.split(' ').any(|g| {
-        g == needed || needed.strip_prefix(g).is_some_and(|rest| rest.starts_with(':'))
+        g == needed
+            || needed
+                .strip_prefix(g)
+                .is_some_and(|rest| rest.starts_with(':'))
     })
 }
 
@@ -95,7 +108,11 @@ pub async fn create_app(
 }
 
 /// The app with these credentials; the secret is checked when given.
-pub async fn find_app(ctx: &Context, client_id: &str, client_secret: Option<&str>) -> ServiceResult<OauthApp> {
+pub async fn find_app(
+    ctx: &Context,
+    client_id: &str,
+    client_secret: Option<&str>,
+) -> ServiceResult<OauthApp> {
     let id = client_id.to_string();
     let app = ctx
         .db
@@ -104,7 +121,9 @@ pub async fn find_app(ctx: &Context, client_id: &str, client_secret: Option<&str
         .ok_or_else(|| ServiceError::Unauthorized("unknown client".into()))?;
     if let Some(secret) = client_secret {
         if secret != app.client_secret {
-            return Err(ServiceError::Unauthorized("client authentication failed".into()));
+            return Err(ServiceError::Unauthorized(
+                "client authentication failed".into(),
+            ));
         }
     }
     Ok(app)
@@ -118,7 +137,9 @@ pub fn grant_scopes(app: &OauthApp, requested: Option<&str>) -> ServiceResult<St
     let scopes = parse_scopes(requested)?;
     for s in &scopes {
         if !scope_allows(&app.scopes, s) {
-            return Err(invalid(format!("scope {s:?} was not registered by this app")));
+            return Err(invalid(format!(
+                "scope {s:?} was not registered by this app"
+            )));
         }
     }
     Ok(scopes.join(" "))
@@ -130,7 +151,12 @@ pub struct IssuedToken {
     pub created_at: i64,
 }
 
-async fn issue(ctx: &Context, app_id: Option<i64>, user_id: Option<i64>, scopes: String) -> ServiceResult<IssuedToken> {
+async fn issue(
+    ctx: &Context,
+    app_id: Option<i64>,
+    user_id: Option<i64>,
+    scopes: String,
+) -> ServiceResult<IssuedToken> {
     let token = new_secret();
     let row = NewOauthToken {
         token_hash: hash(&token),
@@ -162,7 +188,11 @@ pub async fn password_grant(
 }
 
 /// The `client_credentials` grant: a token for the app itself, with no user.
-pub async fn client_grant(ctx: &Context, app: &OauthApp, scopes: Option<&str>) -> ServiceResult<IssuedToken> {
+pub async fn client_grant(
+    ctx: &Context,
+    app: &OauthApp,
+    scopes: Option<&str>,
+) -> ServiceResult<IssuedToken> {
     let scopes = grant_scopes(app, scopes)?;
     issue(ctx, Some(app.id), None, scopes).await
 }
@@ -202,7 +232,8 @@ pub async fn code_grant(
     code_verifier: Option<&str>,
 ) -> ServiceResult<IssuedToken> {
     let h = hash(code);
-    let bad = || ServiceError::Invalid("invalid_grant: the code is invalid, used or expired".into());
+    let bad =
+        || ServiceError::Invalid("invalid_grant: the code is invalid, used or expired".into());
     let row = ctx
         .db
         .write(move |c| oauth::take_code(c, &h))
@@ -217,8 +248,10 @@ pub async fn code_grant(
         }
     }
     if let Some(challenge) = &row.code_challenge {
-        let verifier = code_verifier.ok_or_else(|| invalid("invalid_grant: code_verifier is required"))?;
-        let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+        let verifier =
+            code_verifier.ok_or_else(|| invalid("invalid_grant: code_verifier is required"))?;
+        let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(Sha256::digest(verifier.as_bytes()));
         if &computed != challenge {
             return Err(invalid("invalid_grant: code_verifier does not match"));
         }
@@ -227,7 +260,10 @@ pub async fn code_grant(
 }
 
 /// Checks a bearer token: the token and, for user tokens, the member.
-pub async fn verify_token(ctx: &Context, token: &str) -> ServiceResult<(OauthToken, Option<(User, Actor)>)> {
+pub async fn verify_token(
+    ctx: &Context,
+    token: &str,
+) -> ServiceResult<(OauthToken, Option<(User, Actor)>)> {
     let h = hash(token);
     let found = ctx
         .db
@@ -242,10 +278,13 @@ pub async fn verify_token(ctx: &Context, token: &str) -> ServiceResult<(OauthTok
             Ok(Some((t, user)))
         })
         .await?;
-    let (token, user) = found.ok_or_else(|| ServiceError::Unauthorized("The access token is invalid".into()))?;
+    let (token, user) =
+        found.ok_or_else(|| ServiceError::Unauthorized("The access token is invalid".into()))?;
     if let Some((u, _)) = &user {
         if u.disabled {
-            return Err(ServiceError::Forbidden("Your login is currently disabled".into()));
+            return Err(ServiceError::Forbidden(
+                "Your login is currently disabled".into(),
+            ));
         }
     }
     Ok((token, user))
@@ -253,7 +292,9 @@ pub async fn verify_token(ctx: &Context, token: &str) -> ServiceResult<(OauthTok
 
 pub async fn revoke(ctx: &Context, token: &str) -> ServiceResult<()> {
     let h = hash(token);
-    ctx.db.write(move |c| oauth::revoke_token(c, &h, now())).await?;
+    ctx.db
+        .write(move |c| oauth::revoke_token(c, &h, now()))
+        .await?;
     Ok(())
 }
 

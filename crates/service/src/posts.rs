@@ -106,7 +106,10 @@ pub async fn resolve_mention(ctx: &Context, token: &MentionToken) -> Option<Acto
 }
 
 /// Renders plain text to HTML, returning it with the accounts mentioned and the hashtags.
-pub async fn render_text(ctx: &Context, text: &str) -> ServiceResult<(String, Vec<Actor>, Vec<String>)> {
+pub async fn render_text(
+    ctx: &Context,
+    text: &str,
+) -> ServiceResult<(String, Vec<Actor>, Vec<String>)> {
     let (tokens, tags) = html::scan(text);
     let mut found = Vec::new();
     for token in tokens.into_iter().take(20) {
@@ -146,7 +149,9 @@ pub async fn can_see(ctx: &Context, viewer: Option<i64>, post: &Post) -> Service
     match post.visibility.as_str() {
         "public" | "unlisted" => Ok(true),
         _ => {
-            let Some(viewer) = viewer else { return Ok(false) };
+            let Some(viewer) = viewer else {
+                return Ok(false);
+            };
             if viewer == post.author_id {
                 return Ok(true);
             }
@@ -191,12 +196,16 @@ pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> Ser
         )));
     }
     if new.spoiler_text.chars().count() > 500 {
-        return Err(invalid("content warning is too long (at most 500 characters)"));
+        return Err(invalid(
+            "content warning is too long (at most 500 characters)",
+        ));
     }
     let parent = match new.in_reply_to_id {
-        Some(id) => Some(visible_post(ctx, Some(author.id), id).await.map_err(|_| {
-            ServiceError::NotFound("status being replied to")
-        })?),
+        Some(id) => Some(
+            visible_post(ctx, Some(author.id), id)
+                .await
+                .map_err(|_| ServiceError::NotFound("status being replied to"))?,
+        ),
         None => None,
     };
     let (content, mut mentioned, tags) = render_text(ctx, text).await?;
@@ -339,7 +348,9 @@ pub async fn unfavourite(ctx: &Context, actor: &Actor, post_id: i64) -> ServiceR
         .await?;
     if let Some(fav) = fav {
         let fid = fav.id;
-        ctx.db.write(move |c| posts::remove_favourite(c, fid)).await?;
+        ctx.db
+            .write(move |c| posts::remove_favourite(c, fid))
+            .await?;
         ctx.publish(Event::Unliked {
             actor_id,
             post_id,

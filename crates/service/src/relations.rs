@@ -52,13 +52,19 @@ pub async fn get_actor(ctx: &Context, actor_id: i64) -> ServiceResult<Actor> {
 
 /// `follower` (a local member) follows `target_id`. Local targets answer at once; remote ones
 /// get a `Follow` and the request stays pending until their `Accept` arrives.
-pub async fn follow(ctx: &Context, follower: &Actor, target_id: i64) -> ServiceResult<Relationship> {
+pub async fn follow(
+    ctx: &Context,
+    follower: &Actor,
+    target_id: i64,
+) -> ServiceResult<Relationship> {
     let target = get_actor(ctx, target_id).await?;
     if target.id == follower.id {
         return Err(ServiceError::Invalid("you cannot follow yourself".into()));
     }
     if target.kind == "Application" {
-        return Err(ServiceError::Invalid("this account cannot be followed".into()));
+        return Err(ServiceError::Invalid(
+            "this account cannot be followed".into(),
+        ));
     }
     let follower_id = follower.id;
     let existing = ctx
@@ -97,7 +103,11 @@ pub async fn follow(ctx: &Context, follower: &Actor, target_id: i64) -> ServiceR
 }
 
 /// Stops following (or withdraws a request).
-pub async fn unfollow(ctx: &Context, follower: &Actor, target_id: i64) -> ServiceResult<Relationship> {
+pub async fn unfollow(
+    ctx: &Context,
+    follower: &Actor,
+    target_id: i64,
+) -> ServiceResult<Relationship> {
     let target = get_actor(ctx, target_id).await?;
     let follower_id = follower.id;
     let existing = ctx
@@ -119,7 +129,11 @@ pub async fn unfollow(ctx: &Context, follower: &Actor, target_id: i64) -> Servic
 }
 
 /// Removes `follower_id` from the followers of `me`, telling their server.
-pub async fn remove_follower(ctx: &Context, me: &Actor, follower_id: i64) -> ServiceResult<Relationship> {
+pub async fn remove_follower(
+    ctx: &Context,
+    me: &Actor,
+    follower_id: i64,
+) -> ServiceResult<Relationship> {
     let follower = get_actor(ctx, follower_id).await?;
     let me_id = me.id;
     if let Some(f) = ctx
@@ -141,7 +155,11 @@ pub async fn remove_follower(ctx: &Context, me: &Actor, follower_id: i64) -> Ser
 }
 
 /// Accepts a pending follow request towards `me`.
-pub async fn authorize_follow(ctx: &Context, me: &Actor, follower_id: i64) -> ServiceResult<Relationship> {
+pub async fn authorize_follow(
+    ctx: &Context,
+    me: &Actor,
+    follower_id: i64,
+) -> ServiceResult<Relationship> {
     let me_id = me.id;
     let f = ctx
         .db
@@ -160,7 +178,11 @@ pub async fn authorize_follow(ctx: &Context, me: &Actor, follower_id: i64) -> Se
 }
 
 /// Refuses a pending follow request towards `me`.
-pub async fn reject_follow(ctx: &Context, me: &Actor, follower_id: i64) -> ServiceResult<Relationship> {
+pub async fn reject_follow(
+    ctx: &Context,
+    me: &Actor,
+    follower_id: i64,
+) -> ServiceResult<Relationship> {
     remove_follower(ctx, me, follower_id).await
 }
 

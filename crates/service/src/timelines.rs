@@ -6,16 +6,25 @@ use tsunagu_db::queries::{posts, Page};
 use tsunagu_db::Post;
 
 pub async fn home(ctx: &Context, viewer: i64, page: Page) -> ServiceResult<Vec<Post>> {
-    Ok(ctx.db.read(move |c| posts::home_timeline(c, viewer, page)).await?)
+    Ok(ctx
+        .db
+        .read(move |c| posts::home_timeline(c, viewer, page))
+        .await?)
 }
 
 pub async fn public(ctx: &Context, local: Option<bool>, page: Page) -> ServiceResult<Vec<Post>> {
-    Ok(ctx.db.read(move |c| posts::public_timeline(c, local, page)).await?)
+    Ok(ctx
+        .db
+        .read(move |c| posts::public_timeline(c, local, page))
+        .await?)
 }
 
 pub async fn tag(ctx: &Context, tag: &str, page: Page) -> ServiceResult<Vec<Post>> {
     let tag = tag.to_lowercase();
-    Ok(ctx.db.read(move |c| posts::tag_timeline(c, &tag, page)).await?)
+    Ok(ctx
+        .db
+        .read(move |c| posts::tag_timeline(c, &tag, page))
+        .await?)
 }
 
 pub struct AccountFilter {
@@ -49,7 +58,11 @@ pub async fn account(
 }
 
 /// The posts above and below one post in its thread, as `viewer` may see them.
-pub async fn context(ctx: &Context, viewer: Option<i64>, post_id: i64) -> ServiceResult<(Vec<Post>, Vec<Post>)> {
+pub async fn context(
+    ctx: &Context,
+    viewer: Option<i64>,
+    post_id: i64,
+) -> ServiceResult<(Vec<Post>, Vec<Post>)> {
     let post = visible_post(ctx, viewer, post_id).await?;
     let mut ancestors = Vec::new();
     let mut parent = post.in_reply_to_id;

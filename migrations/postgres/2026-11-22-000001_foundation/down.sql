@@ -1,3 +1,4 @@
+DROP TABLE instance_settings;
 DROP TABLE received_activities;
 DROP TABLE deliveries;
 DROP TABLE outgoing_activities;

@@ -178,3 +178,9 @@ CREATE TABLE received_activities (
     ap_id TEXT PRIMARY KEY NOT NULL,
     received_at TIMESTAMP NOT NULL
 );
+
+-- Instance-wide settings the database must remember, such as the base URL its ids were made with.
+CREATE TABLE instance_settings (
+    key TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+);

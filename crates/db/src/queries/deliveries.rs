@@ -2,9 +2,7 @@
 //! lease (a conditional update), so each delivery is sent by one worker at a time.
 
 use crate::schema::{deliveries, outgoing_activities, received_activities};
-use crate::{
-    Conn, Delivery, NewDelivery, NewOutgoingActivity, OutgoingActivity, QueryResult,
-};
+use crate::{Conn, Delivery, NewDelivery, NewOutgoingActivity, OutgoingActivity, QueryResult};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -174,7 +172,10 @@ pub fn mark_attempt_failed(
 
 /// (pending, delivered, failed) counts, for operators.
 pub fn stats(conn: &mut Conn) -> QueryResult<(i64, i64, i64)> {
-    let pending_count = deliveries::table.filter(pending()).count().get_result(conn)?;
+    let pending_count = deliveries::table
+        .filter(pending())
+        .count()
+        .get_result(conn)?;
     let delivered = deliveries::table
         .filter(deliveries::delivered_at.is_not_null())
         .count()

@@ -7,6 +7,7 @@ pub mod follows;
 pub mod notifications;
 pub mod oauth;
 pub mod posts;
+pub mod settings;
 pub mod users;
 
 /// Keyset pagination as the Mastodon API expresses it: newest first below `max_id`, above

@@ -159,7 +159,11 @@ impl ActorJson {
                 .chars()
                 .take(200)
                 .collect(),
-            summary: self.summary.as_deref().map(html::sanitize).unwrap_or_default(),
+            summary: self
+                .summary
+                .as_deref()
+                .map(html::sanitize)
+                .unwrap_or_default(),
             url: self.url.as_ref().and_then(url_of),
             inbox_url: self.inbox.to_string(),
             shared_inbox_url: shared_inbox,
@@ -221,14 +225,19 @@ impl Object for DbActor {
         verify_domains_match(&json.id, expected_domain)?;
         verify_domains_match(&json.id, &json.inbox)?;
         if json.public_key.owner != json.id {
-            return Err(FedError::BadRequest("public key belongs to another actor".into()));
+            return Err(FedError::BadRequest(
+                "public key belongs to another actor".into(),
+            ));
         }
         Ok(())
     }
 
     async fn from_json(json: ActorJson, data: &Data) -> Result<Self, FedError> {
         let row = json.to_row()?;
-        let actor = data.db.write(move |c| actors::upsert_remote(c, &row)).await?;
+        let actor = data
+            .db
+            .write(move |c| actors::upsert_remote(c, &row))
+            .await?;
         DbActor::new(actor)
     }
 }

@@ -1,4 +1,7 @@
-use super::{first_id, format_time, ids_of, is_public, one_or_many, parse_time, url_of, values, DbActor, PUBLIC};
+use super::{
+    first_id, format_time, ids_of, is_public, one_or_many, parse_time, url_of, values, DbActor,
+    PUBLIC,
+};
 use crate::{Data, FedError};
 use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::protocol::verification::verify_domains_match;
@@ -151,7 +154,11 @@ pub async fn post_json(ctx: &Context, post: &Post) -> Result<Value, FedError> {
         value["name"] = json!(name);
     }
     if let Some(source) = &post.source {
-        let media_type = if post.kind == "Note" { "text/plain" } else { "text/markdown" };
+        let media_type = if post.kind == "Note" {
+            "text/plain"
+        } else {
+            "text/markdown"
+        };
         value["source"] = json!({ "content": source, "mediaType": media_type });
     }
     if let Some(updated) = post.updated_at {
@@ -172,7 +179,11 @@ impl PostJson {
         } else if self.cc.iter().any(|a| is_public(a)) {
             "unlisted"
         } else if followers_url.is_some_and(|f| self.to.iter().chain(&self.cc).any(|a| a == f))
-            || self.to.iter().chain(&self.cc).any(|a| a.ends_with("/followers"))
+            || self
+                .to
+                .iter()
+                .chain(&self.cc)
+                .any(|a| a.ends_with("/followers"))
         {
             "private"
         } else {
@@ -227,12 +238,17 @@ impl Object for DbPost {
     }
 
     async fn into_json(self, data: &Data) -> Result<PostJson, FedError> {
-        Ok(serde_json::from_value(post_json(data.app_data(), &self.0).await?)?)
+        Ok(serde_json::from_value(
+            post_json(data.app_data(), &self.0).await?,
+        )?)
     }
 
     async fn verify(json: &PostJson, expected_domain: &Url, _data: &Data) -> Result<(), FedError> {
         if !is_post_kind(&json.kind) {
-            return Err(FedError::BadRequest(format!("unsupported object type {}", json.kind)));
+            return Err(FedError::BadRequest(format!(
+                "unsupported object type {}",
+                json.kind
+            )));
         }
         verify_domains_match(&json.id, expected_domain)?;
         let author = json
@@ -244,12 +260,18 @@ impl Object for DbPost {
 
     async fn from_json(json: PostJson, data: &Data) -> Result<Self, FedError> {
         let author_url = Url::parse(&json.author_id().unwrap_or_default())?;
-        let author = ObjectId::<DbActor>::from(author_url).dereference(data).await?;
+        let author = ObjectId::<DbActor>::from(author_url)
+            .dereference(data)
+            .await?;
         // Fetch the parent first so the reply threads; a parent we cannot get is not fatal.
         let parent = json.in_reply_to.as_ref().and_then(first_id);
         if let Some(parent) = &parent {
             let p = parent.clone();
-            let known = data.db.read(move |c| posts::by_ap_id(c, &p)).await?.is_some();
+            let known = data
+                .db
+                .read(move |c| posts::by_ap_id(c, &p))
+                .await?
+                .is_some();
             if !known {
                 if let Ok(url) = Url::parse(parent) {
                     let fetched = Box::pin(ObjectId::<DbPost>::from(url).dereference(data)).await;

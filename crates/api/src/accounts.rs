@@ -1,0 +1,314 @@
+//! Accounts: the member's own, others', following, and the alumni profile.
+
+use crate::auth::{Auth, MaybeAuth};
+use crate::error::{ApiError, ApiResult};
+use crate::paging::{link_header, page};
+use crate::params::Params;
+use crate::views;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde_json::{json, Value};
+use tsunagu_db::queries::actors;
+use tsunagu_service::accounts::{self, ProfileKey, Viewer, Visibility};
+use tsunagu_service::relations;
+use tsunagu_service::timelines::{self, AccountFilter};
+use tsunagu_service::{Context, ServiceError};
+
+pub async fn verify_credentials(auth: Auth, State(ctx): State<Context>) -> ApiResult<Json<Value>> {
+    let (user, actor) = auth.member("read:accounts")?;
+    Ok(Json(views::credential_account(&ctx, user, actor).await?))
+}
+
+pub async fn update_credentials(
+    auth: Auth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let (user, actor) = auth.member("write:accounts")?;
+    let display_name = p.str("display_name");
+    let note = p.str("note");
+    let actor =
+        accounts::update_identity(&ctx, actor, display_name.as_deref(), note.as_deref()).await?;
+    Ok(Json(views::credential_account(&ctx, user, &actor).await?))
+}
+
+async fn find_account(ctx: &Context, id: &str) -> ApiResult<tsunagu_db::Actor> {
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let actor = relations::get_actor(ctx, id).await?;
+    if actor.kind == "Application" && actor.local {
+        return Err(ApiError::not_found());
+    }
+    Ok(actor)
+}
+
+pub async fn show(Path(id): Path<String>, State(ctx): State<Context>) -> ApiResult<Json<Value>> {
+    let actor = find_account(&ctx, &id).await?;
+    Ok(Json(views::account(&ctx, &actor).await?))
+}
+
+/// `acct` is `name` (here) or `name@host`; remote accounts are looked up when unknown.
+pub async fn lookup(State(ctx): State<Context>, p: Params) -> ApiResult<Json<Value>> {
+    let acct = p.require("acct")?;
+    let acct = acct.trim_start_matches('@');
+    let (name, host) = match acct.split_once('@') {
+        Some((n, h)) => (n.to_string(), h.to_lowercase()),
+        None => (acct.to_string(), ctx.domain.clone()),
+    };
+    let (n, h) = (name.clone(), host.clone());
+    let found = ctx
+        .db
+        .read(move |c| actors::by_handle(c, &n, &h))
+        .await
+        .map_err(ServiceError::from)?;
+    let actor = match found {
+        Some(a) => a,
+        None if host != ctx.domain => ctx.federator()?.resolve_handle(&name, &host).await?,
+        None => return Err(ApiError::not_found()),
+    };
+    if actor.kind == "Application" {
+        return Err(ApiError::not_found());
+    }
+    Ok(Json(views::account(&ctx, &actor).await?))
+}
+
+pub async fn search(auth: Auth, State(ctx): State<Context>, p: Params) -> ApiResult<Json<Value>> {
+    auth.require("read:accounts")?;
+    let q = p.require("q")?;
+    let limit = p.i64("limit")?.unwrap_or(40).clamp(1, 80);
+    let found = ctx
+        .db
+        .read(move |c| actors::search(c, &q, limit))
+        .await
+        .map_err(ServiceError::from)?;
+    Ok(Json(json!(views::accounts(&ctx, &found).await?)))
+}
+
+pub async fn statuses(
+    Path(id): Path<String>,
+    viewer: MaybeAuth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<(HeaderMap, Json<Value>)> {
+    let viewer = viewer.viewer("read:statuses")?;
+    let actor = find_account(&ctx, &id).await?;
+    if p.bool("pinned")?.unwrap_or(false) || p.bool("only_media")?.unwrap_or(false) {
+        // Nothing is pinned and no status has media yet.
+        return Ok((HeaderMap::new(), Json(json!([]))));
+    }
+    let filter = AccountFilter {
+        exclude_replies: p.bool("exclude_replies")?.unwrap_or(false),
+        exclude_reblogs: p.bool("exclude_reblogs")?.unwrap_or(false),
+    };
+    let posts = timelines::account(&ctx, viewer, actor.id, filter, page(&p)?).await?;
+    let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
+    let views = views::statuses(&ctx, viewer, posts).await?;
+    let path = format!("/api/v1/accounts/{}/statuses", actor.id);
+    Ok((link_header(&ctx, &path, "", &ids), Json(json!(views))))
+}
+
+async fn follow_list(
+    ctx: &Context,
+    id: &str,
+    outgoing: bool,
+    p: &Params,
+) -> ApiResult<(HeaderMap, Json<Value>)> {
+    let actor = find_account(ctx, id).await?;
+    let limit = p.i64("limit")?.unwrap_or(40).clamp(1, 80);
+    let rows = relations::list_follows(ctx, actor.id, outgoing, p.i64("max_id")?, limit).await?;
+    let cursor: Vec<i64> = rows.iter().map(|(f, _)| *f).collect();
+    let list: Vec<tsunagu_db::Actor> = rows.into_iter().map(|(_, a)| a).collect();
+    let path = format!(
+        "/api/v1/accounts/{}/{}",
+        actor.id,
+        if outgoing { "following" } else { "followers" }
+    );
+    let mut headers = HeaderMap::new();
+    if let Some(last) = cursor.last() {
+        if let Ok(v) = format!("<{}?max_id={last}>; rel=\"next\"", ctx.url(&path)).parse() {
+            headers.insert(axum::http::header::LINK, v);
+        }
+    }
+    Ok((headers, Json(json!(views::accounts(ctx, &list).await?))))
+}
+
+pub async fn followers(
+    Path(id): Path<String>,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<(HeaderMap, Json<Value>)> {
+    follow_list(&ctx, &id, false, &p).await
+}
+
+pub async fn following(
+    Path(id): Path<String>,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<(HeaderMap, Json<Value>)> {
+    follow_list(&ctx, &id, true, &p).await
+}
+
+pub async fn follow(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:follows")?;
+    let target = find_account(&ctx, &id).await?;
+    let r = relations::follow(&ctx, me, target.id).await?;
+    Ok(Json(views::relationship(&r)))
+}
+
+pub async fn unfollow(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:follows")?;
+    let target = find_account(&ctx, &id).await?;
+    let r = relations::unfollow(&ctx, me, target.id).await?;
+    Ok(Json(views::relationship(&r)))
+}
+
+pub async fn remove_from_followers(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:follows")?;
+    let target = find_account(&ctx, &id).await?;
+    let r = relations::remove_follower(&ctx, me, target.id).await?;
+    Ok(Json(views::relationship(&r)))
+}
+
+pub async fn relationships(
+    auth: Auth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("read:follows")?;
+    let mut out = Vec::new();
+    for id in p.list("id") {
+        if let Ok(id) = id.parse::<i64>() {
+            if relations::get_actor(&ctx, id).await.is_ok() {
+                out.push(views::relationship(
+                    &relations::relationship(&ctx, me.id, id).await?,
+                ));
+            }
+        }
+    }
+    Ok(Json(json!(out)))
+}
+
+pub async fn follow_requests(auth: Auth, State(ctx): State<Context>) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("read:follows")?;
+    let list = relations::follow_requests(&ctx, me).await?;
+    Ok(Json(json!(views::accounts(&ctx, &list).await?)))
+}
+
+pub async fn authorize_follow(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:follows")?;
+    let target = find_account(&ctx, &id).await?;
+    Ok(Json(views::relationship(
+        &relations::authorize_follow(&ctx, me, target.id).await?,
+    )))
+}
+
+pub async fn reject_follow(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:follows")?;
+    let target = find_account(&ctx, &id).await?;
+    Ok(Json(views::relationship(
+        &relations::reject_follow(&ctx, me, target.id).await?,
+    )))
+}
+
+fn profile_json(entries: &[accounts::ProfileEntry]) -> Value {
+    json!(entries
+        .iter()
+        .map(|e| json!({
+            "field": e.key.as_str(),
+            "label": e.key.label(),
+            "value": e.value,
+            "visibility": e.visibility.as_str(),
+        }))
+        .collect::<Vec<_>>())
+}
+
+/// `GET /api/v1/tsunagu/profile`: every field of one's own alumni profile.
+pub async fn own_profile(auth: Auth, State(ctx): State<Context>) -> ApiResult<Json<Value>> {
+    let (user, _) = auth.member("read:accounts")?;
+    let entries = accounts::profile(&ctx, user.id, Viewer::OwnerOrStaff).await?;
+    Ok(Json(profile_json(&entries)))
+}
+
+/// `PUT /api/v1/tsunagu/profile`: `{"fields": [{"field", "value", "visibility"}]}`.
+pub async fn set_profile(
+    auth: Auth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let (user, _) = auth.member("write:accounts")?;
+    let fields = match p.value("fields") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(Value::Object(map)) => map.values().cloned().collect(),
+        _ => {
+            return Err(ApiError::unprocessable(
+                "Validation failed: fields must be a list",
+            ))
+        }
+    };
+    // Check every field before changing any.
+    let mut parsed = Vec::new();
+    for f in &fields {
+        let key = ProfileKey::parse(f.get("field").and_then(Value::as_str).unwrap_or(""))?;
+        let value = f
+            .get("value")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let visibility = Visibility::parse(
+            f.get("visibility")
+                .and_then(Value::as_str)
+                .unwrap_or("public"),
+        )?;
+        parsed.push((key, value, visibility));
+    }
+    for (key, value, visibility) in parsed {
+        accounts::set_profile_field(&ctx, user, key, &value, visibility).await?;
+    }
+    own_profile(auth, State(ctx)).await
+}
+
+/// `GET /api/v1/tsunagu/accounts/:id/profile`: the fields the viewer may see.
+pub async fn member_profile(
+    Path(id): Path<String>,
+    viewer: MaybeAuth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let actor = find_account(&ctx, &id).await?;
+    let aid = actor.id;
+    let user = ctx
+        .db
+        .read(move |c| tsunagu_db::queries::users::by_actor(c, aid))
+        .await
+        .map_err(ServiceError::from)?
+        .ok_or_else(ApiError::not_found)?;
+    let who = match &viewer.0 {
+        None => Viewer::Anonymous,
+        Some(auth) => match &auth.user {
+            Some((u, a)) if a.id == aid || accounts::role_of(u).is_staff() => Viewer::OwnerOrStaff,
+            Some(_) => Viewer::Member,
+            None => Viewer::Anonymous,
+        },
+    };
+    let entries = accounts::profile(&ctx, user.id, who).await?;
+    Ok(Json(profile_json(&entries)))
+}

@@ -1,0 +1,169 @@
+//! Statuses: write, read, delete, thread context, favourites and boosts.
+
+use crate::auth::{Auth, MaybeAuth};
+use crate::error::{ApiError, ApiResult};
+use crate::params::Params;
+use crate::views;
+use axum::extract::{Path, State};
+use axum::Json;
+use serde_json::{json, Value};
+use tsunagu_db::queries::{actors, posts as post_queries};
+use tsunagu_service::posts::{self, NewStatus, PostVisibility};
+use tsunagu_service::{timelines, Context, ServiceError};
+
+fn parse_id(id: &str) -> ApiResult<i64> {
+    id.parse().map_err(|_| ApiError::not_found())
+}
+
+pub async fn create(auth: Auth, State(ctx): State<Context>, p: Params) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:statuses")?;
+    if !p.list("media_ids").is_empty() {
+        return Err(ApiError::unprocessable(
+            "Validation failed: media attachments are not supported yet",
+        ));
+    }
+    if p.value("poll").is_some() {
+        return Err(ApiError::unprocessable(
+            "Validation failed: polls are not supported yet",
+        ));
+    }
+    let visibility = match p.str("visibility").filter(|v| !v.is_empty()) {
+        Some(v) => v.parse::<PostVisibility>()?,
+        None => PostVisibility::Public,
+    };
+    let in_reply_to_id = match p.str("in_reply_to_id").filter(|v| !v.is_empty()) {
+        Some(id) => Some(id.parse().map_err(|_| ApiError::not_found())?),
+        None => None,
+    };
+    let post = posts::create_status(
+        &ctx,
+        me,
+        NewStatus {
+            text: p.str("status").unwrap_or_default(),
+            visibility,
+            in_reply_to_id,
+            spoiler_text: p.str("spoiler_text").unwrap_or_default(),
+            sensitive: p.bool("sensitive")?.unwrap_or(false),
+        },
+    )
+    .await?;
+    Ok(Json(views::status(&ctx, Some(me.id), post).await?))
+}
+
+pub async fn show(
+    Path(id): Path<String>,
+    viewer: MaybeAuth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let viewer = viewer.viewer("read:statuses")?;
+    let post = posts::visible_post(&ctx, viewer, parse_id(&id)?).await?;
+    Ok(Json(views::status(&ctx, viewer, post).await?))
+}
+
+pub async fn remove(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:statuses")?;
+    let post = posts::delete_status(&ctx, me, parse_id(&id)?).await?;
+    let source = post.source.clone().unwrap_or_default();
+    let mut view = views::status(&ctx, Some(me.id), post).await?;
+    // Mastodon returns the text so clients can offer "delete and redraft".
+    view["text"] = json!(source);
+    Ok(Json(view))
+}
+
+pub async fn context(
+    Path(id): Path<String>,
+    viewer: MaybeAuth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let viewer = viewer.viewer("read:statuses")?;
+    let (ancestors, descendants) = timelines::context(&ctx, viewer, parse_id(&id)?).await?;
+    Ok(Json(json!({
+        "ancestors": views::statuses(&ctx, viewer, ancestors).await?,
+        "descendants": views::statuses(&ctx, viewer, descendants).await?,
+    })))
+}
+
+pub async fn favourite(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:favourites")?;
+    let post = posts::favourite(&ctx, me, parse_id(&id)?).await?;
+    Ok(Json(views::status(&ctx, Some(me.id), post).await?))
+}
+
+pub async fn unfavourite(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:favourites")?;
+    let post = posts::unfavourite(&ctx, me, parse_id(&id)?).await?;
+    Ok(Json(views::status(&ctx, Some(me.id), post).await?))
+}
+
+pub async fn reblog(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:statuses")?;
+    let boost = posts::reblog(&ctx, me, parse_id(&id)?).await?;
+    Ok(Json(views::status(&ctx, Some(me.id), boost).await?))
+}
+
+pub async fn unreblog(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:statuses")?;
+    let post = posts::unreblog(&ctx, me, parse_id(&id)?).await?;
+    Ok(Json(views::status(&ctx, Some(me.id), post).await?))
+}
+
+async fn actors_who(
+    ctx: &Context,
+    viewer: Option<i64>,
+    id: &str,
+    favourites: bool,
+) -> ApiResult<Json<Value>> {
+    let post = posts::visible_post(ctx, viewer, parse_id(id)?).await?;
+    let pid = post.id;
+    let list = ctx
+        .db
+        .read(move |c| {
+            let ids = if favourites {
+                post_queries::favourited_by(c, pid)?
+            } else {
+                post_queries::reblogged_by(c, pid)?
+            };
+            actors::by_ids(c, &ids)
+        })
+        .await
+        .map_err(ServiceError::from)?;
+    Ok(Json(json!(views::accounts(ctx, &list).await?)))
+}
+
+pub async fn favourited_by(
+    Path(id): Path<String>,
+    viewer: MaybeAuth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let viewer = viewer.viewer("read:statuses")?;
+    actors_who(&ctx, viewer, &id, true).await
+}
+
+pub async fn reblogged_by(
+    Path(id): Path<String>,
+    viewer: MaybeAuth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let viewer = viewer.viewer("read:statuses")?;
+    actors_who(&ctx, viewer, &id, false).await
+}

@@ -1,0 +1,214 @@
+//! Timelines, notifications and search.
+
+use crate::auth::{Auth, MaybeAuth};
+use crate::error::{ApiError, ApiResult};
+use crate::paging::{link_header, page};
+use crate::params::Params;
+use crate::views;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde_json::{json, Value};
+use tsunagu_db::queries::{actors, posts};
+use tsunagu_db::Post;
+use tsunagu_service::{notifications as notes, timelines, Context, Resolved, ServiceError};
+
+async fn respond(
+    ctx: &Context,
+    viewer: Option<i64>,
+    path: &str,
+    extra: &str,
+    list: Vec<Post>,
+) -> ApiResult<(HeaderMap, Json<Value>)> {
+    let ids: Vec<i64> = list.iter().map(|p| p.id).collect();
+    let views = views::statuses(ctx, viewer, list).await?;
+    Ok((link_header(ctx, path, extra, &ids), Json(json!(views))))
+}
+
+pub async fn home(
+    auth: Auth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<(HeaderMap, Json<Value>)> {
+    let (_, me) = auth.member("read:statuses")?;
+    let list = timelines::home(&ctx, me.id, page(&p)?).await?;
+    respond(&ctx, Some(me.id), "/api/v1/timelines/home", "", list).await
+}
+
+pub async fn public(
+    viewer: MaybeAuth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<(HeaderMap, Json<Value>)> {
+    let viewer = viewer.viewer("read:statuses")?;
+    let local = match (
+        p.bool("local")?.unwrap_or(false),
+        p.bool("remote")?.unwrap_or(false),
+    ) {
+        (true, false) => Some(true),
+        (false, true) => Some(false),
+        _ => None,
+    };
+    let extra = match local {
+        Some(true) => "local=true",
+        Some(false) => "remote=true",
+        None => "",
+    };
+    let list = timelines::public(&ctx, local, page(&p)?).await?;
+    respond(&ctx, viewer, "/api/v1/timelines/public", extra, list).await
+}
+
+pub async fn tag(
+    Path(tag): Path<String>,
+    viewer: MaybeAuth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<(HeaderMap, Json<Value>)> {
+    let viewer = viewer.viewer("read:statuses")?;
+    let list = timelines::tag(&ctx, &tag, page(&p)?).await?;
+    respond(
+        &ctx,
+        viewer,
+        &format!("/api/v1/timelines/tag/{tag}"),
+        "",
+        list,
+    )
+    .await
+}
+
+pub async fn notifications(
+    auth: Auth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<(HeaderMap, Json<Value>)> {
+    let (_, me) = auth.member("read:notifications")?;
+    let types = Some(p.list("types")).filter(|t| !t.is_empty());
+    let list = notes::list(&ctx, me.id, types, p.list("exclude_types"), page(&p)?).await?;
+    let ids: Vec<i64> = list.iter().map(|n| n.id).collect();
+    let views = views::notifications(&ctx, me.id, list).await?;
+    Ok((
+        link_header(&ctx, "/api/v1/notifications", "", &ids),
+        Json(json!(views)),
+    ))
+}
+
+pub async fn notification(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("read:notifications")?;
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let n = notes::get(&ctx, me.id, id).await?;
+    let mut views = views::notifications(&ctx, me.id, vec![n]).await?;
+    Ok(Json(views.pop().unwrap_or(Value::Null)))
+}
+
+pub async fn dismiss_notification(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:notifications")?;
+    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    notes::dismiss(&ctx, me.id, id).await?;
+    Ok(Json(json!({})))
+}
+
+pub async fn clear_notifications(auth: Auth, State(ctx): State<Context>) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:notifications")?;
+    notes::clear(&ctx, me.id).await?;
+    Ok(Json(json!({})))
+}
+
+/// `GET /api/v2/search`: accounts (also `@name@host` elsewhere, with `resolve=true`), statuses
+/// (also by URL), and hashtags.
+pub async fn search(
+    viewer: MaybeAuth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let viewer_id = viewer.viewer("read:search")?;
+    let q = p.require("q")?.trim().to_string();
+    let kind = p.str("type");
+    let wants = |t: &str| kind.as_deref().is_none_or(|k| k == t);
+    let resolve = p.bool("resolve")?.unwrap_or(false) && viewer_id.is_some();
+    let limit = p.i64("limit")?.unwrap_or(20).clamp(1, 40);
+    let mut found_accounts = Vec::new();
+    let mut found_statuses = Vec::new();
+
+    let handle = q.trim_start_matches('@');
+    let looks_like_handle = handle.contains('@') && !handle.contains(' ') && !q.starts_with("http");
+    if q.starts_with("https://") || q.starts_with("http://") {
+        let url = q.clone();
+        let (a, s) = ctx
+            .db
+            .read(move |c| Ok((actors::by_ap_id(c, &url)?, posts::by_ap_id(c, &url)?)))
+            .await
+            .map_err(ServiceError::from)?;
+        match (a, s) {
+            (Some(a), _) => found_accounts.push(a),
+            (_, Some(s)) => found_statuses.push(s),
+            _ if resolve => match ctx.federator()?.resolve_url(&q).await {
+                Ok(Resolved::Actor(a)) => found_accounts.push(a),
+                Ok(Resolved::Post(s)) => found_statuses.push(s),
+                Err(e) => tracing::info!("search could not resolve {q}: {e}"),
+            },
+            _ => {}
+        }
+    } else if looks_like_handle && wants("accounts") {
+        let (name, host) = handle.split_once('@').unwrap_or((handle, ""));
+        let (n, h) = (name.to_string(), host.to_lowercase());
+        let known = ctx
+            .db
+            .read(move |c| actors::by_handle(c, &n, &h))
+            .await
+            .map_err(ServiceError::from)?;
+        match known {
+            Some(a) => found_accounts.push(a),
+            None if resolve && host.to_lowercase() != ctx.domain => {
+                match ctx
+                    .federator()?
+                    .resolve_handle(name, &host.to_lowercase())
+                    .await
+                {
+                    Ok(a) => found_accounts.push(a),
+                    Err(e) => tracing::info!("search could not resolve {handle}: {e}"),
+                }
+            }
+            None => {}
+        }
+    } else {
+        if wants("accounts") {
+            let term = handle.to_string();
+            found_accounts = ctx
+                .db
+                .read(move |c| actors::search(c, &term, limit))
+                .await
+                .map_err(ServiceError::from)?;
+        }
+        if wants("statuses") && viewer_id.is_some() {
+            let term = q.clone();
+            found_statuses = ctx
+                .db
+                .read(move |c| posts::search(c, &term, limit))
+                .await
+                .map_err(ServiceError::from)?;
+        }
+    }
+    found_accounts.retain(|a| a.kind != "Application" && !a.deleted);
+    let hashtags: Vec<Value> = if wants("hashtags") {
+        tsunagu_service::html::parse_hashtag(&format!("#{}", q.trim_start_matches('#')))
+            .map(|t| {
+                vec![json!({ "name": t, "url": ctx.url(&format!("/tags/{t}")), "history": [] })]
+            })
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    Ok(Json(json!({
+        "accounts": if wants("accounts") { views::accounts(&ctx, &found_accounts).await? } else { Vec::new() },
+        "statuses": if wants("statuses") { views::statuses(&ctx, viewer_id, found_statuses).await? } else { Vec::new() },
+        "hashtags": hashtags,
+    })))
+}

@@ -1,0 +1,400 @@
+//! JSON views of our data in the shapes of Mastodon's entities, built in batches so a page of
+//! statuses costs a handful of queries.
+
+use crate::error::ApiResult;
+use chrono::NaiveDateTime;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use tsunagu_db::queries::{actors, follows, posts, users};
+use tsunagu_db::{Actor, Notification, Post};
+use tsunagu_service::accounts::{self, Viewer};
+use tsunagu_service::relations::Relationship;
+use tsunagu_service::Context;
+
+/// `2026-11-22T10:00:00.000Z`
+pub fn time(t: NaiveDateTime) -> String {
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub fn acct(ctx: &Context, actor: &Actor) -> String {
+    if actor.local && actor.domain == ctx.domain {
+        actor.username.clone()
+    } else {
+        format!("{}@{}", actor.username, actor.domain)
+    }
+}
+
+pub fn default_avatar(ctx: &Context) -> String {
+    ctx.url("/avatars/original/missing.png")
+}
+
+struct Counts {
+    statuses: i64,
+    followers: i64,
+    following: i64,
+}
+
+/// Account entities for several actors.
+pub async fn accounts(ctx: &Context, list: &[Actor]) -> ApiResult<Vec<Value>> {
+    let ids: Vec<i64> = list.iter().map(|a| a.id).collect();
+    let local_ids: Vec<i64> = list.iter().filter(|a| a.local).map(|a| a.id).collect();
+    let (counts, members) = ctx
+        .db
+        .read(move |c| {
+            let mut counts = HashMap::new();
+            for id in ids {
+                counts.insert(
+                    id,
+                    Counts {
+                        statuses: posts::count_by_author(c, id)?,
+                        followers: follows::count_followers(c, id)?,
+                        following: follows::count_following(c, id)?,
+                    },
+                );
+            }
+            let mut members = HashMap::new();
+            for id in local_ids {
+                if let Some(u) = users::by_actor(c, id)? {
+                    members.insert(id, u);
+                }
+            }
+            Ok((counts, members))
+        })
+        .await?;
+    let mut out = Vec::with_capacity(list.len());
+    for actor in list {
+        let fields: Vec<Value> = match members.get(&actor.id) {
+            Some(user) => accounts::profile(ctx, user.id, Viewer::Anonymous)
+                .await?
+                .into_iter()
+                .map(|e| json!({ "name": e.key.label(), "value": tsunagu_service::html::escape(&e.value), "verified_at": null }))
+                .collect(),
+            None => serde_json::from_str::<Vec<Value>>(&actor.fields_json)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|mut f| {
+                    f["verified_at"] = Value::Null;
+                    f
+                })
+                .collect(),
+        };
+        let c = counts.get(&actor.id);
+        let avatar = actor
+            .avatar_url
+            .clone()
+            .unwrap_or_else(|| default_avatar(ctx));
+        let header = actor
+            .header_url
+            .clone()
+            .unwrap_or_else(|| ctx.url("/headers/original/missing.png"));
+        let mut value = json!({
+            "id": actor.id.to_string(),
+            "username": actor.username,
+            "acct": acct(ctx, actor),
+            "display_name": actor.display_name,
+            "locked": actor.manually_approves_followers,
+            "bot": matches!(actor.kind.as_str(), "Application" | "Service"),
+            "discoverable": true,
+            "indexable": true,
+            "group": actor.kind == "Group",
+            "created_at": time(actor.published_at.date().and_hms_opt(0, 0, 0).unwrap_or(actor.published_at)),
+            "note": actor.summary,
+            "url": actor.url.clone().unwrap_or_else(|| actor.ap_id.clone()),
+            "uri": actor.ap_id,
+            "avatar": avatar,
+            "avatar_static": avatar,
+            "header": header,
+            "header_static": header,
+            "followers_count": c.map_or(0, |c| c.followers),
+            "following_count": c.map_or(0, |c| c.following),
+            "statuses_count": c.map_or(0, |c| c.statuses),
+            "last_status_at": null,
+            "hide_collections": false,
+            "noindex": false,
+            "emojis": [],
+            "roles": [],
+            "fields": fields,
+        });
+        if let Some(user) = members.get(&actor.id) {
+            value["tsunagu"] = json!({ "role": user.role });
+        }
+        out.push(value);
+    }
+    Ok(out)
+}
+
+pub async fn account(ctx: &Context, actor: &Actor) -> ApiResult<Value> {
+    Ok(accounts(ctx, std::slice::from_ref(actor)).await?.remove(0))
+}
+
+/// The member's own account, with `source` (what they wrote, for editing).
+pub async fn credential_account(
+    ctx: &Context,
+    user: &tsunagu_db::User,
+    actor: &Actor,
+) -> ApiResult<Value> {
+    let mut value = account(ctx, actor).await?;
+    let profile = accounts::profile(ctx, user.id, Viewer::OwnerOrStaff).await?;
+    let me = actor.id;
+    let pending = ctx
+        .db
+        .read(move |c| follows::pending_for(c, me))
+        .await?
+        .len();
+    value["source"] = json!({
+        "privacy": "public",
+        "sensitive": false,
+        "language": "",
+        "note": tsunagu_service::html::to_text(&actor.summary),
+        "fields": value["fields"],
+        "follow_requests_count": pending,
+    });
+    value["role"] = json!({ "id": "0", "name": user.role, "permissions": "0", "color": "", "highlighted": false });
+    value["tsunagu"] = json!({
+        "role": user.role,
+        "profile": profile.iter().map(|e| json!({
+            "field": e.key.as_str(),
+            "label": e.key.label(),
+            "value": e.value,
+            "visibility": e.visibility.as_str(),
+        })).collect::<Vec<_>>(),
+    });
+    Ok(value)
+}
+
+pub fn relationship(r: &Relationship) -> Value {
+    json!({
+        "id": r.target_id.to_string(),
+        "following": r.following,
+        "showing_reblogs": r.following,
+        "notifying": false,
+        "languages": null,
+        "followed_by": r.followed_by,
+        "blocking": false,
+        "blocked_by": false,
+        "muting": false,
+        "muting_notifications": false,
+        "requested": r.requested,
+        "requested_by": r.requested_by,
+        "domain_blocking": false,
+        "endorsed": false,
+        "note": "",
+    })
+}
+
+struct Batch {
+    posts: HashMap<i64, Post>,
+    actors: HashMap<i64, Actor>,
+    mentions: HashMap<i64, Vec<i64>>,
+    tags: HashMap<i64, Vec<String>>,
+    counts: HashMap<i64, (i64, i64, i64)>,
+    favourited: Vec<i64>,
+    reblogged: Vec<i64>,
+    parent_authors: HashMap<i64, i64>,
+}
+
+/// Status entities for a list of posts, in the same order.
+pub async fn statuses(
+    ctx: &Context,
+    viewer: Option<i64>,
+    list: Vec<Post>,
+) -> ApiResult<Vec<Value>> {
+    let wanted: Vec<i64> = list.iter().map(|p| p.id).collect();
+    let batch = ctx
+        .db
+        .read(move |c| {
+            let mut map: HashMap<i64, Post> = HashMap::new();
+            let first = posts::by_ids(c, &wanted)?;
+            let originals: Vec<i64> = first.iter().filter_map(|p| p.reblog_of_id).collect();
+            for p in first.into_iter().chain(posts::by_ids(c, &originals)?) {
+                map.insert(p.id, p);
+            }
+            let ids: Vec<i64> = map.keys().copied().collect();
+            let mut mentions = HashMap::new();
+            let mut tags = HashMap::new();
+            let mut actor_ids: Vec<i64> = map.values().map(|p| p.author_id).collect();
+            for id in &ids {
+                let m = posts::mentions(c, *id)?;
+                actor_ids.extend(&m);
+                mentions.insert(*id, m);
+                tags.insert(*id, posts::tags(c, *id)?);
+            }
+            let parents: Vec<i64> = map.values().filter_map(|p| p.in_reply_to_id).collect();
+            let parent_authors = posts::by_ids(c, &parents)?
+                .into_iter()
+                .map(|p| (p.id, p.author_id))
+                .collect();
+            actor_ids.sort();
+            actor_ids.dedup();
+            let actors = actors::by_ids(c, &actor_ids)?
+                .into_iter()
+                .map(|a| (a.id, a))
+                .collect();
+            let counts = posts::counts(c, &ids)?
+                .into_iter()
+                .map(|(id, r, b, f)| (id, (r, b, f)))
+                .collect();
+            let (favourited, reblogged) = match viewer {
+                Some(v) => (
+                    posts::favourited_among(c, v, &ids)?,
+                    posts::reblogged_among(c, v, &ids)?,
+                ),
+                None => (Vec::new(), Vec::new()),
+            };
+            Ok(Batch {
+                posts: map,
+                actors,
+                mentions,
+                tags,
+                counts,
+                favourited,
+                reblogged,
+                parent_authors,
+            })
+        })
+        .await?;
+    let actor_list: Vec<Actor> = batch.actors.values().cloned().collect();
+    let account_views: HashMap<i64, Value> = actor_list
+        .iter()
+        .map(|a| a.id)
+        .zip(accounts(ctx, &actor_list).await?)
+        .collect();
+    let mut out = Vec::with_capacity(list.len());
+    for p in &list {
+        let Some(post) = batch.posts.get(&p.id) else {
+            continue;
+        };
+        let mut value = status_value(ctx, post, &batch, &account_views);
+        if let Some(original) = post.reblog_of_id.and_then(|id| batch.posts.get(&id)) {
+            value["reblog"] = status_value(ctx, original, &batch, &account_views);
+            value["reblogged"] = json!(batch.reblogged.contains(&original.id));
+            value["favourited"] = json!(batch.favourited.contains(&original.id));
+        }
+        out.push(value);
+    }
+    Ok(out)
+}
+
+pub async fn status(ctx: &Context, viewer: Option<i64>, post: Post) -> ApiResult<Value> {
+    Ok(statuses(ctx, viewer, vec![post])
+        .await?
+        .pop()
+        .unwrap_or(Value::Null))
+}
+
+fn status_value(
+    ctx: &Context,
+    post: &Post,
+    batch: &Batch,
+    accounts: &HashMap<i64, Value>,
+) -> Value {
+    let mentions: Vec<Value> = batch
+        .mentions
+        .get(&post.id)
+        .into_iter()
+        .flatten()
+        .filter_map(|id| batch.actors.get(id))
+        .map(|a| {
+            json!({
+                "id": a.id.to_string(),
+                "username": a.username,
+                "url": a.url.clone().unwrap_or_else(|| a.ap_id.clone()),
+                "acct": acct(ctx, a),
+            })
+        })
+        .collect();
+    let tags: Vec<Value> = batch
+        .tags
+        .get(&post.id)
+        .into_iter()
+        .flatten()
+        .map(|t| json!({ "name": t, "url": ctx.url(&format!("/tags/{t}")) }))
+        .collect();
+    let (replies, reblogs, favourites) = batch.counts.get(&post.id).copied().unwrap_or_default();
+    let content = match (&post.name, post.kind.as_str()) {
+        // Titled posts (threads, articles) show their title first, as Mastodon users expect.
+        (Some(name), kind) if kind != "Note" && !name.is_empty() => {
+            format!(
+                "<p><strong>{}</strong></p>{}",
+                tsunagu_service::html::escape(name),
+                post.content
+            )
+        }
+        _ => post.content.clone(),
+    };
+    json!({
+        "id": post.id.to_string(),
+        "uri": post.ap_id,
+        "url": post.url.clone().unwrap_or_else(|| post.ap_id.clone()),
+        "created_at": time(post.created_at),
+        "edited_at": post.updated_at.map(time),
+        "account": accounts.get(&post.author_id).cloned().unwrap_or(Value::Null),
+        "content": content,
+        "visibility": post.visibility,
+        "sensitive": post.sensitive,
+        "spoiler_text": tsunagu_service::html::to_text(&post.summary),
+        "media_attachments": [],
+        "application": null,
+        "mentions": mentions,
+        "tags": tags,
+        "emojis": [],
+        "reblogs_count": reblogs,
+        "favourites_count": favourites,
+        "replies_count": replies,
+        "in_reply_to_id": post.in_reply_to_id.map(|id| id.to_string()),
+        "in_reply_to_account_id": post
+            .in_reply_to_id
+            .and_then(|id| batch.parent_authors.get(&id))
+            .map(|id| id.to_string()),
+        "reblog": null,
+        "poll": null,
+        "card": null,
+        "language": null,
+        "favourited": batch.favourited.contains(&post.id),
+        "reblogged": batch.reblogged.contains(&post.id),
+        "muted": false,
+        "bookmarked": false,
+        "pinned": false,
+        "filtered": [],
+    })
+}
+
+/// Notification entities; `status` is left out when a notification is not about one.
+pub async fn notifications(
+    ctx: &Context,
+    viewer: i64,
+    list: Vec<Notification>,
+) -> ApiResult<Vec<Value>> {
+    let actor_ids: Vec<i64> = list.iter().map(|n| n.from_actor_id).collect();
+    let post_ids: Vec<i64> = list.iter().filter_map(|n| n.post_id).collect();
+    let (actor_rows, post_rows) = ctx
+        .db
+        .read(move |c| Ok((actors::by_ids(c, &actor_ids)?, posts::by_ids(c, &post_ids)?)))
+        .await?;
+    let account_views: HashMap<i64, Value> = actor_rows
+        .iter()
+        .map(|a| a.id)
+        .zip(accounts(ctx, &actor_rows).await?)
+        .collect();
+    let status_views: HashMap<i64, Value> = post_rows
+        .iter()
+        .map(|p| p.id)
+        .zip(statuses(ctx, Some(viewer), post_rows.clone()).await?)
+        .collect();
+    Ok(list
+        .iter()
+        .map(|n| {
+            let mut value = json!({
+                "id": n.id.to_string(),
+                "type": n.kind,
+                "created_at": time(n.created_at),
+                "account": account_views.get(&n.from_actor_id).cloned().unwrap_or(Value::Null),
+            });
+            if let Some(s) = n.post_id.and_then(|id| status_views.get(&id)) {
+                value["status"] = s.clone();
+            }
+            value
+        })
+        .collect())
+}
