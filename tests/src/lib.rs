@@ -1,1 +1,337 @@
+//! The test rig: instances on loopback ports over a real SQLite or PostgreSQL database, and
+//! a small HTTP client speaking the client API as an app would.
 
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::future::Future;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tsunagu::Settings;
+
+/// Which database an instance runs on.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    /// PostgreSQL server URL (any database: tests create their own).
+    Postgres(String),
+}
+
+impl Backend {
+    /// The PostgreSQL backend from `TSUNAGU_TEST_POSTGRES_URL`. Without it the test is skipped,
+    /// unless `TSUNAGU_REQUIRE_POSTGRES` is set (as in CI), where a missing server fails.
+    pub fn postgres() -> Option<Backend> {
+        match std::env::var("TSUNAGU_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => Some(Backend::Postgres(url)),
+            _ if std::env::var("TSUNAGU_REQUIRE_POSTGRES").is_ok() => {
+                panic!("TSUNAGU_REQUIRE_POSTGRES is set but TSUNAGU_TEST_POSTGRES_URL is not")
+            }
+            _ => {
+                eprintln!("skipped: set TSUNAGU_TEST_POSTGRES_URL to run the PostgreSQL variant");
+                None
+            }
+        }
+    }
+}
+
+/// Runs a test body once per backend: `mod name { fn sqlite; fn postgres }`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$body($crate::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(backend) = $crate::Backend::postgres() {
+                    super::$body(backend).await
+                }
+            }
+        }
+    };
+}
+
+/// A database that lives as long as the test.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn new(backend: &Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}/tsunagu.db", dir.path().display());
+                TestDb { url, _dir: Some(dir), postgres: None }
+            }
+            Backend::Postgres(admin) => {
+                let name = format!("tsunagu_test_{}", random_suffix());
+                let url = tsunagu_db::testing::create_database(admin, &name).expect("create test database");
+                TestDb { url, _dir: None, postgres: Some((admin.clone(), name)) }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.postgres {
+            let _ = tsunagu_db::testing::drop_database(admin, name);
+        }
+    }
+}
+
+pub fn random_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{}_{n}_{nanos}", std::process::id())
+}
+
+/// One Tsunagu instance on `localhost:PORT`, in development mode.
+pub struct TestInstance {
+    pub domain: String,
+    pub base: String,
+    pub port: u16,
+    pub db: TestDb,
+    running: Option<tsunagu::Instance>,
+}
+
+fn test_settings(domain: &str, db_url: &str) -> Settings {
+    let mut settings = Settings::new(domain, db_url, true);
+    settings.delivery.retry_base = Duration::from_millis(500);
+    settings.delivery.retry_max = Duration::from_secs(2);
+    settings.delivery.poll_interval = Duration::from_millis(200);
+    settings
+}
+
+/// Logs to the test output when `TSUNAGU_LOG` is set (e.g. `TSUNAGU_LOG=debug`).
+fn init_logs() {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("TSUNAGU_LOG") {
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        }
+    });
+}
+
+impl TestInstance {
+    pub async fn start(backend: &Backend) -> TestInstance {
+        init_logs();
+        let db = TestDb::new(backend);
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let domain = format!("localhost:{port}");
+        let running = tsunagu::start(test_settings(&domain, &db.url), listener)
+            .await
+            .expect("start instance");
+        TestInstance {
+            base: format!("http://{domain}"),
+            domain,
+            port,
+            db,
+            running: Some(running),
+        }
+    }
+
+    pub fn ctx(&self) -> &tsunagu_service::Context {
+        &self.running.as_ref().expect("instance is running").ctx
+    }
+
+    /// Stops the server (a peer going down).
+    pub async fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await;
+        }
+    }
+
+    /// Starts it again on the same port and database.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).await.expect("rebind");
+        self.running = Some(
+            tsunagu::start(test_settings(&self.domain, &self.db.url), listener)
+                .await
+                .expect("restart instance"),
+        );
+    }
+
+    /// Creates a member and logs in through the API with the password grant.
+    pub async fn member(&self, username: &str) -> Member {
+        let (_, actor) = tsunagu_service::accounts::create_member(
+            self.ctx(),
+            tsunagu_service::accounts::NewMember {
+                username: username.into(),
+                email: format!("{username}@example.org"),
+                password: "correct horse battery".into(),
+                role: tsunagu_service::accounts::Role::Alumnus,
+                display_name: None,
+            },
+        )
+        .await
+        .expect("create member");
+        let token = login(&self.base, &format!("{username}@example.org"), "correct horse battery").await;
+        Member {
+            base: self.base.clone(),
+            token,
+            id: actor.id.to_string(),
+            username: username.into(),
+            handle: format!("{username}@{}", self.domain),
+            actor_url: actor.ap_id,
+        }
+    }
+}
+
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Registers an app and logs in with the password grant, returning the access token.
+pub async fn login(base: &str, login: &str, password: &str) -> String {
+    let app: Value = http()
+        .post(format!("{base}/api/v1/apps"))
+        .json(&json!({ "client_name": "tests", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write follow" }))
+        .send()
+        .await
+        .expect("apps")
+        .json()
+        .await
+        .expect("apps json");
+    let token: Value = http()
+        .post(format!("{base}/oauth/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", app["client_id"].as_str().expect("client_id")),
+            ("client_secret", app["client_secret"].as_str().expect("secret")),
+            ("username", login),
+            ("password", password),
+            ("scope", "read write follow"),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token json");
+    token["access_token"].as_str().expect("access_token").to_string()
+}
+
+/// A logged-in member, speaking the client API.
+#[derive(Clone)]
+pub struct Member {
+    pub base: String,
+    pub token: String,
+    /// Account id on its own instance.
+    pub id: String,
+    pub username: String,
+    /// `name@host`
+    pub handle: String,
+    pub actor_url: String,
+}
+
+impl Member {
+    pub async fn request(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = http()
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// GET that must succeed.
+    pub async fn get(&self, path: &str) -> Value {
+        let (status, body) = self.request(reqwest::Method::GET, path, None).await;
+        assert!(status.is_success(), "GET {path}: {status} {body}");
+        body
+    }
+
+    /// POST that must succeed.
+    pub async fn post(&self, path: &str, body: Value) -> Value {
+        let (status, body) = self.request(reqwest::Method::POST, path, Some(body)).await;
+        assert!(status.is_success(), "POST {path}: {status} {body}");
+        body
+    }
+
+    pub async fn status(&self, text: &str) -> Value {
+        self.post("/api/v1/statuses", json!({ "status": text })).await
+    }
+
+    /// Finds `handle` (on any instance) through search with `resolve=true`; returns the
+    /// account as this member's instance knows it.
+    pub async fn resolve(&self, handle: &str) -> Value {
+        let found = self
+            .get(&format!("/api/v2/search?resolve=true&type=accounts&q=%40{}", handle.replace('@', "%40")))
+            .await;
+        found["accounts"][0].clone()
+    }
+
+    /// Follows `handle` and waits until the follow is accepted.
+    pub async fn follow(&self, handle: &str) -> Value {
+        let account = self.resolve(handle).await;
+        let id = account["id"].as_str().unwrap_or_else(|| panic!("{handle} not found: {account}")).to_string();
+        self.post(&format!("/api/v1/accounts/{id}/follow"), json!({})).await;
+        let me = self.clone();
+        eventually(&format!("{} follows {handle}", self.handle), || {
+            let me = me.clone();
+            let id = id.clone();
+            async move {
+                let r = me.get(&format!("/api/v1/accounts/relationships?id[]={id}")).await;
+                (r[0]["following"] == json!(true)).then_some(())
+            }
+        })
+        .await;
+        account
+    }
+
+    pub async fn home(&self) -> Vec<Value> {
+        self.get("/api/v1/timelines/home").await.as_array().cloned().unwrap_or_default()
+    }
+
+    pub async fn notifications(&self) -> Vec<Value> {
+        self.get("/api/v1/notifications").await.as_array().cloned().unwrap_or_default()
+    }
+}
+
+/// Polls `check` until it returns `Some`, for up to 20 seconds.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Fetches an ActivityPub document without a signature.
+pub async fn fetch_ap(url: &str) -> (StatusCode, Value) {
+    let res = http()
+        .get(url)
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .expect("fetch");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}

@@ -50,11 +50,17 @@ struct SqlitePragmas;
 impl CustomizeConnection<Conn, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
         if matches!(conn, Conn::Sqlite(_)) {
-            diesel::sql_query(
-                "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
-            )
-            .execute(conn)
-            .map_err(diesel::r2d2::Error::QueryError)?;
+            // One statement per call: SQLite runs only the first statement of a string.
+            for pragma in [
+                "PRAGMA busy_timeout = 10000",
+                "PRAGMA foreign_keys = ON",
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA synchronous = NORMAL",
+            ] {
+                diesel::sql_query(pragma)
+                    .execute(conn)
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+            }
         }
         Ok(())
     }
@@ -91,6 +97,7 @@ impl Db {
         let build = |size: u32| {
             Pool::builder()
                 .max_size(size)
+                .min_idle(Some(1))
                 .connection_timeout(Duration::from_secs(30))
                 .connection_customizer(Box::new(SqlitePragmas))
                 .build(ConnectionManager::<Conn>::new(&conn_url))

@@ -31,7 +31,7 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
         let mut b = ammonia::Builder::default();
         b.tags(tags)
             .tag_attributes(
-                [("a", ["href", "class"].into_iter().collect())]
+                [("a", ["href"].into_iter().collect())]
                     .into_iter()
                     .collect(),
             )

@@ -1,0 +1,58 @@
+//! Throwaway PostgreSQL databases for tests: one migrated template per test process, copied
+//! for each test so tests run in parallel on a clean database.
+
+use crate::pool::DbError;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use std::sync::Mutex;
+
+static TEMPLATE: Mutex<Option<String>> = Mutex::new(None);
+
+fn admin(admin_url: &str) -> Result<PgConnection, DbError> {
+    PgConnection::establish(admin_url).map_err(|e| DbError::Setup(e.to_string()))
+}
+
+/// Replaces the database name in a PostgreSQL URL.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let prefix_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    match base[prefix_end..].find('/') {
+        Some(slash) => format!("{}/{name}{query}", &base[..prefix_end + slash]),
+        None => format!("{base}/{name}{query}"),
+    }
+}
+
+/// Creates a fresh, migrated database named `name` on the server of `admin_url` and returns
+/// its URL.
+pub fn create_database(admin_url: &str, name: &str) -> Result<String, DbError> {
+    let template = {
+        let mut guard = TEMPLATE.lock().map_err(|e| DbError::Setup(e.to_string()))?;
+        match guard.as_ref() {
+            Some(t) => t.clone(),
+            None => {
+                let t = format!("tsunagu_template_{}", std::process::id());
+                let mut conn = admin(admin_url)?;
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {t}")).execute(&mut conn)?;
+                diesel::sql_query(format!("CREATE DATABASE {t}")).execute(&mut conn)?;
+                {
+                    let db = crate::Db::connect(&with_database(admin_url, &t))?;
+                    db.migrate()?;
+                }
+                *guard = Some(t.clone());
+                t
+            }
+        }
+    };
+    let mut conn = admin(admin_url)?;
+    diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}")).execute(&mut conn)?;
+    Ok(with_database(admin_url, name))
+}
+
+/// Drops a test database, closing whatever connections are left.
+pub fn drop_database(admin_url: &str, name: &str) -> Result<(), DbError> {
+    let mut conn = admin(admin_url)?;
+    diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn)?;
+    Ok(())
+}
