@@ -22,7 +22,12 @@ async fn register_app(base: &str, redirect_uris: Value, scopes: &str) -> Value {
 }
 
 async fn token_request(base: &str, form: &[(&str, &str)]) -> (reqwest::StatusCode, Value) {
-    let res = http().post(format!("{base}/oauth/token")).form(form).send().await.expect("token");
+    let res = http()
+        .post(format!("{base}/oauth/token"))
+        .form(form)
+        .send()
+        .await
+        .expect("token");
     let status = res.status();
     (status, res.json().await.unwrap_or(Value::Null))
 }
@@ -35,30 +40,65 @@ async fn instance_and_apps(backend: Backend) {
         assert_eq!(status, 200);
         assert_eq!(v1["uri"], json!(uni.domain));
         let version = v1["version"].as_str().expect("version");
-        assert!(version.starts_with("4.3.0 (compatible; Tsunagu "), "{version}");
-        for key in ["title", "short_description", "description", "email", "urls", "stats", "languages", "registrations", "configuration", "rules"] {
+        assert!(
+            version.starts_with("4.3.0 (compatible; Tsunagu "),
+            "{version}"
+        );
+        for key in [
+            "title",
+            "short_description",
+            "description",
+            "email",
+            "urls",
+            "stats",
+            "languages",
+            "registrations",
+            "configuration",
+            "rules",
+        ] {
             assert!(v1.get(key).is_some(), "v1 instance lacks {key}");
         }
     }
     let (status, v2) = get_json(&format!("{}/api/v2/instance", uni.base)).await;
     assert_eq!(status, 200);
     assert_eq!(v2["domain"], json!(uni.domain));
-    assert!(v2["configuration"]["statuses"]["max_characters"].as_i64().is_some());
+    assert!(v2["configuration"]["statuses"]["max_characters"]
+        .as_i64()
+        .is_some());
 
     // JSON and form bodies; several redirect URIs.
-    let app = register_app(&uni.base, json!(["urn:ietf:wg:oauth:2.0:oob", "https://app.example/cb"]), "read write").await;
+    let app = register_app(
+        &uni.base,
+        json!(["urn:ietf:wg:oauth:2.0:oob", "https://app.example/cb"]),
+        "read write",
+    )
+    .await;
     assert_eq!(app["redirect_uris"].as_array().map(Vec::len), Some(2));
     assert!(app["client_id"].as_str().is_some() && app["client_secret"].as_str().is_some());
     let res = http()
         .post(format!("{}/api/v1/apps", uni.base))
-        .form(&[("client_name", "form app"), ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"), ("scopes", "read")])
+        .form(&[
+            ("client_name", "form app"),
+            ("redirect_uris", "urn:ietf:wg:oauth:2.0:oob"),
+            ("scopes", "read"),
+        ])
         .send()
         .await
         .expect("apps");
     assert_eq!(res.status(), 200);
-    let res = http().post(format!("{}/api/v1/apps", uni.base)).json(&json!({ "redirect_uris": "urn:ietf:wg:oauth:2.0:oob" })).send().await.expect("apps");
+    let res = http()
+        .post(format!("{}/api/v1/apps", uni.base))
+        .json(&json!({ "redirect_uris": "urn:ietf:wg:oauth:2.0:oob" }))
+        .send()
+        .await
+        .expect("apps");
     assert_eq!(res.status(), 422);
-    let res = http().post(format!("{}/api/v1/apps", uni.base)).json(&json!({ "client_name": "x", "redirect_uris": "oob", "scopes": "read teleport" })).send().await.expect("apps");
+    let res = http()
+        .post(format!("{}/api/v1/apps", uni.base))
+        .json(&json!({ "client_name": "x", "redirect_uris": "oob", "scopes": "read teleport" }))
+        .send()
+        .await
+        .expect("apps");
     assert_eq!(res.status(), 422);
 
     // Discovery answers.
@@ -68,8 +108,16 @@ async fn instance_and_apps(backend: Backend) {
     let (status, links) = get_json(&format!("{}/.well-known/nodeinfo", uni.base)).await;
     assert_eq!(status, 200);
     assert_eq!(links["links"].as_array().map(Vec::len), Some(2));
-    let res = http().get(format!("{}/.well-known/host-meta", uni.base)).send().await.expect("host-meta");
-    assert!(res.text().await.expect("text").contains("/.well-known/webfinger?resource={uri}"));
+    let res = http()
+        .get(format!("{}/.well-known/host-meta", uni.base))
+        .send()
+        .await
+        .expect("host-meta");
+    assert!(res
+        .text()
+        .await
+        .expect("text")
+        .contains("/.well-known/webfinger?resource={uri}"));
     let (status, _) = fetch_ap(&format!("{}/actor", uni.base)).await;
     assert_eq!(status, 200);
 }
@@ -79,19 +127,68 @@ async fn oauth_flows(backend: Backend) {
     let uni = TestInstance::start(&backend).await;
     let alice = uni.member("alice").await;
     let base = &uni.base;
-    let app = register_app(base, json!("urn:ietf:wg:oauth:2.0:oob\nhttps://app.example/cb"), "read write follow").await;
-    let (id, secret) = (app["client_id"].as_str().expect("id"), app["client_secret"].as_str().expect("secret"));
+    let app = register_app(
+        base,
+        json!("urn:ietf:wg:oauth:2.0:oob\nhttps://app.example/cb"),
+        "read write follow",
+    )
+    .await;
+    let (id, secret) = (
+        app["client_id"].as_str().expect("id"),
+        app["client_secret"].as_str().expect("secret"),
+    );
 
     // Password grant with the username, a wrong password, an unknown grant.
-    let (status, token) = token_request(base, &[("grant_type", "password"), ("client_id", id), ("client_secret", secret), ("username", "alice"), ("password", "correct horse battery")]).await;
+    let (status, token) = token_request(
+        base,
+        &[
+            ("grant_type", "password"),
+            ("client_id", id),
+            ("client_secret", secret),
+            ("username", "alice"),
+            ("password", "correct horse battery"),
+        ],
+    )
+    .await;
     assert_eq!(status, 200, "{token}");
     assert_eq!(token["token_type"], json!("Bearer"));
-    let (status, err) = token_request(base, &[("grant_type", "password"), ("client_id", id), ("client_secret", secret), ("username", "alice"), ("password", "wrong")]).await;
+    let (status, err) = token_request(
+        base,
+        &[
+            ("grant_type", "password"),
+            ("client_id", id),
+            ("client_secret", secret),
+            ("username", "alice"),
+            ("password", "wrong"),
+        ],
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(err["error"], json!("invalid_grant"));
-    let (status, err) = token_request(base, &[("grant_type", "magic"), ("client_id", id), ("client_secret", secret)]).await;
-    assert_eq!((status.as_u16(), err["error"].clone()), (400, json!("unsupported_grant_type")));
-    let (status, _) = token_request(base, &[("grant_type", "password"), ("client_id", id), ("client_secret", "nope"), ("username", "alice"), ("password", "correct horse battery")]).await;
+    let (status, err) = token_request(
+        base,
+        &[
+            ("grant_type", "magic"),
+            ("client_id", id),
+            ("client_secret", secret),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), err["error"].clone()),
+        (400, json!("unsupported_grant_type"))
+    );
+    let (status, _) = token_request(
+        base,
+        &[
+            ("grant_type", "password"),
+            ("client_id", id),
+            ("client_secret", "nope"),
+            ("username", "alice"),
+            ("password", "correct horse battery"),
+        ],
+    )
+    .await;
     assert_eq!(status, 401);
 
     // Authorization code through the consent page, out of band.
@@ -101,7 +198,11 @@ async fn oauth_flows(backend: Backend) {
         .await
         .expect("authorize");
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.expect("html").contains("<form method=\"post\""));
+    assert!(page
+        .text()
+        .await
+        .expect("html")
+        .contains("<form method=\"post\""));
     let submit = |extra: Vec<(&'static str, String)>| {
         let mut form = vec![
             ("response_type", "code".to_string()),
@@ -111,14 +212,32 @@ async fn oauth_flows(backend: Backend) {
             ("password", "correct horse battery".to_string()),
         ];
         form.extend(extra);
-        async move { http().post(format!("{base}/oauth/authorize")).form(&form).send().await.expect("submit") }
+        async move {
+            http()
+                .post(format!("{base}/oauth/authorize"))
+                .form(&form)
+                .send()
+                .await
+                .expect("submit")
+        }
     };
     let res = submit(vec![("redirect_uri", "urn:ietf:wg:oauth:2.0:oob".into())]).await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.expect("html");
-    let code = html.split("<code id=\"code\">").nth(1).and_then(|s| s.split('<').next()).expect("code shown").to_string();
+    let code = html
+        .split("<code id=\"code\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("code shown")
+        .to_string();
     let exchange = |code: String, verifier: Option<&'static str>, redirect: &'static str| async move {
-        let mut form = vec![("grant_type", "authorization_code"), ("client_id", id), ("client_secret", secret), ("code", code.as_str()), ("redirect_uri", redirect)];
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("client_id", id),
+            ("client_secret", secret),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect),
+        ];
         if let Some(v) = verifier {
             form.push(("code_verifier", v));
         }
@@ -132,16 +251,28 @@ async fn oauth_flows(backend: Backend) {
     assert_eq!(status, 400, "a code works once");
 
     // Scopes are enforced: a read token cannot post.
-    let res = http().post(format!("{base}/api/v1/statuses")).bearer_auth(&read_token).json(&json!({"status": "hi"})).send().await.expect("post");
+    let res = http()
+        .post(format!("{base}/api/v1/statuses"))
+        .bearer_auth(&read_token)
+        .json(&json!({"status": "hi"}))
+        .send()
+        .await
+        .expect("post");
     assert_eq!(res.status(), 403);
-    let res = http().get(format!("{base}/api/v1/accounts/verify_credentials")).bearer_auth(&read_token).send().await.expect("get");
+    let res = http()
+        .get(format!("{base}/api/v1/accounts/verify_credentials"))
+        .bearer_auth(&read_token)
+        .send()
+        .await
+        .expect("get");
     assert_eq!(res.status(), 200);
 
     // PKCE (S256) with a redirect back to the app, carrying the state.
     let verifier = "a-very-long-code-verifier-with-enough-entropy-1234567890";
     use base64::Engine;
     use sha2::Digest;
-    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()));
     let res = submit(vec![
         ("redirect_uri", "https://app.example/cb".into()),
         ("state", "xyz".into()),
@@ -150,45 +281,96 @@ async fn oauth_flows(backend: Backend) {
     ])
     .await;
     assert!(res.status().is_redirection(), "{}", res.status());
-    let location = url::Url::parse(res.headers()["location"].to_str().expect("location")).expect("url");
+    let location =
+        url::Url::parse(res.headers()["location"].to_str().expect("location")).expect("url");
     let pairs: std::collections::HashMap<_, _> = location.query_pairs().into_owned().collect();
     assert_eq!(pairs["state"], "xyz");
-    let (status, _) = exchange(pairs["code"].clone(), Some("wrong-verifier"), "https://app.example/cb").await;
+    let (status, _) = exchange(
+        pairs["code"].clone(),
+        Some("wrong-verifier"),
+        "https://app.example/cb",
+    )
+    .await;
     assert_eq!(status, 400);
     // The failed attempt used the code up; a new code with the right verifier works.
     let res = submit(vec![
         ("redirect_uri", "https://app.example/cb".into()),
-        ("code_challenge", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))),
+        (
+            "code_challenge",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(sha2::Sha256::digest(verifier.as_bytes())),
+        ),
         ("code_challenge_method", "S256".into()),
     ])
     .await;
-    let location = url::Url::parse(res.headers()["location"].to_str().expect("location")).expect("url");
-    let code = location.query_pairs().find(|(k, _)| k == "code").expect("code").1.into_owned();
+    let location =
+        url::Url::parse(res.headers()["location"].to_str().expect("location")).expect("url");
+    let code = location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .expect("code")
+        .1
+        .into_owned();
     let (status, _) = exchange(code, Some(verifier), "https://app.example/cb").await;
     assert_eq!(status, 200);
 
     // Wrong login on the consent page shows the form again with an error.
     let res = http()
         .post(format!("{base}/oauth/authorize"))
-        .form(&[("client_id", id), ("redirect_uri", "urn:ietf:wg:oauth:2.0:oob"), ("username", "alice"), ("password", "nope")])
+        .form(&[
+            ("client_id", id),
+            ("redirect_uri", "urn:ietf:wg:oauth:2.0:oob"),
+            ("username", "alice"),
+            ("password", "nope"),
+        ])
         .send()
         .await
         .expect("submit");
     assert_eq!(res.status(), 401);
 
     // Client credentials: an app token, which is no member.
-    let (status, token) = token_request(base, &[("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret), ("scope", "read")]).await;
+    let (status, token) = token_request(
+        base,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", id),
+            ("client_secret", secret),
+            ("scope", "read"),
+        ],
+    )
+    .await;
     assert_eq!(status, 200);
     let app_token = token["access_token"].as_str().expect("token");
-    let res = http().get(format!("{base}/api/v1/apps/verify_credentials")).bearer_auth(app_token).send().await.expect("get");
+    let res = http()
+        .get(format!("{base}/api/v1/apps/verify_credentials"))
+        .bearer_auth(app_token)
+        .send()
+        .await
+        .expect("get");
     assert_eq!(res.status(), 200);
-    let res = http().get(format!("{base}/api/v1/accounts/verify_credentials")).bearer_auth(app_token).send().await.expect("get");
+    let res = http()
+        .get(format!("{base}/api/v1/accounts/verify_credentials"))
+        .bearer_auth(app_token)
+        .send()
+        .await
+        .expect("get");
     assert_eq!(res.status(), 422);
 
     // Revocation.
-    let res = http().post(format!("{base}/oauth/revoke")).form(&[("client_id", id), ("client_secret", secret), ("token", alice.token.as_str())]).send().await.expect("revoke");
+    let res = http()
+        .post(format!("{base}/oauth/revoke"))
+        .form(&[
+            ("client_id", id),
+            ("client_secret", secret),
+            ("token", alice.token.as_str()),
+        ])
+        .send()
+        .await
+        .expect("revoke");
     assert_eq!(res.status(), 200);
-    let (status, body) = alice.request(Method::GET, "/api/v1/accounts/verify_credentials", None).await;
+    let (status, body) = alice
+        .request(Method::GET, "/api/v1/accounts/verify_credentials", None)
+        .await;
     assert_eq!(status, 401);
     assert_eq!(body["error"], json!("The access token is invalid"));
 
@@ -215,18 +397,29 @@ async fn statuses_and_timelines(backend: Backend) {
         (json!({ "status": "hi", "visibility": "everyone" }), 422),
         (json!({ "status": "hi", "in_reply_to_id": "999999" }), 404),
     ] {
-        let (status, err) = alice.request(Method::POST, "/api/v1/statuses", Some(body)).await;
+        let (status, err) = alice
+            .request(Method::POST, "/api/v1/statuses", Some(body))
+            .await;
         assert_eq!(status.as_u16(), expected, "{err}");
         assert!(err["error"].is_string());
     }
-    let (status, _) = http().post(format!("{}/api/v1/statuses", uni.base)).json(&json!({"status": "anon"})).send().await.map(|r| (r.status(), ())).expect("post");
+    let (status, _) = http()
+        .post(format!("{}/api/v1/statuses", uni.base))
+        .json(&json!({"status": "anon"}))
+        .send()
+        .await
+        .map(|r| (r.status(), ()))
+        .expect("post");
     assert_eq!(status, 401);
 
     // Form bodies work too.
     let res = http()
         .post(format!("{}/api/v1/statuses", uni.base))
         .bearer_auth(&alice.token)
-        .form(&[("status", "posted as a form, hello @bob"), ("spoiler_text", "careers")])
+        .form(&[
+            ("status", "posted as a form, hello @bob"),
+            ("spoiler_text", "careers"),
+        ])
         .send()
         .await
         .expect("post");
@@ -238,41 +431,91 @@ async fn statuses_and_timelines(backend: Backend) {
 
     let mut ids = vec![first["id"].as_str().expect("id").to_string()];
     for i in 0..4 {
-        ids.push(alice.status(&format!("post number {i}")).await["id"].as_str().expect("id").to_string());
+        ids.push(
+            alice.status(&format!("post number {i}")).await["id"]
+                .as_str()
+                .expect("id")
+                .to_string(),
+        );
     }
     let shown = alice.get(&format!("/api/v1/statuses/{}", ids[1])).await;
     assert_eq!(shown["content"], json!("<p>post number 0</p>"));
 
     // Paging through the public timeline with limit, max_id, since_id and min_id.
-    let res = http().get(format!("{}/api/v1/timelines/public?local=true&limit=2", uni.base)).send().await.expect("get");
+    let res = http()
+        .get(format!(
+            "{}/api/v1/timelines/public?local=true&limit=2",
+            uni.base
+        ))
+        .send()
+        .await
+        .expect("get");
     let link = res.headers()["link"].to_str().expect("link").to_string();
     let page: Vec<Value> = res.json().await.expect("json");
-    assert_eq!(page.iter().map(|s| s["id"].clone()).collect::<Vec<_>>(), vec![json!(ids[4]), json!(ids[3])]);
-    assert!(link.contains(&format!("max_id={}>; rel=\"next\"", ids[3])), "{link}");
-    let older = alice.get(&format!("/api/v1/timelines/public?local=true&limit=2&max_id={}", ids[3])).await;
+    assert_eq!(
+        page.iter().map(|s| s["id"].clone()).collect::<Vec<_>>(),
+        vec![json!(ids[4]), json!(ids[3])]
+    );
+    assert!(
+        link.contains(&format!("max_id={}>; rel=\"next\"", ids[3])),
+        "{link}"
+    );
+    let older = alice
+        .get(&format!(
+            "/api/v1/timelines/public?local=true&limit=2&max_id={}",
+            ids[3]
+        ))
+        .await;
     assert_eq!(older[0]["id"], json!(ids[2]));
-    let oldest_above = alice.get(&format!("/api/v1/timelines/public?limit=2&min_id={}", ids[0])).await;
-    assert_eq!(oldest_above.as_array().map(|a| a.iter().map(|s| s["id"].clone()).collect::<Vec<_>>()), Some(vec![json!(ids[2]), json!(ids[1])]));
-    let newer = alice.get(&format!("/api/v1/timelines/public?since_id={}", ids[3])).await;
+    let oldest_above = alice
+        .get(&format!(
+            "/api/v1/timelines/public?limit=2&min_id={}",
+            ids[0]
+        ))
+        .await;
+    assert_eq!(
+        oldest_above
+            .as_array()
+            .map(|a| a.iter().map(|s| s["id"].clone()).collect::<Vec<_>>()),
+        Some(vec![json!(ids[2]), json!(ids[1])])
+    );
+    let newer = alice
+        .get(&format!("/api/v1/timelines/public?since_id={}", ids[3]))
+        .await;
     assert_eq!(newer.as_array().map(Vec::len), Some(1));
-    assert_eq!(alice.get("/api/v1/timelines/public?remote=true").await, json!([]));
+    assert_eq!(
+        alice.get("/api/v1/timelines/public?remote=true").await,
+        json!([])
+    );
 
     // Following, home timeline, notifications.
-    let r = bob.post(&format!("/api/v1/accounts/{}/follow", alice.id), json!({})).await;
+    let r = bob
+        .post(&format!("/api/v1/accounts/{}/follow", alice.id), json!({}))
+        .await;
     assert_eq!(r["following"], json!(true));
     let home = bob.home().await;
     assert_eq!(home.len(), 5, "bob sees alice's posts after following");
-    let rel = alice.get(&format!("/api/v1/accounts/relationships?id[]={}&id[]=424242", bob.id)).await;
+    let rel = alice
+        .get(&format!(
+            "/api/v1/accounts/relationships?id[]={}&id[]=424242",
+            bob.id
+        ))
+        .await;
     assert_eq!(rel.as_array().map(Vec::len), Some(1));
     assert_eq!(rel[0]["followed_by"], json!(true));
     let looked_up = bob.get("/api/v1/accounts/lookup?acct=alice").await;
     assert_eq!(looked_up["id"], json!(alice.id));
     assert_eq!(looked_up["followers_count"], json!(1));
-    let statuses = bob.get(&format!("/api/v1/accounts/{}/statuses?limit=3", alice.id)).await;
+    let statuses = bob
+        .get(&format!("/api/v1/accounts/{}/statuses?limit=3", alice.id))
+        .await;
     assert_eq!(statuses.as_array().map(Vec::len), Some(3));
 
-    bob.post(&format!("/api/v1/statuses/{}/favourite", ids[2]), json!({})).await;
-    let boosted = bob.post(&format!("/api/v1/statuses/{}/reblog", ids[2]), json!({})).await;
+    bob.post(&format!("/api/v1/statuses/{}/favourite", ids[2]), json!({}))
+        .await;
+    let boosted = bob
+        .post(&format!("/api/v1/statuses/{}/reblog", ids[2]), json!({}))
+        .await;
     assert_eq!(boosted["reblog"]["id"], json!(ids[2]));
     assert_eq!(boosted["reblog"]["reblogs_count"], json!(1));
     let notes = bob.notifications().await;
@@ -280,31 +523,67 @@ async fn statuses_and_timelines(backend: Backend) {
     assert_eq!(notes[0]["type"], json!("mention"));
     let notes = alice.notifications().await;
     let kinds: Vec<Value> = notes.iter().map(|n| n["type"].clone()).collect();
-    assert_eq!(kinds, vec![json!("reblog"), json!("favourite"), json!("follow")]);
-    let only_follows = alice.get("/api/v1/notifications?exclude_types[]=reblog&exclude_types[]=favourite").await;
+    assert_eq!(
+        kinds,
+        vec![json!("reblog"), json!("favourite"), json!("follow")]
+    );
+    let only_follows = alice
+        .get("/api/v1/notifications?exclude_types[]=reblog&exclude_types[]=favourite")
+        .await;
     assert_eq!(only_follows.as_array().map(Vec::len), Some(1));
     let nid = notes[0]["id"].as_str().expect("id");
-    alice.post(&format!("/api/v1/notifications/{nid}/dismiss"), json!({})).await;
+    alice
+        .post(&format!("/api/v1/notifications/{nid}/dismiss"), json!({}))
+        .await;
     assert_eq!(alice.notifications().await.len(), 2);
     alice.post("/api/v1/notifications/clear", json!({})).await;
     assert!(alice.notifications().await.is_empty());
 
     // Replies and context.
-    let reply = bob.post("/api/v1/statuses", json!({ "status": "@alice nice", "in_reply_to_id": ids[4] })).await;
+    let reply = bob
+        .post(
+            "/api/v1/statuses",
+            json!({ "status": "@alice nice", "in_reply_to_id": ids[4] }),
+        )
+        .await;
     assert_eq!(reply["in_reply_to_account_id"], json!(alice.id));
-    let context = alice.get(&format!("/api/v1/statuses/{}/context", reply["id"].as_str().expect("id"))).await;
+    let context = alice
+        .get(&format!(
+            "/api/v1/statuses/{}/context",
+            reply["id"].as_str().expect("id")
+        ))
+        .await;
     assert_eq!(context["ancestors"][0]["id"], json!(ids[4]));
 
     // Deleting.
-    let (status, _) = bob.request(Method::DELETE, &format!("/api/v1/statuses/{}", ids[4]), None).await;
+    let (status, _) = bob
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/statuses/{}", ids[4]),
+            None,
+        )
+        .await;
     assert_eq!(status, 403, "only the author deletes");
-    let (status, _) = alice.request(Method::DELETE, &format!("/api/v1/statuses/{}", ids[4]), None).await;
+    let (status, _) = alice
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/statuses/{}", ids[4]),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, _) = alice.request(Method::GET, &format!("/api/v1/statuses/{}", ids[4]), None).await;
+    let (status, _) = alice
+        .request(Method::GET, &format!("/api/v1/statuses/{}", ids[4]), None)
+        .await;
     assert_eq!(status, 404);
 
     // Unfollow.
-    let r = bob.post(&format!("/api/v1/accounts/{}/unfollow", alice.id), json!({})).await;
+    let r = bob
+        .post(
+            &format!("/api/v1/accounts/{}/unfollow", alice.id),
+            json!({}),
+        )
+        .await;
     assert_eq!(r["following"], json!(false));
 
     // Search finds local accounts and hashtags.
@@ -314,7 +593,16 @@ async fn statuses_and_timelines(backend: Backend) {
     assert_eq!(found["hashtags"][0]["name"], json!("careers"));
 
     // Clients' start-up calls get valid empty answers.
-    for path in ["/api/v1/custom_emojis", "/api/v1/filters", "/api/v2/filters", "/api/v1/lists", "/api/v1/announcements", "/api/v1/followed_tags", "/api/v1/trends", "/api/v1/conversations"] {
+    for path in [
+        "/api/v1/custom_emojis",
+        "/api/v1/filters",
+        "/api/v2/filters",
+        "/api/v1/lists",
+        "/api/v1/announcements",
+        "/api/v1/followed_tags",
+        "/api/v1/trends",
+        "/api/v1/conversations",
+    ] {
         assert_eq!(alice.get(path).await, json!([]), "{path}");
     }
     assert!(alice.get("/api/v1/preferences").await.is_object());
@@ -332,7 +620,9 @@ async fn profile_visibility(backend: Backend) {
         { "field": "department", "value": "Economics", "visibility": "local" },
         { "field": "mentoring", "value": "Open to two mentees", "visibility": "hidden" },
     ]});
-    let (status, _) = alice.request(Method::PUT, "/api/v1/tsunagu/profile", Some(fields)).await;
+    let (status, _) = alice
+        .request(Method::PUT, "/api/v1/tsunagu/profile", Some(fields))
+        .await;
     assert_eq!(status, 200);
     let (status, err) = alice
         .request(Method::PUT, "/api/v1/tsunagu/profile", Some(json!({ "fields": [{ "field": "graduation_year", "value": "nineteen", "visibility": "public" }] })))
@@ -345,15 +635,29 @@ async fn profile_visibility(backend: Backend) {
 
     let own = alice.get("/api/v1/tsunagu/profile").await;
     assert_eq!(own.as_array().map(Vec::len), Some(4));
-    let seen_by_member = bob.get(&format!("/api/v1/tsunagu/accounts/{}/profile", alice.id)).await;
-    let labels: Vec<&str> = seen_by_member.as_array().expect("list").iter().filter_map(|f| f["field"].as_str()).collect();
+    let seen_by_member = bob
+        .get(&format!("/api/v1/tsunagu/accounts/{}/profile", alice.id))
+        .await;
+    let labels: Vec<&str> = seen_by_member
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|f| f["field"].as_str())
+        .collect();
     assert_eq!(labels, vec!["graduation_year", "department", "employer"]);
-    let (_, anonymous) = get_json(&format!("{}/api/v1/tsunagu/accounts/{}/profile", uni.base, alice.id)).await;
+    let (_, anonymous) = get_json(&format!(
+        "{}/api/v1/tsunagu/accounts/{}/profile",
+        uni.base, alice.id
+    ))
+    .await;
     assert_eq!(anonymous.as_array().map(Vec::len), Some(1));
 
     // Only public fields federate, as PropertyValue attachments (and show in the account).
     let (_, actor) = fetch_ap(&alice.actor_url).await;
-    assert_eq!(actor["attachment"], json!([{ "type": "PropertyValue", "name": "Graduation year", "value": "2019" }]));
+    assert_eq!(
+        actor["attachment"],
+        json!([{ "type": "PropertyValue", "name": "Graduation year", "value": "2019" }])
+    );
     let account = bob.get(&format!("/api/v1/accounts/{}", alice.id)).await;
     assert_eq!(account["fields"][0]["name"], json!("Graduation year"));
     assert_eq!(account["fields"].as_array().map(Vec::len), Some(1));

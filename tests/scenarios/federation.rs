@@ -17,7 +17,10 @@ async fn wait_in_home(member: &Member, uri: &str) -> Value {
     .await
 }
 
-on_both_backends!(follow_through_search_then_receive_posts, follow_then_receive);
+on_both_backends!(
+    follow_through_search_then_receive_posts,
+    follow_then_receive
+);
 async fn follow_then_receive(backend: Backend) {
     let uni = TestInstance::start(&backend).await;
     let corp = TestInstance::start(&backend).await;
@@ -27,26 +30,40 @@ async fn follow_then_receive(backend: Backend) {
     let account = bob.follow(&alice.handle).await;
     assert_eq!(account["acct"], json!(alice.handle));
     // Alice's side knows Bob as a follower.
-    let followers = alice.get(&format!("/api/v1/accounts/{}/followers", alice.id)).await;
+    let followers = alice
+        .get(&format!("/api/v1/accounts/{}/followers", alice.id))
+        .await;
     assert_eq!(followers[0]["acct"], json!(bob.handle));
     let notes = alice.notifications().await;
     assert_eq!(notes[0]["type"], json!("follow"));
-    assert!(notes[0].get("status").is_none(), "follow notifications carry no status key");
+    assert!(
+        notes[0].get("status").is_none(),
+        "follow notifications carry no status key"
+    );
 
     let post = alice.status("Anyone in logistics in Osaka? #careers").await;
     let seen = wait_in_home(&bob, post["uri"].as_str().expect("uri")).await;
-    assert!(seen["content"].as_str().expect("content").contains("logistics in Osaka"));
+    assert!(seen["content"]
+        .as_str()
+        .expect("content")
+        .contains("logistics in Osaka"));
     assert_eq!(seen["account"]["acct"], json!(alice.handle));
     assert_eq!(seen["tags"][0]["name"], json!("careers"));
 
     // Followers-only posts reach followers too, but are not public.
     let private = alice
-        .post("/api/v1/statuses", json!({ "status": "for followers", "visibility": "private" }))
+        .post(
+            "/api/v1/statuses",
+            json!({ "status": "for followers", "visibility": "private" }),
+        )
         .await;
     let seen = wait_in_home(&bob, private["uri"].as_str().expect("uri")).await;
     assert_eq!(seen["visibility"], json!("private"));
     let (status, _) = fetch_ap(private["uri"].as_str().expect("uri")).await;
-    assert_eq!(status, 404, "private posts are not served to anonymous fetches");
+    assert_eq!(
+        status, 404,
+        "private posts are not served to anonymous fetches"
+    );
 }
 
 on_both_backends!(reply_threads_across_instances, reply_threads);
@@ -57,7 +74,9 @@ async fn reply_threads(backend: Backend) {
     let bob = corp.member("bob").await;
     bob.follow(&alice.handle).await;
 
-    let question = alice.status("What is it like to work at a trading company?").await;
+    let question = alice
+        .status("What is it like to work at a trading company?")
+        .await;
     let on_corp = wait_in_home(&bob, question["uri"].as_str().expect("uri")).await;
     let reply = bob
         .post(
@@ -84,12 +103,17 @@ async fn reply_threads(backend: Backend) {
     assert_eq!(descendant["in_reply_to_id"], json!(qid));
     assert_eq!(descendant["account"]["acct"], json!(bob.handle));
     let notes = alice.notifications().await;
-    assert!(notes.iter().any(|n| n["type"] == json!("mention") && n["status"]["uri"] == reply["uri"]));
+    assert!(notes
+        .iter()
+        .any(|n| n["type"] == json!("mention") && n["status"]["uri"] == reply["uri"]));
 
     // A second-level reply from Alice reaches Bob (he is mentioned) and nests under his.
     let reply_on_uni = descendant["id"].as_str().expect("id");
     let answer = alice
-        .post("/api/v1/statuses", json!({ "status": format!("@{} thanks!", bob.handle), "in_reply_to_id": reply_on_uni }))
+        .post(
+            "/api/v1/statuses",
+            json!({ "status": format!("@{} thanks!", bob.handle), "in_reply_to_id": reply_on_uni }),
+        )
         .await;
     let b = bob.clone();
     let root_on_corp = on_corp["id"].as_str().expect("id").to_string();
@@ -101,7 +125,8 @@ async fn reply_threads(backend: Backend) {
         async move {
             let c = b.get(&format!("/api/v1/statuses/{root}/context")).await;
             let d = c["descendants"].as_array()?.clone();
-            (d.len() == 2 && d[1]["uri"] == uri && d[1]["in_reply_to_id"] == d[0]["id"]).then_some(())
+            (d.len() == 2 && d[1]["uri"] == uri && d[1]["in_reply_to_id"] == d[0]["id"])
+                .then_some(())
         }
     })
     .await;
@@ -126,7 +151,11 @@ async fn delete_reaches(backend: Backend) {
     let copy = wait_in_home(&bob, &uri).await;
 
     let (status, deleted) = alice
-        .request(reqwest::Method::DELETE, &format!("/api/v1/statuses/{}", post["id"].as_str().expect("id")), None)
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/statuses/{}", post["id"].as_str().expect("id")),
+            None,
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(deleted["text"], json!("this will be gone"));
@@ -137,7 +166,13 @@ async fn delete_reaches(backend: Backend) {
         let b = b.clone();
         let id = copy_id.clone();
         async move {
-            let (status, _) = b.request(reqwest::Method::GET, &format!("/api/v1/statuses/{id}"), None).await;
+            let (status, _) = b
+                .request(
+                    reqwest::Method::GET,
+                    &format!("/api/v1/statuses/{id}"),
+                    None,
+                )
+                .await;
             (status == 404).then_some(())
         }
     })
@@ -161,38 +196,64 @@ async fn undo_everything(backend: Backend) {
     let copy_id = copy["id"].as_str().expect("id");
     let pid = post["id"].as_str().expect("id").to_string();
 
-    let fav = bob.post(&format!("/api/v1/statuses/{copy_id}/favourite"), json!({})).await;
+    let fav = bob
+        .post(&format!("/api/v1/statuses/{copy_id}/favourite"), json!({}))
+        .await;
     assert_eq!(fav["favourited"], json!(true));
-    let boost = bob.post(&format!("/api/v1/statuses/{copy_id}/reblog"), json!({})).await;
+    let boost = bob
+        .post(&format!("/api/v1/statuses/{copy_id}/reblog"), json!({}))
+        .await;
     assert_eq!(boost["reblog"]["uri"], post["uri"]);
 
     let counts = |want_favs: i64, want_boosts: i64| {
         let a = alice.clone();
         let pid = pid.clone();
         async move {
-            eventually(&format!("{want_favs} favourites and {want_boosts} boosts on uni"), || {
-                let a = a.clone();
-                let pid = pid.clone();
-                async move {
-                    let s = a.get(&format!("/api/v1/statuses/{pid}")).await;
-                    (s["favourites_count"] == json!(want_favs) && s["reblogs_count"] == json!(want_boosts)).then_some(())
-                }
-            })
+            eventually(
+                &format!("{want_favs} favourites and {want_boosts} boosts on uni"),
+                || {
+                    let a = a.clone();
+                    let pid = pid.clone();
+                    async move {
+                        let s = a.get(&format!("/api/v1/statuses/{pid}")).await;
+                        (s["favourites_count"] == json!(want_favs)
+                            && s["reblogs_count"] == json!(want_boosts))
+                        .then_some(())
+                    }
+                },
+            )
             .await
         }
     };
     counts(1, 1).await;
-    let kinds: Vec<Value> = alice.notifications().await.iter().map(|n| n["type"].clone()).collect();
-    assert!(kinds.contains(&json!("favourite")) && kinds.contains(&json!("reblog")), "{kinds:?}");
-    let by = alice.get(&format!("/api/v1/statuses/{pid}/favourited_by")).await;
+    let kinds: Vec<Value> = alice
+        .notifications()
+        .await
+        .iter()
+        .map(|n| n["type"].clone())
+        .collect();
+    assert!(
+        kinds.contains(&json!("favourite")) && kinds.contains(&json!("reblog")),
+        "{kinds:?}"
+    );
+    let by = alice
+        .get(&format!("/api/v1/statuses/{pid}/favourited_by"))
+        .await;
     assert_eq!(by[0]["acct"], json!(bob.handle));
 
-    bob.post(&format!("/api/v1/statuses/{copy_id}/unfavourite"), json!({})).await;
-    bob.post(&format!("/api/v1/statuses/{copy_id}/unreblog"), json!({})).await;
+    bob.post(
+        &format!("/api/v1/statuses/{copy_id}/unfavourite"),
+        json!({}),
+    )
+    .await;
+    bob.post(&format!("/api/v1/statuses/{copy_id}/unreblog"), json!({}))
+        .await;
     counts(0, 0).await;
 
     let bob_id = account["id"].as_str().expect("id");
-    let r = bob.post(&format!("/api/v1/accounts/{bob_id}/unfollow"), json!({})).await;
+    let r = bob
+        .post(&format!("/api/v1/accounts/{bob_id}/unfollow"), json!({}))
+        .await;
     assert_eq!(r["following"], json!(false));
     let a = alice.clone();
     eventually("the unfollow reaches uni", || {
@@ -222,7 +283,7 @@ async fn peer_down_then_back(backend: Backend) {
         async move {
             let rows = ctx
                 .db
-                .read(|c| tsunagu_db::queries::deliveries::stats(c))
+                .read(tsunagu_db::queries::deliveries::stats)
                 .await
                 .expect("stats");
             (rows.0 >= 1).then_some(())

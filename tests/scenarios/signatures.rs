@@ -13,9 +13,20 @@ use tsunagu_tests::{http, on_both_backends, Backend, TestInstance};
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 /// Sends `body` to `inbox` signed the way Mastodon signs (draft-cavage, rsa-sha256).
-async fn signed_post(inbox: &str, body: &[u8], signed_body: &[u8], key_id: &str, pem: &str, date: SystemTime) -> reqwest::StatusCode {
+async fn signed_post(
+    inbox: &str,
+    body: &[u8],
+    signed_body: &[u8],
+    key_id: &str,
+    pem: &str,
+    date: SystemTime,
+) -> reqwest::StatusCode {
     let url = url::Url::parse(inbox).expect("inbox url");
-    let host = format!("{}:{}", url.host_str().expect("host"), url.port().expect("port"));
+    let host = format!(
+        "{}:{}",
+        url.host_str().expect("host"),
+        url.port().expect("port")
+    );
     let date = httpdate(date);
     let digest = format!("SHA-256={}", B64.encode(Sha256::digest(signed_body)));
     let signing_string = format!(
@@ -61,8 +72,13 @@ async fn private_key(instance: &TestInstance, actor_url: &str) -> String {
 }
 
 async fn follower_count(instance: &TestInstance, name: &str) -> i64 {
-    let (_, actor) = tsunagu_service::accounts::find_member(instance.ctx(), name).await.expect("member");
-    tsunagu_service::relations::counts(instance.ctx(), actor.id).await.expect("counts").followers
+    let (_, actor) = tsunagu_service::accounts::find_member(instance.ctx(), name)
+        .await
+        .expect("member");
+    tsunagu_service::relations::counts(instance.ctx(), actor.id)
+        .await
+        .expect("counts")
+        .followers
 }
 
 on_both_backends!(inbox_refuses_forged_stale_and_replayed_input, hostile_inbox);
@@ -88,26 +104,55 @@ async fn hostile_inbox(backend: Backend) {
 
     // Unsigned.
     let body = follow("unsigned");
-    let status = http().post(&inbox).header("Content-Type", "application/activity+json").body(body).send().await.expect("post").status();
+    let status = http()
+        .post(&inbox)
+        .header("Content-Type", "application/activity+json")
+        .body(body)
+        .send()
+        .await
+        .expect("post")
+        .status();
     assert!(status == 400 || status == 401, "unsigned: {status}");
 
     // Signed with another key than the actor's.
     let forged = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("key");
-    let forged_pem = rsa::pkcs8::EncodePrivateKey::to_pkcs8_pem(&forged, rsa::pkcs8::LineEnding::LF).expect("pem");
+    let forged_pem =
+        rsa::pkcs8::EncodePrivateKey::to_pkcs8_pem(&forged, rsa::pkcs8::LineEnding::LF)
+            .expect("pem");
     let body = follow("forged");
-    assert_eq!(signed_post(&inbox, &body, &body, &key_id, &forged_pem, now).await, 401);
+    assert_eq!(
+        signed_post(&inbox, &body, &body, &key_id, &forged_pem, now).await,
+        401
+    );
 
     // A body that is not the one whose digest was signed.
     let body = follow("tampered");
-    assert_eq!(signed_post(&inbox, &body, &follow("original"), &key_id, &bob_key, now).await, 400);
+    assert_eq!(
+        signed_post(&inbox, &body, &follow("original"), &key_id, &bob_key, now).await,
+        400
+    );
 
     // A signature from two hours ago.
     let body = follow("stale");
-    assert_eq!(signed_post(&inbox, &body, &body, &key_id, &bob_key, now - Duration::from_secs(7200)).await, 401);
+    assert_eq!(
+        signed_post(
+            &inbox,
+            &body,
+            &body,
+            &key_id,
+            &bob_key,
+            now - Duration::from_secs(7200)
+        )
+        .await,
+        401
+    );
 
     // Malformed JSON, correctly signed.
     let body = b"{\"type\": \"Follow\", ".to_vec();
-    assert_eq!(signed_post(&inbox, &body, &body, &key_id, &bob_key, now).await, 400);
+    assert_eq!(
+        signed_post(&inbox, &body, &body, &key_id, &bob_key, now).await,
+        400
+    );
 
     // An activity whose id is on another server than its actor.
     let body = serde_json::to_vec(&json!({
@@ -117,16 +162,34 @@ async fn hostile_inbox(backend: Backend) {
         "object": alice.actor_url,
     }))
     .expect("json");
-    assert_eq!(signed_post(&inbox, &body, &body, &key_id, &bob_key, now).await, 400);
-    assert_eq!(follower_count(&uni, "alice").await, 0, "nothing refused changed anything");
+    assert_eq!(
+        signed_post(&inbox, &body, &body, &key_id, &bob_key, now).await,
+        400
+    );
+    assert_eq!(
+        follower_count(&uni, "alice").await,
+        0,
+        "nothing refused changed anything"
+    );
 
     // The genuine request works, and sending it again changes nothing more.
     let body = follow("genuine");
-    assert_eq!(signed_post(&inbox, &body, &body, &key_id, &bob_key, now).await, 202);
+    assert_eq!(
+        signed_post(&inbox, &body, &body, &key_id, &bob_key, now).await,
+        202
+    );
     assert_eq!(follower_count(&uni, "alice").await, 1);
-    assert_eq!(signed_post(&inbox, &body, &body, &key_id, &bob_key, now).await, 202);
+    assert_eq!(
+        signed_post(&inbox, &body, &body, &key_id, &bob_key, now).await,
+        202
+    );
     assert_eq!(follower_count(&uni, "alice").await, 1);
-    let follows = alice.notifications().await.iter().filter(|n| n["type"] == json!("follow")).count();
+    let follows = alice
+        .notifications()
+        .await
+        .iter()
+        .filter(|n| n["type"] == json!("follow"))
+        .count();
     assert_eq!(follows, 1, "a replay does not notify twice");
 
     // A Create whose object claims another author is refused and stores nothing.
@@ -144,7 +207,15 @@ async fn hostile_inbox(backend: Backend) {
         },
     }))
     .expect("json");
-    let status = signed_post(&format!("{}/inbox", uni.base), &body, &body, &key_id, &bob_key, now).await;
+    let status = signed_post(
+        &format!("{}/inbox", uni.base),
+        &body,
+        &body,
+        &key_id,
+        &bob_key,
+        now,
+    )
+    .await;
     assert_eq!(status, 400);
     let public: Value = alice.get("/api/v1/timelines/public").await;
     assert_eq!(public.as_array().map(Vec::len), Some(0));

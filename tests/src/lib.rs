@@ -52,11 +52,11 @@ macro_rules! on_both_backends {
     };
 }
 
-/// A database that lives as long as the test.
+/// A database for one test. PostgreSQL ones are dropped by the next test run (see
+/// `tsunagu_db::testing`), since the instance using it may still be winding down.
 pub struct TestDb {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
-    postgres: Option<(String, String)>,
 }
 
 impl TestDb {
@@ -65,21 +65,17 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}/tsunagu.db", dir.path().display());
-                TestDb { url, _dir: Some(dir), postgres: None }
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                }
             }
             Backend::Postgres(admin) => {
                 let name = format!("tsunagu_test_{}", random_suffix());
-                let url = tsunagu_db::testing::create_database(admin, &name).expect("create test database");
-                TestDb { url, _dir: None, postgres: Some((admin.clone(), name)) }
+                let url = tsunagu_db::testing::create_database(admin, &name)
+                    .expect("create test database");
+                TestDb { url, _dir: None }
             }
-        }
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Some((admin, name)) = &self.postgres {
-            let _ = tsunagu_db::testing::drop_database(admin, name);
         }
     }
 }
@@ -100,8 +96,8 @@ pub struct TestInstance {
     pub domain: String,
     pub base: String,
     pub port: u16,
-    pub db: TestDb,
     running: Option<tsunagu::Instance>,
+    pub db: TestDb,
 }
 
 fn test_settings(domain: &str, db_url: &str) -> Settings {
@@ -117,7 +113,10 @@ fn init_logs() {
     static INIT: std::sync::Once = std::sync::Once::new();
     INIT.call_once(|| {
         if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("TSUNAGU_LOG") {
-            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
         }
     });
 }
@@ -155,7 +154,9 @@ impl TestInstance {
     /// Starts it again on the same port and database.
     pub async fn restart(&mut self) {
         self.stop().await;
-        let listener = TcpListener::bind(("127.0.0.1", self.port)).await.expect("rebind");
+        let listener = TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .expect("rebind");
         self.running = Some(
             tsunagu::start(test_settings(&self.domain, &self.db.url), listener)
                 .await
@@ -177,7 +178,12 @@ impl TestInstance {
         )
         .await
         .expect("create member");
-        let token = login(&self.base, &format!("{username}@example.org"), "correct horse battery").await;
+        let token = login(
+            &self.base,
+            &format!("{username}@example.org"),
+            "correct horse battery",
+        )
+        .await;
         Member {
             base: self.base.clone(),
             token,
@@ -213,7 +219,10 @@ pub async fn login(base: &str, login: &str, password: &str) -> String {
         .form(&[
             ("grant_type", "password"),
             ("client_id", app["client_id"].as_str().expect("client_id")),
-            ("client_secret", app["client_secret"].as_str().expect("secret")),
+            (
+                "client_secret",
+                app["client_secret"].as_str().expect("secret"),
+            ),
             ("username", login),
             ("password", password),
             ("scope", "read write follow"),
@@ -224,7 +233,10 @@ pub async fn login(base: &str, login: &str, password: &str) -> String {
         .json()
         .await
         .expect("token json");
-    token["access_token"].as_str().expect("access_token").to_string()
+    token["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
 }
 
 /// A logged-in member, speaking the client API.
@@ -241,7 +253,12 @@ pub struct Member {
 }
 
 impl Member {
-    pub async fn request(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = http()
             .request(method, format!("{}{path}", self.base))
             .bearer_auth(&self.token);
@@ -251,7 +268,10 @@ impl Member {
         let res = req.send().await.expect("request");
         let status = res.status();
         let text = res.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// GET that must succeed.
@@ -269,14 +289,18 @@ impl Member {
     }
 
     pub async fn status(&self, text: &str) -> Value {
-        self.post("/api/v1/statuses", json!({ "status": text })).await
+        self.post("/api/v1/statuses", json!({ "status": text }))
+            .await
     }
 
     /// Finds `handle` (on any instance) through search with `resolve=true`; returns the
     /// account as this member's instance knows it.
     pub async fn resolve(&self, handle: &str) -> Value {
         let found = self
-            .get(&format!("/api/v2/search?resolve=true&type=accounts&q=%40{}", handle.replace('@', "%40")))
+            .get(&format!(
+                "/api/v2/search?resolve=true&type=accounts&q=%40{}",
+                handle.replace('@', "%40")
+            ))
             .await;
         found["accounts"][0].clone()
     }
@@ -284,14 +308,20 @@ impl Member {
     /// Follows `handle` and waits until the follow is accepted.
     pub async fn follow(&self, handle: &str) -> Value {
         let account = self.resolve(handle).await;
-        let id = account["id"].as_str().unwrap_or_else(|| panic!("{handle} not found: {account}")).to_string();
-        self.post(&format!("/api/v1/accounts/{id}/follow"), json!({})).await;
+        let id = account["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{handle} not found: {account}"))
+            .to_string();
+        self.post(&format!("/api/v1/accounts/{id}/follow"), json!({}))
+            .await;
         let me = self.clone();
         eventually(&format!("{} follows {handle}", self.handle), || {
             let me = me.clone();
             let id = id.clone();
             async move {
-                let r = me.get(&format!("/api/v1/accounts/relationships?id[]={id}")).await;
+                let r = me
+                    .get(&format!("/api/v1/accounts/relationships?id[]={id}"))
+                    .await;
                 (r[0]["following"] == json!(true)).then_some(())
             }
         })
@@ -300,11 +330,19 @@ impl Member {
     }
 
     pub async fn home(&self) -> Vec<Value> {
-        self.get("/api/v1/timelines/home").await.as_array().cloned().unwrap_or_default()
+        self.get("/api/v1/timelines/home")
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub async fn notifications(&self) -> Vec<Value> {
-        self.get("/api/v1/notifications").await.as_array().cloned().unwrap_or_default()
+        self.get("/api/v1/notifications")
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 }
 

@@ -32,7 +32,6 @@ pub struct InstanceInfo {
 pub fn router(ctx: Context, info: InstanceInfo) -> Router {
     Router::new()
         .route("/api/v1/instance", get(instance::v1))
-        .route("/api/v1/instance/", get(instance::v1))
         .route("/api/v2/instance", get(instance::v2))
         .route("/api/v1/instance/peers", get(instance::peers))
         .route("/api/v1/instance/rules", get(placeholders::empty_list))

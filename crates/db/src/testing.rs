@@ -34,6 +34,7 @@ pub fn create_database(admin_url: &str, name: &str) -> Result<String, DbError> {
             None => {
                 let t = format!("tsunagu_template_{}", std::process::id());
                 let mut conn = admin(admin_url)?;
+                drop_leftovers(&mut conn)?;
                 diesel::sql_query(format!("DROP DATABASE IF EXISTS {t}")).execute(&mut conn)?;
                 diesel::sql_query(format!("CREATE DATABASE {t}")).execute(&mut conn)?;
                 {
@@ -50,9 +51,31 @@ pub fn create_database(admin_url: &str, name: &str) -> Result<String, DbError> {
     Ok(with_database(admin_url, name))
 }
 
-/// Drops a test database, closing whatever connections are left.
-pub fn drop_database(admin_url: &str, name: &str) -> Result<(), DbError> {
-    let mut conn = admin(admin_url)?;
-    diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn)?;
+#[derive(diesel::QueryableByName)]
+struct DatabaseName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    datname: String,
+}
+
+/// Drops the databases of test processes that are gone. A test's database is not dropped when
+/// the test ends, since its instance may still be winding down; the next run cleans up.
+fn drop_leftovers(conn: &mut PgConnection) -> Result<(), DbError> {
+    let names: Vec<DatabaseName> = diesel::sql_query(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'tsunagu_test_%' OR datname LIKE 'tsunagu_template_%'",
+    )
+    .load(conn)?;
+    for DatabaseName { datname } in names {
+        let pid = datname
+            .trim_start_matches("tsunagu_test_")
+            .trim_start_matches("tsunagu_template_")
+            .split('_')
+            .next()
+            .unwrap_or("");
+        let alive = std::path::Path::new(&format!("/proc/{pid}")).exists();
+        if !alive {
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)"))
+                .execute(conn)?;
+        }
+    }
     Ok(())
 }

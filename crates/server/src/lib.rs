@@ -133,12 +133,17 @@ pub async fn start_with_db(
         shutdown.subscribe(),
     ));
     let local_addr = listener.local_addr()?;
+    // Clients add trailing slashes (`/api/v1/instance/`); route them as without.
+    let app = tower::ServiceExt::map_request(app, strip_trailing_slash);
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|s| *s).await;
-            })
-            .await
+        axum::serve(
+            listener,
+            axum::ServiceExt::<axum::extract::Request>::into_make_service(app),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .await
     });
     tracing::info!("tsunagu serving {} on {local_addr}", settings.domain);
     Ok(Instance {
@@ -148,6 +153,21 @@ pub async fn start_with_db(
         server,
         worker,
     })
+}
+
+fn strip_trailing_slash(mut req: axum::extract::Request) -> axum::extract::Request {
+    let path = req.uri().path();
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let new = match req.uri().query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_string(),
+        };
+        if let Ok(uri) = new.parse() {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
 }
 
 /// How long a graceful shutdown may take before the process exits anyway.

@@ -285,7 +285,7 @@ impl Object for DbPost {
             .tag
             .iter()
             .filter(|t| t.get("type").and_then(Value::as_str) == Some("Mention"))
-            .flat_map(|t| ids_of(t))
+            .flat_map(ids_of)
             .collect();
         let mentions = data
             .db
