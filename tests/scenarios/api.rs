@@ -152,6 +152,7 @@ async fn oauth_flows(backend: Backend) {
     .await;
     assert_eq!(status, 200, "{token}");
     assert_eq!(token["token_type"], json!("Bearer"));
+    let password_token = token["access_token"].as_str().expect("token").to_string();
     let (status, err) = token_request(
         base,
         &[
@@ -328,6 +329,31 @@ async fn oauth_flows(backend: Backend) {
         .expect("submit");
     assert_eq!(res.status(), 401);
 
+    // Without the client secret there is no token.
+    let (status, err) = token_request(
+        base,
+        &[
+            ("grant_type", "password"),
+            ("client_id", id),
+            ("username", "alice"),
+            ("password", "correct horse battery"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), err["error"].clone()),
+        (401, json!("invalid_client"))
+    );
+    // HTTP Basic client authentication.
+    let res = http()
+        .post(format!("{base}/oauth/token"))
+        .basic_auth(id, Some(secret))
+        .form(&[("grant_type", "client_credentials"), ("scope", "read")])
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(res.status(), 200);
+
     // Client credentials: an app token, which is no member.
     let (status, token) = token_request(
         base,
@@ -356,23 +382,56 @@ async fn oauth_flows(backend: Backend) {
         .expect("get");
     assert_eq!(res.status(), 422);
 
-    // Revocation.
+    // Revocation: another app cannot revoke this app's token; the app itself can.
+    let other = register_app(base, json!("urn:ietf:wg:oauth:2.0:oob"), "read").await;
+    let revoke = |client: (String, String), token: String| async move {
+        http()
+            .post(format!("{base}/oauth/revoke"))
+            .form(&[
+                ("client_id", client.0),
+                ("client_secret", client.1),
+                ("token", token),
+            ])
+            .send()
+            .await
+            .expect("revoke")
+            .status()
+    };
+    let ours = (id.to_string(), secret.to_string());
+    let theirs = (
+        other["client_id"].as_str().expect("id").to_string(),
+        other["client_secret"].as_str().expect("secret").to_string(),
+    );
+    let check = |token: String| async move {
+        http()
+            .get(format!("{base}/api/v1/accounts/verify_credentials"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("get")
+            .status()
+    };
+    assert_eq!(revoke(theirs, password_token.clone()).await, 200);
+    assert_eq!(
+        check(password_token.clone()).await,
+        200,
+        "another app's revocation changed nothing"
+    );
+    assert_eq!(revoke(ours, password_token.clone()).await, 200);
     let res = http()
-        .post(format!("{base}/oauth/revoke"))
-        .form(&[
-            ("client_id", id),
-            ("client_secret", secret),
-            ("token", alice.token.as_str()),
-        ])
+        .get(format!("{base}/api/v1/accounts/verify_credentials"))
+        .bearer_auth(&password_token)
         .send()
         .await
-        .expect("revoke");
-    assert_eq!(res.status(), 200);
-    let (status, body) = alice
-        .request(Method::GET, "/api/v1/accounts/verify_credentials", None)
-        .await;
-    assert_eq!(status, 401);
+        .expect("get");
+    assert_eq!(res.status(), 401);
+    let body: Value = res.json().await.expect("json");
     assert_eq!(body["error"], json!("The access token is invalid"));
+    assert_eq!(
+        check(alice.token.clone()).await,
+        200,
+        "other tokens stay valid"
+    );
 
     let (status, meta) = get_json(&format!("{base}/.well-known/oauth-authorization-server")).await;
     assert_eq!(status, 200);

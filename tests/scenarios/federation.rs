@@ -64,6 +64,33 @@ async fn follow_then_receive(backend: Backend) {
         status, 404,
         "private posts are not served to anonymous fetches"
     );
+    let url = private["uri"]
+        .as_str()
+        .expect("uri")
+        .replace(':', "%3A")
+        .replace('/', "%2F");
+    let (status, found) = fetch_ap(&format!("{}/api/v2/search?q={url}", uni.base)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        found["statuses"],
+        json!([]),
+        "search by URL does not reveal private posts"
+    );
+    let found = bob
+        .get(&format!(
+            "/api/v2/search?q={}",
+            seen["uri"]
+                .as_str()
+                .expect("uri")
+                .replace(':', "%3A")
+                .replace('/', "%2F")
+        ))
+        .await;
+    assert_eq!(
+        found["statuses"][0]["visibility"],
+        json!("private"),
+        "a follower finds it"
+    );
 }
 
 on_both_backends!(reply_threads_across_instances, reply_threads);

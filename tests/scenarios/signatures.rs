@@ -147,6 +147,13 @@ async fn hostile_inbox(backend: Backend) {
         401
     );
 
+    // An oversized body.
+    let body = vec![b' '; 2 * 1024 * 1024];
+    assert_eq!(
+        signed_post(&inbox, &body, &body, &key_id, &bob_key, now).await,
+        413
+    );
+
     // Malformed JSON, correctly signed.
     let body = b"{\"type\": \"Follow\", ".to_vec();
     assert_eq!(

@@ -48,7 +48,11 @@ pub async fn show(Path(id): Path<String>, State(ctx): State<Context>) -> ApiResu
 }
 
 /// `acct` is `name` (here) or `name@host`; remote accounts are looked up when unknown.
-pub async fn lookup(State(ctx): State<Context>, p: Params) -> ApiResult<Json<Value>> {
+pub async fn lookup(
+    viewer: MaybeAuth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let acct = p.require("acct")?;
     let acct = acct.trim_start_matches('@');
     let (name, host) = match acct.split_once('@') {
@@ -63,7 +67,10 @@ pub async fn lookup(State(ctx): State<Context>, p: Params) -> ApiResult<Json<Val
         .map_err(ServiceError::from)?;
     let actor = match found {
         Some(a) => a,
-        None if host != ctx.domain => ctx.federator()?.resolve_handle(&name, &host).await?,
+        // Looking up other servers costs requests: only for signed-in members.
+        None if host != ctx.domain && viewer.viewer("read:accounts")?.is_some() => {
+            ctx.federator()?.resolve_handle(&name, &host).await?
+        }
         None => return Err(ApiError::not_found()),
     };
     if actor.kind == "Application" {
@@ -265,7 +272,6 @@ pub async fn set_profile(
             ))
         }
     };
-    // Check every field before changing any.
     let mut parsed = Vec::new();
     for f in &fields {
         let key = ProfileKey::parse(f.get("field").and_then(Value::as_str).unwrap_or(""))?;
@@ -281,9 +287,7 @@ pub async fn set_profile(
         )?;
         parsed.push((key, value, visibility));
     }
-    for (key, value, visibility) in parsed {
-        accounts::set_profile_field(&ctx, user, key, &value, visibility).await?;
-    }
+    accounts::set_profile_fields(&ctx, user, &parsed).await?;
     own_profile(auth, State(ctx)).await
 }
 

@@ -3,9 +3,10 @@
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Json;
+use base64::Engine;
 use serde_json::{json, Value};
 use tsunagu_db::OauthApp;
 use tsunagu_service::html::escape;
@@ -91,24 +92,51 @@ fn grant_error(e: ServiceError) -> ApiError {
     }
 }
 
-pub async fn token(State(ctx): State<Context>, p: Params) -> ApiResult<Json<Value>> {
-    let grant = p.require("grant_type")?;
-    let client_id = p.str("client_id").ok_or_else(|| {
+/// Client credentials from HTTP Basic authentication or the body (`client_secret_post`).
+fn client_credentials(headers: &HeaderMap, p: &Params) -> Option<(String, String)> {
+    let basic = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Basic "))
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|pair| {
+            let (id, secret) = pair.split_once(':')?;
+            let decode = |s: &str| {
+                url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+            };
+            Some((decode(id)?, decode(secret)?))
+        });
+    basic.or_else(|| Some((p.str("client_id")?, p.str("client_secret")?)))
+}
+
+async fn authenticated_app(ctx: &Context, headers: &HeaderMap, p: &Params) -> ApiResult<OauthApp> {
+    let invalid = || {
         ApiError::oauth(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
-            "client_id is required",
+            "Client authentication failed: unknown client or no client authentication included",
         )
-    })?;
-    let app = oauth::find_app(&ctx, &client_id, p.str("client_secret").as_deref())
+    };
+    let (id, secret) = client_credentials(headers, p).ok_or_else(invalid)?;
+    oauth::find_app(ctx, &id, Some(&secret))
         .await
-        .map_err(|_| {
-            ApiError::oauth(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "Client authentication failed",
-            )
-        })?;
+        .map_err(|_| invalid())
+}
+
+pub async fn token(
+    State(ctx): State<Context>,
+    headers: HeaderMap,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let grant = p.require("grant_type")?;
+    let app = authenticated_app(&ctx, &headers, &p).await?;
     let scope = p.str("scope");
     let issued = match grant.as_str() {
         "password" => {
@@ -139,19 +167,20 @@ pub async fn token(State(ctx): State<Context>, p: Params) -> ApiResult<Json<Valu
     Ok(token_json(issued.map_err(grant_error)?))
 }
 
-pub async fn revoke(State(ctx): State<Context>, p: Params) -> ApiResult<Json<Value>> {
+pub async fn revoke(
+    State(ctx): State<Context>,
+    headers: HeaderMap,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let token = p.require("token")?;
-    let client_id = p.require("client_id")?;
-    oauth::find_app(&ctx, &client_id, p.str("client_secret").as_deref())
-        .await
-        .map_err(|_| {
-            ApiError::oauth(
-                StatusCode::FORBIDDEN,
-                "unauthorized_client",
-                "You are not authorized to revoke this token",
-            )
-        })?;
-    oauth::revoke(&ctx, &token).await?;
+    let app = authenticated_app(&ctx, &headers, &p).await.map_err(|_| {
+        ApiError::oauth(
+            StatusCode::FORBIDDEN,
+            "unauthorized_client",
+            "You are not authorized to revoke this token",
+        )
+    })?;
+    oauth::revoke(&ctx, &app, &token).await?;
     Ok(Json(json!({})))
 }
 

@@ -197,6 +197,13 @@ pub async fn search(
         }
     }
     found_accounts.retain(|a| a.kind != "Application" && !a.deleted);
+    let mut visible = Vec::with_capacity(found_statuses.len());
+    for post in found_statuses {
+        if tsunagu_service::posts::can_see(&ctx, viewer_id, &post).await? {
+            visible.push(post);
+        }
+    }
+    let found_statuses = visible;
     let hashtags: Vec<Value> = if wants("hashtags") {
         tsunagu_service::html::parse_hashtag(&format!("#{}", q.trim_start_matches('#')))
             .map(|t| {

@@ -127,10 +127,18 @@ impl Db {
             Backend::Sqlite => SQLITE_MIGRATIONS,
             Backend::Postgres => POSTGRES_MIGRATIONS,
         };
+        // Several processes may start at once against one PostgreSQL database.
+        if self.backend == Backend::Postgres {
+            diesel::sql_query("SELECT pg_advisory_lock(72657301)").execute(&mut *conn)?;
+        }
         let applied = conn
             .run_pending_migrations(migrations)
-            .map_err(|e| DbError::Setup(e.to_string()))?;
-        Ok(applied.len())
+            .map(|v| v.len())
+            .map_err(|e| DbError::Setup(e.to_string()));
+        if self.backend == Backend::Postgres {
+            diesel::sql_query("SELECT pg_advisory_unlock(72657301)").execute(&mut *conn)?;
+        }
+        applied
     }
 
     /// Runs read-only queries on the blocking pool.

@@ -154,9 +154,12 @@ async fn deliver(data: &Data, settings: &DeliverySettings, delivery: Delivery) {
                 .write(move |c| deliveries::mark_delivered(c, id, now()))
                 .await
         }
-        Err(error) => {
+        Err(failure) => {
             let attempts = delivery.attempts + 1;
-            let retry = settings.next_retry(attempts);
+            let (error, retry) = match failure {
+                Failure::Transient(e) => (e, settings.next_retry(attempts)),
+                Failure::Permanent(e) => (e, None),
+            };
             tracing::info!(
                 inbox = %delivery.inbox_url,
                 attempts,
@@ -175,7 +178,19 @@ async fn deliver(data: &Data, settings: &DeliverySettings, delivery: Delivery) {
     }
 }
 
-async fn send(data: &Data, delivery: &Delivery) -> Result<(), String> {
+/// Why a delivery did not go through: worth retrying, or never going to work.
+enum Failure {
+    Transient(String),
+    Permanent(String),
+}
+
+impl From<String> for Failure {
+    fn from(e: String) -> Self {
+        Failure::Transient(e)
+    }
+}
+
+async fn send(data: &Data, delivery: &Delivery) -> Result<(), Failure> {
     let activity_id = delivery.activity_id;
     let row = data
         .db
@@ -202,7 +217,9 @@ async fn send(data: &Data, delivery: &Delivery) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let Some(task) = tasks.into_iter().next() else {
-        return Err("inbox refused by URL policy".into());
+        return Err(Failure::Permanent("inbox refused by URL policy".into()));
     };
-    task.sign_and_send(data).await.map_err(|e| e.to_string())
+    task.sign_and_send(data)
+        .await
+        .map_err(|e| Failure::Transient(e.to_string()))
 }

@@ -18,6 +18,8 @@ pub enum FedError {
     Unauthorized(String),
     #[error("not found")]
     NotFound,
+    #[error("activity is too large")]
+    TooLarge,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -66,6 +68,7 @@ impl FedError {
             FedError::BadRequest(_) => StatusCode::BAD_REQUEST,
             FedError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             FedError::NotFound => StatusCode::NOT_FOUND,
+            FedError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             FedError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -9,6 +9,9 @@ use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::protocol::verification::verify_domains_match;
 use activitypub_federation::traits::{Activity, Object};
 use async_trait::async_trait;
+use axum::body::Body;
+use axum::extract::{FromRequest, Request};
+use axum::http::header::CONTENT_LENGTH;
 use axum::http::StatusCode;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -37,7 +40,25 @@ fn actor_id<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
     Url::parse(&id).map_err(serde::de::Error::custom)
 }
 
-pub async fn post_inbox(data: Data, activity: ActivityData) -> Result<StatusCode, FedError> {
+/// Activities larger than this are refused.
+const MAX_ACTIVITY_BYTES: usize = 1024 * 1024;
+
+pub async fn post_inbox(data: Data, request: Request) -> Result<StatusCode, FedError> {
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_ACTIVITY_BYTES) {
+        return Err(FedError::TooLarge);
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_ACTIVITY_BYTES)
+        .await
+        .map_err(|_| FedError::TooLarge)?;
+    let request = Request::from_parts(parts, Body::from(bytes));
+    let activity = ActivityData::from_request(request, &())
+        .await
+        .map_err(|_| FedError::BadRequest("unreadable request".into()))?;
     receive_activity::<InboxActivity, DbActor, Context>(activity, &data).await?;
     Ok(StatusCode::ACCEPTED)
 }

@@ -172,13 +172,16 @@ async fn build(event: &Event, data: &Data) -> Result<Option<Outgoing>, FedError>
             );
             inboxes.sort();
             inboxes.dedup();
+            // Addressed as the post was, so a private post's deletion stays private.
+            let addressed = post_json(ctx, &post).await?;
             Some(Outgoing {
                 actor_id: author.id,
                 activity: json!({
                     "id": format!("{}/delete", post.ap_id),
                     "type": "Delete",
                     "actor": author.ap_id,
-                    "to": [PUBLIC],
+                    "to": addressed["to"],
+                    "cc": addressed["cc"],
                     "object": { "id": post.ap_id, "type": "Tombstone", "formerType": post.kind },
                 }),
                 inboxes,

@@ -186,18 +186,20 @@ fn settings(args: &InstanceArgs) -> Settings {
     )
 }
 
-/// The context for an admin command: the domain and mode given, or else those the server
-/// last ran with, so ids made here match the server's.
+/// The context for an admin command: the domain and mode given, and for what is not given,
+/// those the server last ran with, so ids made here match the server's.
 async fn context(
     args: &InstanceArgs,
 ) -> Result<tsunagu_service::Context, Box<dyn std::error::Error>> {
     let db = open_database(&args.db.database_url)?;
     let mut settings = settings(args);
-    if args.domain.is_none() && args.dev.is_none() {
-        let probe = tsunagu::context(db.clone(), &settings);
-        if let Some(base) = accounts::stored_base_url(&probe).await? {
-            if let Some((scheme, host)) = base.split_once("://") {
+    let probe = tsunagu::context(db.clone(), &settings);
+    if let Some(base) = accounts::stored_base_url(&probe).await? {
+        if let Some((scheme, host)) = base.split_once("://") {
+            if args.domain.is_none() {
                 settings.domain = host.to_string();
+            }
+            if args.dev.is_none() {
                 settings.dev = scheme == "http";
             }
         }

@@ -341,6 +341,7 @@ pub async fn instance_actor(ctx: &Context) -> ServiceResult<Actor> {
     );
     row.url = Some(ctx.url("/about"));
     row.manually_approves_followers = true;
+    let ap_id = row.ap_id.clone();
     let inserted = ctx
         .db
         .write(move |c| match actors::by_ap_id(c, &row.ap_id)? {
@@ -350,8 +351,17 @@ pub async fn instance_actor(ctx: &Context) -> ServiceResult<Actor> {
                 actors::by_id(c, id)
             }
         })
-        .await?;
-    Ok(inserted)
+        .await;
+    match inserted {
+        Ok(actor) => Ok(actor),
+        // Another process sharing the database created it at the same moment.
+        Err(e) if e.is_unique_violation() => Ok(ctx
+            .db
+            .read(move |c| actors::by_ap_id(c, &ap_id))
+            .await?
+            .ok_or(ServiceError::NotFound("instance actor"))?),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The instance actor's username; it contains a dot, which member names cannot.
@@ -505,14 +515,8 @@ pub async fn profile(
     Ok(entries)
 }
 
-/// Sets (or with an empty value, clears) one profile field, and tells followers' servers.
-pub async fn set_profile_field(
-    ctx: &Context,
-    user: &User,
-    key: ProfileKey,
-    value: &str,
-    visibility: Visibility,
-) -> ServiceResult<()> {
+/// Checks one profile field's value, returning it trimmed.
+pub fn validate_profile_field(key: ProfileKey, value: &str) -> ServiceResult<String> {
     let value = value.trim().to_string();
     if value.chars().count() > key.max_len() {
         return Err(invalid(format!(
@@ -529,14 +533,32 @@ pub async fn set_profile_field(
             return Err(invalid("graduation year must be between 1900 and 2100"));
         }
     }
-    let row = ProfileField {
-        user_id: user.id,
-        field: key.as_str().into(),
-        value,
-        visibility: visibility.as_str().into(),
-    };
+    Ok(value)
+}
+
+/// Sets (or with an empty value, clears) profile fields, all or none, and tells followers'
+/// servers once.
+pub async fn set_profile_fields(
+    ctx: &Context,
+    user: &User,
+    fields: &[(ProfileKey, String, Visibility)],
+) -> ServiceResult<()> {
+    let mut rows = Vec::with_capacity(fields.len());
+    for (key, value, visibility) in fields {
+        rows.push(ProfileField {
+            user_id: user.id,
+            field: key.as_str().into(),
+            value: validate_profile_field(*key, value)?,
+            visibility: visibility.as_str().into(),
+        });
+    }
     ctx.db
-        .write(move |c| users::set_profile_field(c, &row))
+        .write(move |c| {
+            for row in &rows {
+                users::set_profile_field(c, row)?;
+            }
+            Ok(())
+        })
         .await?;
     ctx.publish(Event::ProfileUpdated {
         actor_id: user.actor_id,
@@ -607,10 +629,10 @@ pub async fn adopt_base_url(ctx: &Context) -> ServiceResult<()> {
         Some(stored) if stored == current => {}
         Some(stored) => {
             tracing::warn!("moving local ids from {stored} to {current}");
-            let cur = current.clone();
+            let (cur, domain) = (current.clone(), ctx.domain.clone());
             ctx.db
                 .write(move |c| {
-                    tsunagu_db::queries::settings::rebase_local_ids(c, &stored, &cur)?;
+                    tsunagu_db::queries::settings::rebase_local_ids(c, &stored, &cur, &domain)?;
                     tsunagu_db::queries::settings::set(c, "base_url", &cur)
                 })
                 .await?;

@@ -65,6 +65,19 @@ pub fn scope_allows(granted: &str, needed: &str) -> bool {
             || needed
                 .strip_prefix(g)
                 .is_some_and(|rest| rest.starts_with(':'))
+            // The legacy `follow` scope covers follows, blocks and mutes.
+            || (g == "follow"
+                && matches!(
+                    needed,
+                    "read:follows"
+                        | "write:follows"
+                        | "read:blocks"
+                        | "write:blocks"
+                        | "read:mutes"
+                        | "write:mutes"
+                ))
+            // `profile` lets an app read who the member is.
+            || (g == "profile" && needed == "read:accounts")
     })
 }
 
@@ -290,10 +303,11 @@ pub async fn verify_token(
     Ok((token, user))
 }
 
-pub async fn revoke(ctx: &Context, token: &str) -> ServiceResult<()> {
-    let h = hash(token);
+/// Revokes a token the app holds; a token of another app is left alone, as OAuth asks.
+pub async fn revoke(ctx: &Context, app: &OauthApp, token: &str) -> ServiceResult<()> {
+    let (h, app_id) = (hash(token), app.id);
     ctx.db
-        .write(move |c| oauth::revoke_token(c, &h, now()))
+        .write(move |c| oauth::revoke_token(c, &h, app_id, now()))
         .await?;
     Ok(())
 }

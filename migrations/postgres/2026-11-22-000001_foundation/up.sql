@@ -24,7 +24,9 @@ CREATE TABLE actors (
     refreshed_at TIMESTAMP NOT NULL,
     deleted BOOLEAN NOT NULL DEFAULT false
 );
-CREATE UNIQUE INDEX actors_username_domain ON actors (lower(username), domain);
+-- Handles are unique here; other servers may reuse a name for a user and a group.
+CREATE UNIQUE INDEX actors_local_username ON actors (lower(username)) WHERE local;
+CREATE INDEX actors_username_domain ON actors (lower(username), domain);
 
 CREATE TABLE users (
     id BIGSERIAL PRIMARY KEY,

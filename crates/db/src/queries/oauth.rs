@@ -43,10 +43,20 @@ pub fn live_token(conn: &mut Conn, hash: &str) -> QueryResult<Option<OauthToken>
         .optional()
 }
 
-pub fn revoke_token(conn: &mut Conn, hash: &str, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(oauth_tokens::table.filter(oauth_tokens::token_hash.eq(hash)))
-        .set(oauth_tokens::revoked_at.eq(at))
-        .execute(conn)
+/// Revokes a token of the given app.
+pub fn revoke_token(
+    conn: &mut Conn,
+    hash: &str,
+    app_id: i64,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        oauth_tokens::table
+            .filter(oauth_tokens::token_hash.eq(hash))
+            .filter(oauth_tokens::app_id.eq(app_id)),
+    )
+    .set(oauth_tokens::revoked_at.eq(at))
+    .execute(conn)
 }
 
 pub fn insert_code(conn: &mut Conn, new: &NewOauthCode) -> QueryResult<i64> {
@@ -64,10 +74,14 @@ pub fn take_code(conn: &mut Conn, hash: &str) -> QueryResult<Option<OauthCode>> 
         .select(OauthCode::as_select())
         .first(conn)
         .optional()?;
-    if let Some(code) = &code {
-        diesel::update(oauth_codes::table.find(code.id))
-            .set(oauth_codes::used.eq(true))
-            .execute(conn)?;
-    }
-    Ok(code)
+    let Some(code) = code else { return Ok(None) };
+    // Only the request that flips `used` gets the code, however many race for it.
+    let taken = diesel::update(
+        oauth_codes::table
+            .find(code.id)
+            .filter(oauth_codes::used.eq(false)),
+    )
+    .set(oauth_codes::used.eq(true))
+    .execute(conn)?;
+    Ok((taken == 1).then_some(code))
 }

@@ -31,13 +31,19 @@ pub fn set(conn: &mut Conn, key: &str, value: &str) -> QueryResult<()> {
 
 /// Moves every local id from `old` to `new` (both base URLs such as `https://host`). Only safe
 /// before the instance federated, which is when a base URL is still changed.
-pub fn rebase_local_ids(conn: &mut Conn, old: &str, new: &str) -> QueryResult<()> {
+pub fn rebase_local_ids(
+    conn: &mut Conn,
+    old: &str,
+    new: &str,
+    new_domain: &str,
+) -> QueryResult<()> {
     let old_prefix = format!("{old}/");
     let local_like = format!("{old_prefix}%");
     let (o, n) = (old_prefix.as_str(), format!("{new}/"));
     let n = n.as_str();
     diesel::update(actors::table.filter(actors::local.eq(true)))
         .set((
+            actors::domain.eq(new_domain),
             actors::ap_id.eq(replace(actors::ap_id, o, n)),
             actors::url.eq(replace_nullable(actors::url, o, n)),
             actors::inbox_url.eq(replace(actors::inbox_url, o, n)),
@@ -64,7 +70,10 @@ pub fn rebase_local_ids(conn: &mut Conn, old: &str, new: &str) -> QueryResult<()
         .set(favourites::ap_id.eq(replace_nullable(favourites::ap_id, o, n)))
         .execute(conn)?;
     diesel::update(outgoing_activities::table.filter(outgoing_activities::ap_id.like(&local_like)))
-        .set(outgoing_activities::ap_id.eq(replace(outgoing_activities::ap_id, o, n)))
+        .set((
+            outgoing_activities::ap_id.eq(replace(outgoing_activities::ap_id, o, n)),
+            outgoing_activities::body.eq(replace(outgoing_activities::body, o, n)),
+        ))
         .execute(conn)?;
     Ok(())
 }
