@@ -124,7 +124,19 @@ fn init_logs() {
 impl TestInstance {
     pub async fn start(backend: &Backend) -> TestInstance {
         init_logs();
-        let db = TestDb::new(backend);
+        Self::start_on(TestDb::new(backend)).await
+    }
+
+    /// Starts another process of `self`: same domain and database, its own port and worker
+    /// (several processes behind a load balancer).
+    pub async fn second_process(&self) -> tsunagu::Instance {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        tsunagu::start(test_settings(&self.domain, &self.db.url), listener)
+            .await
+            .expect("start second process")
+    }
+
+    async fn start_on(db: TestDb) -> TestInstance {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let domain = format!("localhost:{port}");

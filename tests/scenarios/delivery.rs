@@ -1,0 +1,217 @@
+//! The outgoing queue: a slow peer delays nobody, and several processes sharing one database
+//! deliver everything exactly once.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::Router;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tsunagu_db::queries::{actors, follows};
+use tsunagu_db::{now, NewActor, NewFollow};
+use tsunagu_service::posts::{create_status, NewStatus, PostVisibility};
+use tsunagu_tests::{eventually, on_both_backends, Backend, TestInstance};
+
+/// Inboxes on one port: `/inbox/{name}` counts what arrives; `/slow/{name}` never answers.
+#[derive(Clone, Default)]
+struct StubInboxes {
+    received: Arc<Mutex<HashMap<(String, String), usize>>>,
+}
+
+async fn receive(
+    Path(name): Path<String>,
+    State(stub): State<StubInboxes>,
+    body: String,
+) -> StatusCode {
+    let activity: Value = serde_json::from_str(&body).unwrap_or_default();
+    let id = activity["id"].as_str().unwrap_or_default().to_string();
+    *stub
+        .received
+        .lock()
+        .expect("lock")
+        .entry((name, id))
+        .or_default() += 1;
+    StatusCode::ACCEPTED
+}
+
+async fn never_answer(Path(_): Path<String>) -> StatusCode {
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    StatusCode::ACCEPTED
+}
+
+impl StubInboxes {
+    async fn serve(&self) -> u16 {
+        let app = Router::new()
+            .route("/inbox/{name}", post(receive))
+            .route("/slow/{name}", post(never_answer))
+            .with_state(self.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        port
+    }
+
+    fn count(&self) -> usize {
+        self.received.lock().expect("lock").len()
+    }
+
+    fn duplicates(&self) -> Vec<(String, String)> {
+        let received = self.received.lock().expect("lock");
+        received
+            .iter()
+            .filter(|(_, n)| **n > 1)
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+}
+
+/// A remote follower of `followee` whose inbox is `inbox` (no server behind its actor id).
+async fn add_remote_follower(instance: &TestInstance, followee: i64, name: &str, inbox: String) {
+    let at = now();
+    let row = NewActor {
+        ap_id: format!("http://remote.invalid/users/{name}"),
+        kind: "Person".into(),
+        username: name.into(),
+        domain: "remote.invalid".into(),
+        local: false,
+        display_name: name.into(),
+        summary: String::new(),
+        url: None,
+        inbox_url: inbox,
+        shared_inbox_url: None,
+        outbox_url: None,
+        followers_url: None,
+        following_url: None,
+        public_key_pem: String::new(),
+        private_key_pem: None,
+        avatar_url: None,
+        header_url: None,
+        manually_approves_followers: false,
+        fields_json: "[]".into(),
+        published_at: at,
+        refreshed_at: at,
+    };
+    instance
+        .ctx()
+        .db
+        .write(move |c| {
+            let id = actors::insert(c, &row)?;
+            follows::insert(
+                c,
+                &NewFollow {
+                    follower_id: id,
+                    followee_id: followee,
+                    ap_id: None,
+                    accepted: true,
+                    created_at: at,
+                },
+            )
+        })
+        .await
+        .expect("insert follower");
+}
+
+fn status(text: String) -> NewStatus {
+    NewStatus {
+        text,
+        visibility: PostVisibility::Public,
+        in_reply_to_id: None,
+        spoiler_text: String::new(),
+        sensitive: false,
+    }
+}
+
+on_both_backends!(a_peer_that_never_answers_delays_nobody, slow_peer);
+async fn slow_peer(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let corp = TestInstance::start(&backend).await;
+    let alice = uni.member("alice").await;
+    let bob = corp.member("bob").await;
+    bob.follow(&alice.handle).await;
+    let stub = StubInboxes::default();
+    let port = stub.serve().await;
+    let (_, actor) = tsunagu_service::accounts::find_member(uni.ctx(), "alice")
+        .await
+        .expect("alice");
+    // Five followers whose server hangs: sent one after another, they would take five
+    // request timeouts (50 s), far longer than the wait below.
+    for i in 0..5 {
+        add_remote_follower(
+            &uni,
+            actor.id,
+            &format!("stuck{i}"),
+            format!("http://localhost:{port}/slow/stuck{i}"),
+        )
+        .await;
+    }
+    let post = alice
+        .status("does this reach bob despite the stuck peers?")
+        .await;
+    let uri = post["uri"].clone();
+    let b = bob.clone();
+    eventually("the post reaches bob while other peers hang", || {
+        let b = b.clone();
+        let uri = uri.clone();
+        async move { b.home().await.iter().any(|s| s["uri"] == uri).then_some(()) }
+    })
+    .await;
+}
+
+on_both_backends!(
+    processes_sharing_a_database_deliver_each_activity_once,
+    shared_queue
+);
+async fn shared_queue(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let second = uni.second_process().await;
+    let stub = StubInboxes::default();
+    let port = stub.serve().await;
+    uni.member("alice").await;
+    let (_, alice) = tsunagu_service::accounts::find_member(uni.ctx(), "alice")
+        .await
+        .expect("alice");
+    for name in ["r1", "r2", "r3"] {
+        add_remote_follower(
+            &uni,
+            alice.id,
+            name,
+            format!("http://localhost:{port}/inbox/{name}"),
+        )
+        .await;
+    }
+    // Posts made through both processes; both workers deliver from the shared queue.
+    let posts = 20;
+    for i in 0..posts {
+        let ctx = if i % 2 == 0 { uni.ctx() } else { &second.ctx };
+        create_status(ctx, &alice, status(format!("post {i}")))
+            .await
+            .expect("post");
+    }
+    let expected = posts * 3;
+    let s = stub.clone();
+    eventually(&format!("{expected} deliveries"), || {
+        let s = s.clone();
+        async move { (s.count() >= expected).then_some(()) }
+    })
+    .await;
+    // Let any duplicate delivery arrive before checking.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(stub.count(), expected);
+    assert!(
+        stub.duplicates().is_empty(),
+        "delivered twice: {:?}",
+        stub.duplicates()
+    );
+    let (pending, delivered, failed) = uni
+        .ctx()
+        .db
+        .read(tsunagu_db::queries::deliveries::stats)
+        .await
+        .expect("stats");
+    assert_eq!((pending, delivered as usize, failed), (0, expected, 0));
+    second.stop().await;
+}
