@@ -1,6 +1,7 @@
 //! Scenarios across real instances on loopback ports, over SQLite and PostgreSQL.
 
 mod api;
+mod boards;
 mod delivery;
 mod federation;
 mod fixtures;

@@ -178,13 +178,28 @@ impl TestInstance {
 
     /// Creates a member and logs in through the API with the password grant.
     pub async fn member(&self, username: &str) -> Member {
+        self.member_with_role(username, tsunagu_service::accounts::Role::Alumnus)
+            .await
+    }
+
+    /// Creates a staff member (creates boards, moderates) and logs in.
+    pub async fn staff(&self, username: &str) -> Member {
+        self.member_with_role(username, tsunagu_service::accounts::Role::Staff)
+            .await
+    }
+
+    pub async fn member_with_role(
+        &self,
+        username: &str,
+        role: tsunagu_service::accounts::Role,
+    ) -> Member {
         let (_, actor) = tsunagu_service::accounts::create_member(
             self.ctx(),
             tsunagu_service::accounts::NewMember {
                 username: username.into(),
                 email: format!("{username}@example.org"),
                 password: "correct horse battery".into(),
-                role: tsunagu_service::accounts::Role::Alumnus,
+                role,
                 display_name: None,
             },
         )

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod auth;
+mod boards;
 mod error;
 mod instance;
 mod oauth;
@@ -119,6 +120,33 @@ pub fn router(ctx: Context, info: InstanceInfo) -> Router {
             "/api/v1/tsunagu/profile",
             get(accounts::own_profile).put(accounts::set_profile),
         )
+        .route(
+            "/api/v1/tsunagu/boards",
+            get(boards::list).post(boards::create),
+        )
+        .route(
+            "/api/v1/tsunagu/boards/{name}",
+            get(boards::show).patch(boards::update),
+        )
+        .route(
+            "/api/v1/tsunagu/boards/{name}/threads",
+            get(boards::threads),
+        )
+        .route("/api/v1/tsunagu/boards/{name}/pinned", get(boards::pinned))
+        .route("/api/v1/tsunagu/boards/{name}/pin", post(boards::pin))
+        .route("/api/v1/tsunagu/boards/{name}/unpin", post(boards::unpin))
+        .route("/api/v1/tsunagu/boards/{name}/bans", post(boards::ban))
+        .route("/api/v1/tsunagu/boards/{name}/unban", post(boards::unban))
+        .route(
+            "/api/v1/tsunagu/boards/{name}/moderators",
+            post(boards::add_moderator),
+        )
+        .route("/api/v1/tsunagu/threads", post(boards::start))
+        .route("/api/v1/tsunagu/threads/{id}", get(boards::show_thread))
+        .route("/api/v1/tsunagu/threads/{id}/accept", post(boards::accept))
+        .route("/api/v1/tsunagu/threads/{id}/lock", post(boards::lock))
+        .route("/api/v1/tsunagu/threads/{id}/unlock", post(boards::unlock))
+        .route("/api/v1/tsunagu/statuses/{id}/remove", post(boards::remove))
         .route(
             "/api/v1/tsunagu/accounts/{id}/profile",
             get(accounts::member_profile),

@@ -311,3 +311,23 @@ pub struct NewDelivery {
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = boards)]
+pub struct Board {
+    pub actor_id: i64,
+    pub posting_mode: String,
+    pub rules: String,
+    pub archived: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = threads)]
+pub struct Thread {
+    pub post_id: i64,
+    pub question: bool,
+    pub accepted_answer_id: Option<i64>,
+    pub locked: bool,
+    pub last_activity_at: NaiveDateTime,
+}

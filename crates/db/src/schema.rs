@@ -216,6 +216,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     deliveries,
     received_activities,
     instance_settings,
+    boards,
+    board_moderators,
+    board_bans,
+    threads,
+    thread_boards,
+    instances,
 );
 
 diesel::table! {
@@ -224,3 +230,59 @@ diesel::table! {
         value -> Text,
     }
 }
+
+diesel::table! {
+    boards (actor_id) {
+        actor_id -> BigInt,
+        posting_mode -> Text,
+        rules -> Text,
+        archived -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    board_moderators (board_id, actor_id) {
+        board_id -> BigInt,
+        actor_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    board_bans (board_id, actor_id) {
+        board_id -> BigInt,
+        actor_id -> BigInt,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    threads (post_id) {
+        post_id -> BigInt,
+        question -> Bool,
+        accepted_answer_id -> Nullable<BigInt>,
+        locked -> Bool,
+        last_activity_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    thread_boards (post_id, board_id) {
+        post_id -> BigInt,
+        board_id -> BigInt,
+        pinned -> Bool,
+    }
+}
+
+diesel::table! {
+    instances (domain) {
+        domain -> Text,
+        software -> Text,
+        checked_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(boards -> actors (actor_id));
+diesel::joinable!(thread_boards -> posts (post_id));
+diesel::joinable!(threads -> posts (post_id));

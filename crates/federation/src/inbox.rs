@@ -17,7 +17,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use tsunagu_db::now;
 use tsunagu_db::queries::{actors, deliveries, posts};
-use tsunagu_service::{inbound, Context};
+use tsunagu_service::{boards, inbound, Context};
 use url::Url;
 
 /// Any activity. `actor` may be a string or an object with an `id`.
@@ -32,6 +32,9 @@ pub struct InboxActivity {
     object: Value,
     #[serde(default)]
     published: Option<String>,
+    /// Everything else, so a board can forward the activity unchanged.
+    #[serde(flatten)]
+    rest: serde_json::Map<String, Value>,
 }
 
 fn actor_id<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
@@ -124,6 +127,11 @@ impl InboxActivity {
             "Follow" => {
                 let target = self.local_actor(data, &self.object_id()?).await?;
                 inbound::receive_follow(ctx, &actor.0, &target.0, self.id.as_str()).await?;
+                if target.0.kind == "Group" {
+                    // Boards speak to each follower's software in the form it reads.
+                    let (d, domain) = (data.reset_request_count(), actor.0.domain.clone());
+                    tokio::spawn(async move { crate::boards::detect_software(&d, &domain).await });
+                }
                 Ok(())
             }
             "Accept" | "Reject" => {
@@ -188,28 +196,126 @@ impl InboxActivity {
             }
             return Ok(());
         }
-        if self.object.is_string() {
+        let url = self.object_id()?;
+        let existed = {
+            let u = url.to_string();
+            data.db
+                .read(move |c| posts::by_ap_id(c, &u))
+                .await?
+                .is_some()
+        };
+        let (post, json) = if self.object.is_string() {
             // Only a reference: fetch it from its origin.
-            let url = self.object_id()?;
             verify_domains_match(&url, &self.actor)?;
-            ObjectId::<DbPost>::from(url)
+            let post = ObjectId::<DbPost>::from(url)
                 .dereference_forced(data)
                 .await?;
+            (post, None)
+        } else {
+            if !crate::objects::post::is_post_kind(kind) {
+                tracing::debug!("ignoring {} of {kind}", self.kind);
+                return Ok(());
+            }
+            let json: PostJson = serde_json::from_value(self.object.clone())?;
+            DbPost::verify(&json, &self.actor, data).await?;
+            if json.author_id().as_deref() != Some(self.actor.as_str()) {
+                return Err(FedError::BadRequest(
+                    "object is attributed to another actor".into(),
+                ));
+            }
+            (DbPost::from_json(json.clone(), data).await?, Some(json))
+        };
+        self.file_into_boards(data, post.0, json, existed).await
+    }
+
+    /// Local boards named anywhere in the addressing or tags of this activity and its object.
+    async fn addressed_boards(&self, data: &Data) -> Result<Vec<tsunagu_db::Actor>, FedError> {
+        let mut urls = Vec::new();
+        for source in [
+            &self.rest,
+            self.object.as_object().unwrap_or(&serde_json::Map::new()),
+        ] {
+            for key in ["to", "cc", "audience"] {
+                if let Some(v) = source.get(key) {
+                    urls.extend(crate::objects::ids_of(v));
+                }
+            }
+            if let Some(Value::Array(tags)) = source.get("tag") {
+                for t in tags.iter().filter(|t| t["type"] == "Mention") {
+                    urls.extend(crate::objects::ids_of(t));
+                }
+            }
+        }
+        urls.sort();
+        urls.dedup();
+        Ok(data
+            .db
+            .read(move |c| {
+                let mut found = Vec::new();
+                for u in &urls {
+                    if let Some(a) = actors::by_ap_id(c, u)? {
+                        if a.local && a.kind == "Group" {
+                            found.push(a);
+                        }
+                    }
+                }
+                Ok(found)
+            })
+            .await?)
+    }
+
+    /// Files a post into the local boards it was addressed to (or whose thread it answers),
+    /// and lets each board forward the activity to its followers. A post no board may take
+    /// is refused and, if it was new, not kept.
+    async fn file_into_boards(
+        &self,
+        data: &Data,
+        post: tsunagu_db::Post,
+        json: Option<PostJson>,
+        existed: bool,
+    ) -> Result<(), FedError> {
+        let ctx = data.app_data();
+        let addressed = self.addressed_boards(data).await?;
+        if addressed.is_empty() && post.in_reply_to_id.is_none() {
             return Ok(());
         }
-        if !crate::objects::post::is_post_kind(kind) {
-            tracing::debug!("ignoring {} of {kind}", self.kind);
-            return Ok(());
+        let author_id = post.author_id;
+        let author = data.db.read(move |c| actors::by_id(c, author_id)).await?;
+        let taking = match boards::file_into_boards(ctx, &author, &post, &addressed).await {
+            Ok(taking) => taking,
+            Err(e) => {
+                if !existed {
+                    let pid = post.id;
+                    data.db.write(move |c| posts::delete_row(c, pid)).await?;
+                }
+                return Err(e.into());
+            }
+        };
+        if let Some(json) = &json {
+            apply_thread_state(data, &post, json).await?;
         }
-        let json: PostJson = serde_json::from_value(self.object.clone())?;
-        DbPost::verify(&json, &self.actor, data).await?;
-        if json.author_id().as_deref() != Some(self.actor.as_str()) {
-            return Err(FedError::BadRequest(
-                "object is attributed to another actor".into(),
-            ));
+        let object = (self.kind == "Create").then(|| post.ap_id.clone());
+        let raw = self.raw();
+        for board in taking {
+            for out in crate::boards::announce(data, &board, &raw, object.as_deref()).await? {
+                crate::publish::enqueue(data, out).await?;
+            }
         }
-        DbPost::from_json(json, data).await?;
         Ok(())
+    }
+
+    /// The activity as it arrived.
+    fn raw(&self) -> Value {
+        let mut map = self.rest.clone();
+        map.remove("@context");
+        map.insert("id".into(), Value::String(self.id.to_string()));
+        map.insert("type".into(), Value::String(self.kind.clone()));
+        map.insert("actor".into(), Value::String(self.actor.to_string()));
+        map.insert("object".into(), self.object.clone());
+        if let Some(p) = &self.published {
+            map.insert("published".into(), Value::String(p.clone()));
+        }
+        Value::Object(map)
     }
 
     async fn receive_undo(&self, actor: &DbActor, data: &Data) -> Result<(), FedError> {
@@ -249,11 +355,20 @@ impl InboxActivity {
             .unwrap_or("");
         if matches!(
             inner_kind,
-            "Create" | "Update" | "Delete" | "Like" | "Undo" | "Announce"
+            "Create"
+                | "Update"
+                | "Delete"
+                | "Like"
+                | "Dislike"
+                | "Undo"
+                | "Announce"
+                | "Lock"
+                | "Add"
+                | "Remove"
+                | "Flag"
+                | "Block"
         ) {
-            // A group forwarding an activity; handled with boards.
-            tracing::debug!("ignoring Announce({inner_kind}) from {}", self.actor);
-            return Ok(());
+            return self.receive_group_announce(actor, inner_kind, data).await;
         }
         let url = self.object_id()?;
         let known = {
@@ -274,5 +389,163 @@ impl InboxActivity {
         )
         .await?;
         Ok(())
+    }
+}
+
+/// Lock state and accepted answer that a thread's origin states on its starter.
+async fn apply_thread_state(
+    data: &Data,
+    post: &tsunagu_db::Post,
+    json: &PostJson,
+) -> Result<(), FedError> {
+    let locked = json
+        .extra
+        .get("commentsEnabled")
+        .and_then(Value::as_bool)
+        .map(|enabled| !enabled);
+    let accepted = match json.extra.get("acceptedAnswer") {
+        Some(v) => {
+            let url = first_id(v);
+            let id = match url {
+                Some(u) => data
+                    .db
+                    .read(move |c| posts::by_ap_id(c, &u))
+                    .await?
+                    .map(|p| p.id),
+                None => None,
+            };
+            Some(id)
+        }
+        None => None,
+    };
+    if locked.is_some() || accepted.is_some() {
+        boards::apply_remote_thread_state(data.app_data(), post.id, locked, accepted).await?;
+    }
+    Ok(())
+}
+
+impl InboxActivity {
+    /// A group forwarding an activity posted in it (FEP-1b12). The inner activity is trusted
+    /// only as far as it can be checked: posts are fetched from their origin, deletions and
+    /// moderation are applied when the group or the author may make them.
+    async fn receive_group_announce(
+        &self,
+        group: &DbActor,
+        inner_kind: &str,
+        data: &Data,
+    ) -> Result<(), FedError> {
+        if group.0.kind != "Group" {
+            tracing::debug!(
+                "ignoring Announce({inner_kind}) from non-group {}",
+                self.actor
+            );
+            return Ok(());
+        }
+        let ctx = data.app_data();
+        let inner_actor = self
+            .object
+            .get("actor")
+            .and_then(first_id)
+            .unwrap_or_default();
+        let inner_object = self.object.get("object").cloned().unwrap_or(Value::Null);
+        let object_url = first_id(&inner_object);
+        match inner_kind {
+            "Create" | "Update" => {
+                let Some(url) = object_url else { return Ok(()) };
+                let url = Url::parse(&url)?;
+                // Never trust the embedded copy: fetch the post from its own server.
+                let post = ObjectId::<DbPost>::from(url)
+                    .dereference_forced(data)
+                    .await?
+                    .0;
+                boards::file_remote_thread(ctx, &group.0, &post).await?;
+                if let Ok(json) = serde_json::from_value::<PostJson>(inner_object) {
+                    if json.id.as_str() == post.ap_id {
+                        apply_thread_state(data, &post, &json).await?;
+                    }
+                }
+            }
+            "Delete" => {
+                let Some(url) = object_url else { return Ok(()) };
+                let Some(post) = data.db.read(move |c| posts::by_ap_id(c, &url)).await? else {
+                    return Ok(());
+                };
+                let author_id = post.author_id;
+                let author = data.db.read(move |c| actors::by_id(c, author_id)).await?;
+                let by_author = author.ap_id == inner_actor;
+                // A moderator's removal: the group's own server speaks for its threads.
+                let by_group = same_host(&inner_actor, &group.0.ap_id)
+                    && self.group_holds(data, &post, &group.0).await?;
+                if by_author || by_group {
+                    let pid = post.id;
+                    data.db
+                        .write(move |c| posts::mark_deleted(c, pid, tsunagu_db::now()))
+                        .await?;
+                }
+            }
+            "Lock" | "Undo" => {
+                let (target, locked) = if inner_kind == "Lock" {
+                    (object_url, true)
+                } else if inner_object.get("type").and_then(Value::as_str) == Some("Lock") {
+                    (inner_object.get("object").and_then(first_id), false)
+                } else {
+                    return Ok(());
+                };
+                let Some(url) = target else { return Ok(()) };
+                if !same_host(&inner_actor, &group.0.ap_id) {
+                    return Ok(());
+                }
+                if let Some(post) = data.db.read(move |c| posts::by_ap_id(c, &url)).await? {
+                    if self.group_holds(data, &post, &group.0).await? {
+                        boards::apply_remote_thread_state(ctx, post.id, Some(locked), None).await?;
+                    }
+                }
+            }
+            "Add" | "Remove" => {
+                let target = self
+                    .object
+                    .get("target")
+                    .and_then(first_id)
+                    .unwrap_or_default();
+                let Some(url) = object_url else { return Ok(()) };
+                if !target.ends_with("/featured") || !same_host(&target, &group.0.ap_id) {
+                    return Ok(());
+                }
+                if let Some(post) = data.db.read(move |c| posts::by_ap_id(c, &url)).await? {
+                    let (pid, bid, pinned) = (post.id, group.0.id, inner_kind == "Add");
+                    data.db
+                        .write(move |c| {
+                            tsunagu_db::queries::boards::set_pinned(c, pid, bid, pinned)
+                        })
+                        .await?;
+                }
+            }
+            other => tracing::debug!("ignoring Announce({other}) from {}", self.actor),
+        }
+        Ok(())
+    }
+
+    /// Whether `post` is in a thread that `group` holds.
+    async fn group_holds(
+        &self,
+        data: &Data,
+        post: &tsunagu_db::Post,
+        group: &tsunagu_db::Actor,
+    ) -> Result<bool, FedError> {
+        let root = match boards::thread_of(data.app_data(), post).await? {
+            Some((root, _)) => root.id,
+            None => post.id,
+        };
+        Ok(boards::boards_of_thread(data.app_data(), root)
+            .await?
+            .iter()
+            .any(|b| b.id == group.id))
+    }
+}
+
+fn same_host(a: &str, b: &str) -> bool {
+    match (Url::parse(a), Url::parse(b)) {
+        (Ok(a), Ok(b)) => crate::objects::authority(&a) == crate::objects::authority(&b),
+        _ => false,
     }
 }

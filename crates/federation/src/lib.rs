@@ -7,6 +7,7 @@
 //! activities and stores for the worker in [`delivery`]. This crate knows nothing of the
 //! Mastodon client API.
 
+mod boards;
 pub mod delivery;
 mod discovery;
 mod error;

@@ -32,32 +32,54 @@ impl ApFederator {
 }
 
 /// One activity ready to store: who sends it, the JSON, and where it goes.
-struct Outgoing {
-    actor_id: i64,
-    activity: Value,
-    inboxes: Vec<String>,
+pub(crate) struct Outgoing {
+    pub actor_id: i64,
+    pub activity: Value,
+    pub inboxes: Vec<String>,
+}
+
+/// Stores an activity and its deliveries for the worker.
+pub(crate) async fn enqueue(data: &Data, out: Outgoing) -> Result<(), FedError> {
+    if out.inboxes.is_empty() {
+        return Ok(());
+    }
+    let row = NewOutgoingActivity {
+        ap_id: out.activity["id"].as_str().unwrap_or_default().to_string(),
+        actor_id: out.actor_id,
+        body: with_context(out.activity).to_string(),
+        created_at: now(),
+    };
+    let inboxes = out.inboxes;
+    data.db
+        .write(move |c| deliveries::enqueue(c, &row, &inboxes))
+        .await?;
+    Ok(())
 }
 
 #[async_trait]
 impl Federator for ApFederator {
     async fn publish(&self, event: Event) -> ServiceResult<()> {
         let data = self.config.to_request_data();
-        let Some(out) = build(&event, &data).await.map_err(FedError::into_service)? else {
-            return Ok(());
-        };
-        if out.inboxes.is_empty() {
-            return Ok(());
+        let mut outgoing: Vec<Outgoing> = build(&event, &data)
+            .await
+            .map_err(FedError::into_service)?
+            .into_iter()
+            .collect();
+        let shared = crate::boards::board_activities(&event, outgoing.first(), &data)
+            .await
+            .map_err(FedError::into_service)?;
+        if let (Event::PostDeleted { .. }, Some(first)) = (&event, outgoing.first_mut()) {
+            // Whoever a board showed the post to hears of its deletion from its author.
+            for o in &shared {
+                first.inboxes.extend(o.inboxes.iter().cloned());
+            }
+            first.inboxes.sort();
+            first.inboxes.dedup();
         }
-        let row = NewOutgoingActivity {
-            ap_id: out.activity["id"].as_str().unwrap_or_default().to_string(),
-            actor_id: out.actor_id,
-            body: with_context(out.activity).to_string(),
-            created_at: now(),
-        };
-        let inboxes = out.inboxes;
-        data.db
-            .write(move |c| deliveries::enqueue(c, &row, &inboxes))
-            .await?;
+        outgoing.extend(shared);
+        for out in outgoing {
+            enqueue(&data, out).await.map_err(FedError::into_service)?;
+        }
         self.wake.notify_one();
         Ok(())
     }
@@ -122,7 +144,7 @@ fn inbox_of(actor: &Actor) -> String {
         .unwrap_or_else(|| actor.inbox_url.clone())
 }
 
-fn activity_id(ctx: &Context, kind: &str) -> String {
+pub(crate) fn activity_id(ctx: &Context, kind: &str) -> String {
     ctx.url(&format!("/activities/{kind}/{}", random_token()))
 }
 
@@ -371,6 +393,11 @@ async fn build(event: &Event, data: &Data) -> Result<Option<Outgoing>, FedError>
                 inboxes,
             })
         }
+        // Board moderation is sent by the board itself (see `crate::boards`).
+        Event::ThreadLocked { .. }
+        | Event::ThreadPinned { .. }
+        | Event::PostRemoved { .. }
+        | Event::BoardUpdated { .. } => None,
         Event::ProfileUpdated { actor_id } => {
             let actor = db.read(move |c| actors::by_id(c, actor_id)).await?;
             let inboxes = db
@@ -392,7 +419,7 @@ async fn build(event: &Event, data: &Data) -> Result<Option<Outgoing>, FedError>
     })
 }
 
-fn strip_context(mut value: Value) -> Value {
+pub(crate) fn strip_context(mut value: Value) -> Value {
     if let Value::Object(map) = &mut value {
         map.remove("@context");
     }

@@ -27,6 +27,13 @@ pub fn router() -> Router {
         .route("/actor/inbox", post(post_inbox))
         .route("/inbox", post(post_inbox))
         .route("/users/{name}", get(get_actor))
+        .route("/boards/{name}", get(get_board))
+        .route("/boards/{name}/inbox", post(post_inbox))
+        .route("/boards/{name}/outbox", get(get_outbox))
+        .route("/boards/{name}/followers", get(get_followers))
+        .route("/boards/{name}/following", get(get_following))
+        .route("/boards/{name}/moderators", get(get_board_moderators))
+        .route("/boards/{name}/featured", get(get_board_featured))
         .route("/users/{name}/inbox", post(post_inbox))
         .route("/users/{name}/outbox", get(get_outbox))
         .route("/users/{name}/followers", get(get_followers))
@@ -70,7 +77,41 @@ async fn get_instance_actor(data: Data) -> Result<Response, FedError> {
 }
 
 async fn get_actor(Path(name): Path<String>, data: Data) -> Result<Response, FedError> {
-    let (n, host) = (name.clone(), data.domain().to_string());
+    serve_actor(&data, &name, "Person", "users").await
+}
+
+async fn get_board(Path(name): Path<String>, data: Data) -> Result<Response, FedError> {
+    serve_actor(&data, &name, "Group", "boards").await
+}
+
+async fn local_board(data: &Data, name: &str) -> Result<Actor, FedError> {
+    Some(local_actor(data, name).await?)
+        .filter(|a| a.kind == "Group")
+        .ok_or(FedError::NotFound)
+}
+
+async fn get_board_moderators(Path(name): Path<String>, data: Data) -> Result<Response, FedError> {
+    let board = local_board(&data, &name).await?;
+    Ok(ap_json(
+        crate::boards::moderators_collection(&data, &board).await?,
+    ))
+}
+
+async fn get_board_featured(Path(name): Path<String>, data: Data) -> Result<Response, FedError> {
+    let board = local_board(&data, &name).await?;
+    Ok(ap_json(
+        crate::boards::featured_collection(&data, &board).await?,
+    ))
+}
+
+/// A local actor of `kind` at `/{prefix}/{name}`, or a Tombstone if it was deleted.
+async fn serve_actor(
+    data: &Data,
+    name: &str,
+    kind: &str,
+    prefix: &str,
+) -> Result<Response, FedError> {
+    let (n, host) = (name.to_string(), data.domain().to_string());
     let actor = data
         .db
         .read(move |c| actors::by_handle(c, &n, &host))
@@ -79,7 +120,7 @@ async fn get_actor(Path(name): Path<String>, data: Data) -> Result<Response, Fed
     let actor = match actor {
         Some(a) => a,
         None => {
-            let url = data.app_data().url(&format!("/users/{name}"));
+            let url = data.app_data().url(&format!("/{prefix}/{name}"));
             let gone = data.db.read(move |c| actors::by_ap_id(c, &url)).await?;
             return match gone {
                 Some(a) if a.deleted => Ok(tombstone(&a.ap_id, &a.kind)),
@@ -87,7 +128,7 @@ async fn get_actor(Path(name): Path<String>, data: Data) -> Result<Response, Fed
             };
         }
     };
-    if !actor.local || actor.kind == "Application" {
+    if !actor.local || actor.kind != kind {
         return Err(FedError::NotFound);
     }
     Ok(ap_json(actor_json(data.app_data(), &actor).await?))

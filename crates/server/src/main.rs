@@ -97,6 +97,29 @@ enum AdminCommand {
         #[arg(long)]
         display_name: Option<String>,
     },
+    /// Create a board and print its id.
+    CreateBoard {
+        #[command(flatten)]
+        instance: InstanceArgs,
+        /// The board's handle: `name@host`.
+        #[arg(long)]
+        name: String,
+        /// The board's title, shown to people.
+        #[arg(long)]
+        title: String,
+        /// Who may start threads: open, members or moderators.
+        #[arg(long, default_value = "open")]
+        posting: String,
+        /// Description (Markdown).
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Rules (plain text).
+        #[arg(long, default_value = "")]
+        rules: String,
+        /// A member (username) who moderates the board.
+        #[arg(long)]
+        moderator: Option<String>,
+    },
     /// List member accounts.
     ListUsers {
         #[command(flatten)]
@@ -316,6 +339,34 @@ async fn admin(cmd: AdminCommand) -> CliResult {
             )
             .await?;
             println!("{}", user.id);
+        }
+        AdminCommand::CreateBoard {
+            instance,
+            name,
+            title,
+            posting,
+            description,
+            rules,
+            moderator,
+        } => {
+            let ctx = context(&instance).await?;
+            let moderator = match moderator {
+                Some(m) => Some(accounts::find_member(&ctx, &m).await?.1),
+                None => None,
+            };
+            let (_, actor) = tsunagu_service::boards::create_board(
+                &ctx,
+                moderator.as_ref(),
+                tsunagu_service::boards::NewBoard {
+                    name,
+                    title,
+                    description,
+                    rules,
+                    posting_mode: posting.parse()?,
+                },
+            )
+            .await?;
+            println!("{}", actor.id);
         }
         AdminCommand::ListUsers {
             instance,

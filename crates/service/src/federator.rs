@@ -50,6 +50,31 @@ pub enum Event {
     ProfileUpdated {
         actor_id: i64,
     },
+    /// A moderator locked or unlocked a thread in a local board.
+    ThreadLocked {
+        post_id: i64,
+        board_id: i64,
+        moderator_id: i64,
+        locked: bool,
+    },
+    /// A moderator pinned or unpinned a thread in a local board.
+    ThreadPinned {
+        post_id: i64,
+        board_id: i64,
+        moderator_id: i64,
+        pinned: bool,
+    },
+    /// A moderator removed a post from a local board.
+    PostRemoved {
+        post_id: i64,
+        board_id: i64,
+        moderator_id: i64,
+        reason: String,
+    },
+    /// A local board changed (title, description, rules, posting mode, moderators).
+    BoardUpdated {
+        board_id: i64,
+    },
 }
 
 /// The way out to other servers, implemented by the federation layer.

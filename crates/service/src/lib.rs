@@ -6,6 +6,7 @@
 //! [`Federator`] that the binary plugs in; looking up remote accounts goes through the same trait.
 
 pub mod accounts;
+pub mod boards;
 mod error;
 mod federator;
 pub mod html;

@@ -2,7 +2,7 @@
 
 use crate::error::invalid;
 use crate::html::{self, Linker, MentionToken};
-use crate::{Context, Event, ServiceError, ServiceResult};
+use crate::{boards, Context, Event, ServiceError, ServiceResult};
 use std::fmt;
 use std::str::FromStr;
 use tsunagu_db::queries::{actors, notifications, posts};
@@ -214,6 +214,34 @@ pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> Ser
             let pa = parent.author_id;
             mentioned.push(ctx.db.read(move |c| actors::by_id(c, pa)).await?);
         }
+        // A reply in a board thread is addressed to the thread's boards, so every board (and
+        // every server following one) gets it; a locked thread takes no replies.
+        if let Some((root, thread)) = boards::thread_of(ctx, parent).await? {
+            if thread.locked {
+                return Err(ServiceError::Forbidden("this thread is locked".into()));
+            }
+            for board in boards::boards_of_thread(ctx, root.id).await? {
+                if !mentioned.iter().any(|a| a.id == board.id) {
+                    mentioned.push(board);
+                }
+            }
+        }
+    }
+    // A post that mentions local boards and replies to nothing starts a thread there.
+    let starts_thread = parent.is_none() && mentioned.iter().any(|a| a.local && a.kind == "Group");
+    if starts_thread {
+        let mut allowed = false;
+        let mut refusal = None;
+        for board in mentioned.iter().filter(|a| a.local && a.kind == "Group") {
+            let (b, _) = boards::board_by_actor(ctx, board.id).await?;
+            match boards::check_can_post(ctx, author, &b, false).await {
+                Ok(()) => allowed = true,
+                Err(e) => refusal = Some(e),
+            }
+        }
+        if !allowed {
+            return Err(refusal.unwrap_or(ServiceError::NotFound("board")));
+        }
     }
     let row = NewPost {
         ap_id: ctx.url(&format!("/pending/{}", random_token())),
@@ -259,6 +287,20 @@ pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> Ser
             posts::by_id(c, id)
         })
         .await?;
+    let post = if starts_thread {
+        let local_boards: Vec<Actor> = mentioned
+            .iter()
+            .filter(|a| a.local && a.kind == "Group")
+            .cloned()
+            .collect();
+        boards::file_into_boards(ctx, author, &post, &local_boards).await?;
+        get_post(ctx, post.id).await?
+    } else {
+        if parent.is_some() {
+            boards::file_into_boards(ctx, author, &post, &[]).await?;
+        }
+        post
+    };
     ctx.publish(Event::PostCreated { post_id: post.id }).await;
     Ok(post)
 }

@@ -127,3 +127,24 @@ pub fn by_id(conn: &mut Conn, follow_id: i64) -> QueryResult<Follow> {
         .select(Follow::as_select())
         .first(conn)
 }
+
+/// Inbox (shared when it has one) and domain of each remote follower of `followee`.
+pub fn remote_follower_inboxes_by_domain(
+    conn: &mut Conn,
+    followee: i64,
+) -> QueryResult<Vec<(String, String)>> {
+    let rows: Vec<(String, Option<String>, String)> = follows::table
+        .inner_join(actors::table.on(actors::id.eq(follows::follower_id)))
+        .filter(follows::followee_id.eq(followee))
+        .filter(follows::accepted.eq(true))
+        .filter(actors::local.eq(false))
+        .select((actors::inbox_url, actors::shared_inbox_url, actors::domain))
+        .load(conn)?;
+    let mut out: Vec<(String, String)> = rows
+        .into_iter()
+        .map(|(inbox, shared, domain)| (shared.unwrap_or(inbox), domain))
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
+}

@@ -2,6 +2,7 @@
 //! thing; transactions are the caller's (see [`crate::Db::write`]).
 
 pub mod actors;
+pub mod boards;
 pub mod deliveries;
 pub mod follows;
 pub mod notifications;

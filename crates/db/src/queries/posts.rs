@@ -207,6 +207,14 @@ pub fn home_timeline(conn: &mut Conn, viewer: i64, page: Page) -> QueryResult<Ve
     let mentioning = post_mentions::table
         .filter(post_mentions::actor_id.eq(viewer))
         .select(post_mentions::post_id);
+    // Threads in boards the viewer follows, once however many of those boards hold them.
+    let followed_boards = follows::table
+        .filter(follows::follower_id.eq(viewer))
+        .filter(follows::accepted.eq(true))
+        .select(follows::followee_id);
+    let in_followed_boards = crate::schema::thread_boards::table
+        .filter(crate::schema::thread_boards::board_id.eq_any(followed_boards))
+        .select(crate::schema::thread_boards::post_id);
     let q = posts::table
         .filter(posts::deleted_at.is_null())
         .filter(
@@ -215,7 +223,8 @@ pub fn home_timeline(conn: &mut Conn, viewer: i64, page: Page) -> QueryResult<Ve
                 .or(posts::author_id
                     .eq_any(followed)
                     .and(posts::visibility.ne("direct")))
-                .or(posts::id.eq_any(mentioning)),
+                .or(posts::id.eq_any(mentioning))
+                .or(posts::id.eq_any(in_followed_boards)),
         )
         .select(Post::as_select())
         .into_boxed();
@@ -361,4 +370,11 @@ pub fn favourite_by_id(conn: &mut Conn, fav_id: i64) -> QueryResult<Favourite> {
         .find(fav_id)
         .select(Favourite::as_select())
         .first(conn)
+}
+
+pub fn set_kind(conn: &mut Conn, post_id: i64, kind: &str) -> QueryResult<()> {
+    diesel::update(posts::table.find(post_id))
+        .set(posts::kind.eq(kind))
+        .execute(conn)?;
+    Ok(())
 }

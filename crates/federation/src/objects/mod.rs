@@ -35,7 +35,10 @@ pub fn context() -> Value {
             "PropertyValue": "schema:PropertyValue",
             "value": "schema:value",
             "lemmy": "https://join-lemmy.org/ns#",
-            "postingRestrictedToMods": "lemmy:postingRestrictedToMods"
+            "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
+            "commentsEnabled": "lemmy:commentsEnabled",
+            "acceptedAnswer": { "@id": "schema:acceptedAnswer", "@type": "@id" },
+            "moderators": { "@id": "lemmy:moderators", "@type": "@id" }
         }
     ])
 }

@@ -72,6 +72,9 @@ pub struct PostJson {
     pub attachment: Vec<Value>,
     #[serde(default)]
     pub replies: Option<Value>,
+    /// Fields we read only in some cases (`commentsEnabled`, `acceptedAnswer`...).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
 }
 
 /// Types we store as posts; anything else is ignored.
@@ -152,6 +155,28 @@ pub async fn post_json(ctx: &Context, post: &Post) -> Result<Value, FedError> {
     }
     if let Some(name) = &post.name {
         value["name"] = json!(name);
+        // Microblogs show `content` and ignore `name`: open the content with the title so
+        // their users see it; forums read the body from the Markdown `source`.
+        value["content"] = json!(format!(
+            "<p><strong>{}</strong></p>{}",
+            tsunagu_service::html::escape(name),
+            post.content
+        ));
+    }
+    // Thread and board facts: the audience (FEP-1b12), lock state and accepted answer.
+    let Some((root, thread)) = tsunagu_service::boards::thread_of(ctx, post).await? else {
+        return Ok(super::with_context(value));
+    };
+    let boards = tsunagu_service::boards::boards_of_thread(ctx, root.id).await?;
+    if let Some(board) = boards.first() {
+        value["audience"] = json!(board.ap_id);
+    }
+    if root.id == post.id {
+        value["commentsEnabled"] = json!(!thread.locked);
+        if let Some(answer) = thread.accepted_answer_id {
+            let answer = ctx.db.read(move |c| posts::by_id(c, answer)).await?;
+            value["acceptedAnswer"] = json!(answer.ap_id);
+        }
     }
     if let Some(source) = &post.source {
         let media_type = if post.kind == "Note" {
@@ -197,6 +222,22 @@ impl PostJson {
             .get("content")
             .and_then(Value::as_str)
             .map(str::to_string)
+    }
+
+    /// The body, without the title paragraph that servers like this one put first for
+    /// microblogs' sake.
+    fn body_without_title(&self) -> String {
+        let body = self.body();
+        if let Some(name) = self.name.as_deref().filter(|n| !n.is_empty()) {
+            let opening = format!(
+                "<p><strong>{}</strong></p>",
+                tsunagu_service::html::escape(name)
+            );
+            if let Some(rest) = body.strip_prefix(&opening) {
+                return rest.to_string();
+            }
+        }
+        body
     }
 
     /// Body HTML: `content`, else the first `contentMap` entry.
@@ -316,7 +357,7 @@ impl Object for DbPost {
             in_reply_to: parent,
             context,
             name: json.name.clone(),
-            content: json.body(),
+            content: json.body_without_title(),
             source: json.source_text(),
             summary: json.summary.clone(),
             sensitive: json.sensitive.unwrap_or(false),
