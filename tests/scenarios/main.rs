@@ -5,4 +5,5 @@ mod boards;
 mod delivery;
 mod federation;
 mod fixtures;
+mod peers;
 mod signatures;

@@ -1,62 +1,10 @@
 //! Hostile and broken input at the inbox: forged, stale and missing signatures, bad digests,
 //! replays, objects claimed by the wrong actor. Each is refused with a 4xx and changes nothing.
 
-use base64::Engine;
-use rsa::pkcs1v15::SigningKey;
-use rsa::pkcs8::DecodePrivateKey;
-use rsa::signature::{SignatureEncoding, Signer};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::time::{Duration, SystemTime};
+use tsunagu_tests::stub::signed_post;
 use tsunagu_tests::{http, on_both_backends, Backend, TestInstance};
-
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-/// Sends `body` to `inbox` signed the way Mastodon signs (draft-cavage, rsa-sha256).
-async fn signed_post(
-    inbox: &str,
-    body: &[u8],
-    signed_body: &[u8],
-    key_id: &str,
-    pem: &str,
-    date: SystemTime,
-) -> reqwest::StatusCode {
-    let url = url::Url::parse(inbox).expect("inbox url");
-    let host = format!(
-        "{}:{}",
-        url.host_str().expect("host"),
-        url.port().expect("port")
-    );
-    let date = httpdate(date);
-    let digest = format!("SHA-256={}", B64.encode(Sha256::digest(signed_body)));
-    let signing_string = format!(
-        "(request-target): post {}\nhost: {host}\ndate: {date}\ndigest: {digest}",
-        url.path()
-    );
-    let key = rsa::RsaPrivateKey::from_pkcs8_pem(pem).expect("private key");
-    let signature = SigningKey::<Sha256>::new(key).sign(signing_string.as_bytes());
-    let header = format!(
-        "keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date digest\",signature=\"{}\"",
-        B64.encode(signature.to_bytes())
-    );
-    http()
-        .post(inbox)
-        .header("Host", host)
-        .header("Date", date)
-        .header("Digest", digest)
-        .header("Signature", header)
-        .header("Content-Type", "application/activity+json")
-        .body(body.to_vec())
-        .send()
-        .await
-        .expect("post")
-        .status()
-}
-
-fn httpdate(t: SystemTime) -> String {
-    let dt: chrono::DateTime<chrono::Utc> = t.into();
-    dt.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
-}
 
 async fn private_key(instance: &TestInstance, actor_url: &str) -> String {
     let url = actor_url.to_string();

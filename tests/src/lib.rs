@@ -1,6 +1,8 @@
 //! The test rig: instances on loopback ports over a real SQLite or PostgreSQL database, and
 //! a small HTTP client speaking the client API as an app would.
 
+pub mod stub;
+
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::future::Future;

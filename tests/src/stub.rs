@@ -1,0 +1,310 @@
+//! A stand-in for another fediverse server (Mastodon, Lemmy...): it serves the actors and
+//! objects a test gives it, answers WebFinger and NodeInfo with the software it plays,
+//! records what it receives, accepts follows of its groups, and sends activities signed the
+//! way those servers sign them. Payload shapes come from the captured fixtures.
+
+use axum::extract::{Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use base64::Engine;
+use rsa::pkcs1v15::SigningKey;
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
+use rsa::signature::{SignatureEncoding, Signer};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Posts `body` to `inbox` signed as Mastodon signs (draft-cavage, rsa-sha256, digest).
+/// `signed_body` is the body whose digest is signed (the same, unless testing tampering).
+pub async fn signed_post(
+    inbox: &str,
+    body: &[u8],
+    signed_body: &[u8],
+    key_id: &str,
+    pem: &str,
+    date: SystemTime,
+) -> StatusCode {
+    let url = url::Url::parse(inbox).expect("inbox url");
+    let host = match url.port() {
+        Some(p) => format!("{}:{p}", url.host_str().expect("host")),
+        None => url.host_str().expect("host").to_string(),
+    };
+    let dt: chrono::DateTime<chrono::Utc> = date.into();
+    let date = dt.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    let digest = format!("SHA-256={}", B64.encode(Sha256::digest(signed_body)));
+    let signing_string = format!(
+        "(request-target): post {}\nhost: {host}\ndate: {date}\ndigest: {digest}",
+        url.path()
+    );
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(pem).expect("private key");
+    let signature = SigningKey::<Sha256>::new(key).sign(signing_string.as_bytes());
+    let header = format!(
+        "keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date digest\",signature=\"{}\"",
+        B64.encode(signature.to_bytes())
+    );
+    let status = crate::http()
+        .post(inbox)
+        .header("Host", host)
+        .header("Date", date)
+        .header("Digest", digest)
+        .header("Signature", header)
+        .header("Content-Type", "application/activity+json")
+        .body(body.to_vec())
+        .send()
+        .await
+        .expect("post")
+        .status();
+    StatusCode::from_u16(status.as_u16()).expect("status")
+}
+
+#[derive(Default)]
+struct Shared {
+    documents: HashMap<String, Value>,
+    received: Vec<Value>,
+}
+
+/// A fake server on a loopback port.
+#[derive(Clone)]
+pub struct StubPeer {
+    pub domain: String,
+    pub base: String,
+    software: String,
+    private_pem: String,
+    public_pem: String,
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl StubPeer {
+    pub async fn start(software: &str) -> StubPeer {
+        let key = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("key");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let peer = StubPeer {
+            domain: format!("localhost:{port}"),
+            base: format!("http://localhost:{port}"),
+            software: software.into(),
+            private_pem: key.to_pkcs8_pem(LineEnding::LF).expect("pem").to_string(),
+            public_pem: key
+                .to_public_key()
+                .to_public_key_pem(LineEnding::LF)
+                .expect("pem"),
+            shared: Arc::default(),
+        };
+        let app = Router::new()
+            .route("/.well-known/webfinger", get(webfinger))
+            .route("/.well-known/nodeinfo", get(nodeinfo_links))
+            .route("/nodeinfo/2.0", get(nodeinfo))
+            .fallback(document_or_inbox)
+            .with_state(peer.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        peer
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Serves `doc` at its own `id`.
+    pub fn serve(&self, doc: Value) {
+        let id = doc["id"].as_str().expect("id").to_string();
+        let path = id
+            .strip_prefix(&self.base)
+            .expect("a document of this peer")
+            .to_string();
+        self.shared
+            .lock()
+            .expect("lock")
+            .documents
+            .insert(path, doc);
+    }
+
+    fn actor(&self, kind: &str, path: &str, name: &str) -> String {
+        let id = self.url(path);
+        let mut doc = json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": id,
+            "type": kind,
+            "preferredUsername": name,
+            "name": name,
+            "inbox": format!("{id}/inbox"),
+            "outbox": format!("{id}/outbox"),
+            "followers": format!("{id}/followers"),
+            "endpoints": { "sharedInbox": self.url("/inbox") },
+            "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": self.public_pem },
+        });
+        if kind == "Group" {
+            doc["attributedTo"] = json!(format!("{id}/moderators"));
+            doc["featured"] = json!(format!("{id}/featured"));
+            doc["postingRestrictedToMods"] = json!(false);
+        } else {
+            doc["following"] = json!(format!("{id}/following"));
+            doc["url"] = json!(self.url(&format!("/@{name}")));
+        }
+        self.serve(doc);
+        id
+    }
+
+    /// A person at `/users/{name}` (Mastodon's layout); returns its id.
+    pub fn add_person(&self, name: &str) -> String {
+        self.actor("Person", &format!("/users/{name}"), name)
+    }
+
+    /// A group at `/c/{name}` (Lemmy's layout); returns its id.
+    pub fn add_group(&self, name: &str) -> String {
+        self.actor("Group", &format!("/c/{name}"), name)
+    }
+
+    /// Sends an activity, signed by its actor, to `inbox`.
+    pub async fn send(&self, inbox: &str, activity: &Value) -> StatusCode {
+        let actor = activity["actor"].as_str().expect("actor");
+        let body = serde_json::to_vec(activity).expect("json");
+        signed_post(
+            inbox,
+            &body,
+            &body,
+            &format!("{actor}#main-key"),
+            &self.private_pem,
+            SystemTime::now(),
+        )
+        .await
+    }
+
+    /// Everything received so far, in order.
+    pub fn received(&self) -> Vec<Value> {
+        self.shared.lock().expect("lock").received.clone()
+    }
+
+    /// Waits until an activity matching `pred` arrives, and returns it.
+    pub async fn wait_for(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let me = self.clone();
+        let pred = Arc::new(pred);
+        crate::eventually(what, || {
+            let me = me.clone();
+            let pred = pred.clone();
+            async move { me.received().into_iter().find(|a| pred(a)) }
+        })
+        .await
+    }
+
+    fn is_own_group(&self, url: &str) -> bool {
+        let shared = self.shared.lock().expect("lock");
+        url.strip_prefix(&self.base)
+            .and_then(|p| shared.documents.get(p))
+            .is_some_and(|d| d["type"] == "Group")
+    }
+
+    /// Accepts a follow of one of our groups, as Lemmy does at once.
+    async fn accept(&self, follow: Value) {
+        let follower = follow["actor"].as_str().unwrap_or_default().to_string();
+        let group = follow["object"].as_str().unwrap_or_default().to_string();
+        let res = crate::http()
+            .get(&follower)
+            .header("Accept", "application/activity+json")
+            .send()
+            .await;
+        let Ok(res) = res else { return };
+        let Ok(actor) = res.json::<Value>().await else {
+            return;
+        };
+        let inbox = actor["inbox"].as_str().unwrap_or_default().to_string();
+        let accept = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": self.url(&format!("/activities/accept/{}", crate::random_suffix())),
+            "type": "Accept",
+            "actor": group,
+            "object": follow,
+        });
+        self.send(&inbox, &accept).await;
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Resource {
+    resource: String,
+}
+
+async fn webfinger(State(peer): State<StubPeer>, Query(q): Query<Resource>) -> Response {
+    let name = q
+        .resource
+        .trim_start_matches("acct:")
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let found = {
+        let shared = peer.shared.lock().expect("lock");
+        shared
+            .documents
+            .values()
+            .find(|d| d["preferredUsername"] == json!(name))
+            .map(|d| d["id"].clone())
+    };
+    match found {
+        Some(id) => axum::Json(json!({
+            "subject": q.resource,
+            "links": [{ "rel": "self", "type": "application/activity+json", "href": id }],
+        }))
+        .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn nodeinfo_links(State(peer): State<StubPeer>) -> axum::Json<Value> {
+    axum::Json(
+        json!({ "links": [{ "rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": peer.url("/nodeinfo/2.0") }] }),
+    )
+}
+
+async fn nodeinfo(State(peer): State<StubPeer>) -> axum::Json<Value> {
+    axum::Json(
+        json!({ "version": "2.0", "software": { "name": peer.software, "version": "4.3.0" }, "protocols": ["activitypub"] }),
+    )
+}
+
+async fn document_or_inbox(State(peer): State<StubPeer>, request: Request) -> Response {
+    let path = request.uri().path().to_string();
+    if request.method() == axum::http::Method::POST {
+        let body = axum::body::to_bytes(request.into_body(), 1 << 20)
+            .await
+            .unwrap_or_default();
+        let activity: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        peer.shared
+            .lock()
+            .expect("lock")
+            .received
+            .push(activity.clone());
+        if activity["type"] == "Follow"
+            && peer.is_own_group(activity["object"].as_str().unwrap_or_default())
+        {
+            let p = peer.clone();
+            tokio::spawn(async move { p.accept(activity).await });
+        }
+        return StatusCode::ACCEPTED.into_response();
+    }
+    let doc = peer
+        .shared
+        .lock()
+        .expect("lock")
+        .documents
+        .get(&path)
+        .cloned();
+    match doc {
+        Some(doc) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "application/activity+json",
+            )],
+            axum::Json(doc),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
