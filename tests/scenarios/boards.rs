@@ -477,3 +477,209 @@ async fn microblog_followers(backend: Backend) {
     );
     assert_eq!(seen["reblog"]["spoiler_text"], json!(""));
 }
+
+on_both_backends!(
+    edits_held_first_posts_and_reports_cross_instances,
+    edits_holds_reports
+);
+async fn edits_holds_reports(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let corp = TestInstance::start(&backend).await;
+    let staff = uni.staff("office").await;
+    let corp_staff = corp.staff("hr").await;
+    create_board(&staff, "careers", "open").await;
+    let alice = uni.member("alice").await;
+    let bob = corp.member("bob").await;
+    bob.follow(&format!("careers@{}", uni.domain)).await;
+
+    // Editing a thread reaches every instance that received it; the history keeps the first version.
+    let thread = alice
+        .post(
+            "/api/v1/tsunagu/threads",
+            json!({ "title": "Draft title", "body": "first body", "boards": ["careers"] }),
+        )
+        .await;
+    let uri = thread["uri"].as_str().expect("uri").to_string();
+    let copy = in_home(&bob, &uri).await;
+    let tid = thread["id"].as_str().expect("id").to_string();
+    let (status, _) = bob
+        .request(
+            Method::PATCH,
+            &format!(
+                "/api/v1/tsunagu/threads/{}",
+                copy["id"].as_str().expect("id")
+            ),
+            Some(json!({ "title": "mine now" })),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let edited = alice
+        .request(
+            Method::PATCH,
+            &format!("/api/v1/tsunagu/threads/{tid}"),
+            Some(json!({ "title": "Final title", "body": "second body" })),
+        )
+        .await
+        .1;
+    assert_eq!(edited["tsunagu"]["title"], json!("Final title"));
+    let history = alice.get(&format!("/api/v1/statuses/{tid}/history")).await;
+    assert_eq!(history.as_array().map(Vec::len), Some(2));
+    assert!(history[0]["content"]
+        .as_str()
+        .expect("content")
+        .contains("first body"));
+    let copy_id = copy["id"].as_str().expect("id").to_string();
+    let b = bob.clone();
+    eventually("the edit reaches corp", || {
+        let b = b.clone();
+        let id = copy_id.clone();
+        async move {
+            let t = thread_on(&b, &id).await;
+            (t["tsunagu"]["title"] == json!("Final title")
+                && t["content"].as_str()?.contains("second body"))
+            .then_some(())
+        }
+    })
+    .await;
+    // Mastodon's status edit, on a plain status.
+    let note = alice.status("typo hree").await;
+    let (status, fixed) = alice
+        .request(
+            Method::PUT,
+            &format!("/api/v1/statuses/{}", note["id"].as_str().expect("id")),
+            Some(json!({ "status": "typo here" })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(fixed["content"], json!("<p>typo here</p>"));
+    assert!(fixed["edited_at"].is_string());
+    let source = alice
+        .get(&format!(
+            "/api/v1/statuses/{}/source",
+            note["id"].as_str().expect("id")
+        ))
+        .await;
+    assert_eq!(source["text"], json!("typo here"));
+
+    // A board that holds first posts from other instances.
+    staff
+        .request(
+            Method::PATCH,
+            "/api/v1/tsunagu/boards/careers",
+            Some(json!({ "hold_remote_first_posts": true })),
+        )
+        .await;
+    let first = bob
+        .status(&format!(
+            "@careers@{} Hello from corp\nFirst time here.",
+            uni.domain
+        ))
+        .await;
+    let held = eventually("bob's first post waits for a moderator", || {
+        let s = staff.clone();
+        async move {
+            let h = s.get("/api/v1/tsunagu/boards/careers/held").await;
+            (h.as_array()?.len() == 1).then_some(h)
+        }
+    })
+    .await;
+    assert_eq!(held[0]["uri"], first["uri"]);
+    let threads = staff.get("/api/v1/tsunagu/boards/careers/threads").await;
+    assert!(
+        !threads
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|t| t["uri"] == first["uri"]),
+        "held posts do not show"
+    );
+    let (status, _) = alice
+        .request(Method::GET, "/api/v1/tsunagu/boards/careers/held", None)
+        .await;
+    assert_eq!(status, 403);
+    staff
+        .post(
+            "/api/v1/tsunagu/boards/careers/approve",
+            json!({ "status_id": held[0]["id"] }),
+        )
+        .await;
+    let threads = staff.get("/api/v1/tsunagu/boards/careers/threads").await;
+    assert!(threads
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|t| t["uri"] == first["uri"]));
+    let second = bob
+        .status(&format!(
+            "@careers@{} Second post\nno longer held",
+            uni.domain
+        ))
+        .await;
+    let s = staff.clone();
+    let second_uri = second["uri"].clone();
+    eventually("bob's next post shows at once", || {
+        let s = s.clone();
+        let uri = second_uri.clone();
+        async move {
+            s.get("/api/v1/tsunagu/boards/careers/threads")
+                .await
+                .as_array()?
+                .iter()
+                .any(|t| t["uri"] == uri)
+                .then_some(())
+        }
+    })
+    .await;
+
+    // A report from here about bob reaches corp's staff, sent by this instance.
+    let bob_here = alice.resolve(&bob.handle).await;
+    let first_here = alice
+        .get(&format!(
+            "/api/v2/search?q={}&resolve=true",
+            first["uri"]
+                .as_str()
+                .expect("uri")
+                .replace(':', "%3A")
+                .replace('/', "%2F")
+        ))
+        .await;
+    let report = alice
+        .post("/api/v1/reports", json!({ "account_id": bob_here["id"], "status_ids": [first_here["statuses"][0]["id"]], "comment": "spam in careers", "forward": true }))
+        .await;
+    assert_eq!(report["forwarded"], json!(true));
+    let reports = eventually("the report reaches corp", || {
+        let s = corp_staff.clone();
+        async move {
+            let r = s.get("/api/v1/tsunagu/reports").await;
+            (r.as_array()?.len() == 1).then_some(r)
+        }
+    })
+    .await;
+    assert_eq!(reports[0]["comment"], json!("spam in careers"));
+    assert_eq!(reports[0]["target_account"]["username"], json!("bob"));
+    assert_eq!(reports[0]["status_ids"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        reports[0]["account"]["acct"],
+        json!(format!("instance.actor@{}", uni.domain))
+    );
+    // The local copy goes to the board's moderators.
+    let local = staff.get("/api/v1/tsunagu/reports?board=careers").await;
+    assert_eq!(local[0]["comment"], json!("spam in careers"));
+    let (status, _) = alice
+        .request(Method::GET, "/api/v1/tsunagu/reports", None)
+        .await;
+    assert_eq!(status, 403);
+    staff
+        .post(
+            &format!(
+                "/api/v1/tsunagu/reports/{}/resolve",
+                local[0]["id"].as_str().expect("id")
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        staff.get("/api/v1/tsunagu/reports?board=careers").await,
+        json!([])
+    );
+}

@@ -86,6 +86,7 @@ pub async fn update(
         rules: p.str("rules"),
         posting_mode: posting_mode(&p, "posting_mode")?,
         archived: p.bool("archived")?,
+        hold_remote_first_posts: p.bool("hold_remote_first_posts")?,
     };
     let (board, actor) = boards::update_board(&ctx, me, actor.id, changes).await?;
     Ok(Json(board_json(&ctx, &board, &actor).await?))
@@ -385,4 +386,129 @@ pub async fn add_moderator(
     let (board, actor) = boards::find_board(&ctx, &name).await?;
     boards::add_moderator(&ctx, me, actor.id, id(&p.require("account_id")?)?).await?;
     Ok(Json(board_json(&ctx, &board, &actor).await?))
+}
+
+/// `GET /api/v1/tsunagu/boards/:name/held`: posts waiting for a moderator.
+pub async fn held(
+    Path(name): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("read:statuses")?;
+    let (_, board) = boards::find_board(&ctx, &name).await?;
+    let held = boards::held_posts(&ctx, me, board.id).await?;
+    Ok(Json(json!(views::statuses(&ctx, Some(me.id), held).await?)))
+}
+
+/// `POST /api/v1/tsunagu/boards/:name/approve` with `status_id`.
+pub async fn approve(
+    Path(name): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:statuses")?;
+    let (_, board) = boards::find_board(&ctx, &name).await?;
+    let post = boards::approve_post(&ctx, me, board.id, id(&p.require("status_id")?)?).await?;
+    Ok(Json(views::status(&ctx, Some(me.id), post).await?))
+}
+
+/// `PATCH /api/v1/tsunagu/threads/:id` with `title` and/or `body` (Markdown).
+pub async fn edit(
+    Path(thread): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:statuses")?;
+    let post = boards::edit_thread(
+        &ctx,
+        me,
+        id(&thread)?,
+        p.str("title").as_deref(),
+        p.str("body").as_deref(),
+    )
+    .await?;
+    Ok(Json(thread_json(&ctx, Some(me.id), post).await?))
+}
+
+fn report_json(report: &tsunagu_db::Report, target: Value) -> Value {
+    json!({
+        "id": report.id.to_string(),
+        "action_taken": report.resolved_at.is_some(),
+        "action_taken_at": report.resolved_at.map(views::time),
+        "category": "other",
+        "comment": report.comment,
+        "forwarded": report.forwarded,
+        "created_at": views::time(report.created_at),
+        "status_ids": tsunagu_service::reports::post_ids(report).iter().map(i64::to_string).collect::<Vec<_>>(),
+        "rule_ids": null,
+        "target_account": target,
+    })
+}
+
+/// `POST /api/v1/reports` (Mastodon): `account_id`, `status_ids[]`, `comment`, `forward`.
+pub async fn report(auth: Auth, State(ctx): State<Context>, p: Params) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:reports")?;
+    let target = id(&p.require("account_id")?)?;
+    let mut post_ids = Vec::new();
+    for s in p.list("status_ids") {
+        post_ids.push(id(&s)?);
+    }
+    let report = tsunagu_service::reports::create(
+        &ctx,
+        me,
+        tsunagu_service::reports::NewReportRequest {
+            target_id: target,
+            post_ids,
+            comment: p.str("comment").unwrap_or_default(),
+            forward: p.bool("forward")?.unwrap_or(false),
+        },
+    )
+    .await?;
+    let target = views::account(
+        &ctx,
+        &tsunagu_service::relations::get_actor(&ctx, report.target_id).await?,
+    )
+    .await?;
+    Ok(Json(report_json(&report, target)))
+}
+
+/// `GET /api/v1/tsunagu/reports[?board=name]`: open reports for staff or a board's moderators.
+pub async fn reports(auth: Auth, State(ctx): State<Context>, p: Params) -> ApiResult<Json<Value>> {
+    let (user, me) = auth.member("read:reports")?;
+    let board = match p.str("board") {
+        Some(name) => Some(boards::find_board(&ctx, &name).await?.1.id),
+        None => None,
+    };
+    let staff = tsunagu_service::accounts::role_of(user).is_staff();
+    let mut out = Vec::new();
+    for report in tsunagu_service::reports::open_reports(&ctx, me, staff, board).await? {
+        let target = views::account(
+            &ctx,
+            &tsunagu_service::relations::get_actor(&ctx, report.target_id).await?,
+        )
+        .await?;
+        let reporter = views::account(
+            &ctx,
+            &tsunagu_service::relations::get_actor(&ctx, report.reporter_id).await?,
+        )
+        .await?;
+        let mut value = report_json(&report, target);
+        value["account"] = reporter;
+        out.push(value);
+    }
+    Ok(Json(json!(out)))
+}
+
+/// `POST /api/v1/tsunagu/reports/:id/resolve`.
+pub async fn resolve_report(
+    Path(report): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (user, me) = auth.member("write:reports")?;
+    let staff = tsunagu_service::accounts::role_of(user).is_staff();
+    tsunagu_service::reports::resolve(&ctx, me, staff, id(&report)?).await?;
+    Ok(Json(json!({})))
 }

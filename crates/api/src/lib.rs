@@ -84,7 +84,9 @@ pub fn router(ctx: Context, info: InstanceInfo) -> Router {
         .route("/api/v1/statuses", post(statuses::create))
         .route(
             "/api/v1/statuses/{id}",
-            get(statuses::show).delete(statuses::remove),
+            get(statuses::show)
+                .delete(statuses::remove)
+                .put(statuses::edit),
         )
         .route("/api/v1/statuses/{id}/context", get(statuses::context))
         .route("/api/v1/statuses/{id}/favourite", post(statuses::favourite))
@@ -142,7 +144,23 @@ pub fn router(ctx: Context, info: InstanceInfo) -> Router {
             post(boards::add_moderator),
         )
         .route("/api/v1/tsunagu/threads", post(boards::start))
-        .route("/api/v1/tsunagu/threads/{id}", get(boards::show_thread))
+        .route("/api/v1/tsunagu/boards/{name}/held", get(boards::held))
+        .route(
+            "/api/v1/tsunagu/boards/{name}/approve",
+            post(boards::approve),
+        )
+        .route("/api/v1/tsunagu/reports", get(boards::reports))
+        .route(
+            "/api/v1/tsunagu/reports/{id}/resolve",
+            post(boards::resolve_report),
+        )
+        .route("/api/v1/reports", post(boards::report))
+        .route("/api/v1/statuses/{id}/history", get(statuses::history))
+        .route("/api/v1/statuses/{id}/source", get(statuses::source))
+        .route(
+            "/api/v1/tsunagu/threads/{id}",
+            get(boards::show_thread).patch(boards::edit),
+        )
         .route("/api/v1/tsunagu/threads/{id}/accept", post(boards::accept))
         .route("/api/v1/tsunagu/threads/{id}/lock", post(boards::lock))
         .route("/api/v1/tsunagu/threads/{id}/unlock", post(boards::unlock))

@@ -167,3 +167,73 @@ pub async fn reblogged_by(
     let viewer = viewer.viewer("read:statuses")?;
     actors_who(&ctx, viewer, &id, false).await
 }
+
+/// `PUT /api/v1/statuses/:id`: edit `status`, `spoiler_text`, `sensitive`.
+pub async fn edit(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:statuses")?;
+    let post = posts::edit_status(
+        &ctx,
+        me,
+        parse_id(&id)?,
+        &p.str("status").unwrap_or_default(),
+        &p.str("spoiler_text").unwrap_or_default(),
+        p.bool("sensitive")?.unwrap_or(false),
+    )
+    .await?;
+    Ok(Json(views::status(&ctx, Some(me.id), post).await?))
+}
+
+/// `GET /api/v1/statuses/:id/history`: every version, oldest first, the current one last.
+pub async fn history(
+    Path(id): Path<String>,
+    viewer: MaybeAuth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let viewer = viewer.viewer("read:statuses")?;
+    let (post, versions) = posts::history(&ctx, viewer, parse_id(&id)?).await?;
+    let current = views::status(&ctx, viewer, post.clone()).await?;
+    let mut out: Vec<Value> = versions
+        .iter()
+        .map(|v| {
+            json!({
+                "content": v.content,
+                "spoiler_text": tsunagu_service::html::to_text(&v.summary),
+                "sensitive": v.sensitive,
+                "created_at": views::time(v.created_at),
+                "account": current["account"],
+                "media_attachments": [],
+                "emojis": [],
+            })
+        })
+        .collect();
+    out.push(json!({
+        "content": current["content"],
+        "spoiler_text": current["spoiler_text"],
+        "sensitive": current["sensitive"],
+        "created_at": views::time(post.updated_at.unwrap_or(post.created_at)),
+        "account": current["account"],
+        "media_attachments": [],
+        "emojis": [],
+    }));
+    Ok(Json(json!(out)))
+}
+
+/// `GET /api/v1/statuses/:id/source`: what the author wrote, for editing.
+pub async fn source(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("read:statuses")?;
+    let post = posts::visible_post(&ctx, Some(me.id), parse_id(&id)?).await?;
+    Ok(Json(json!({
+        "id": post.id.to_string(),
+        "text": post.source.unwrap_or_default(),
+        "spoiler_text": tsunagu_service::html::to_text(&post.summary),
+    })))
+}

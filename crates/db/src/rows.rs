@@ -111,6 +111,8 @@ pub struct Post {
     pub created_at: NaiveDateTime,
     pub updated_at: Option<NaiveDateTime>,
     pub deleted_at: Option<NaiveDateTime>,
+    /// Waiting for a moderator; shown to nobody but its author until approved.
+    pub held: bool,
 }
 
 #[derive(Insertable, Debug, Clone)]
@@ -320,6 +322,7 @@ pub struct Board {
     pub rules: String,
     pub archived: bool,
     pub created_at: NaiveDateTime,
+    pub hold_remote_first_posts: bool,
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
@@ -330,4 +333,45 @@ pub struct Thread {
     pub accepted_answer_id: Option<i64>,
     pub locked: bool,
     pub last_activity_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = post_edits)]
+pub struct PostEdit {
+    pub id: i64,
+    pub post_id: i64,
+    pub name: Option<String>,
+    pub content: String,
+    pub summary: String,
+    pub sensitive: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = reports)]
+pub struct Report {
+    pub id: i64,
+    pub ap_id: Option<String>,
+    pub reporter_id: i64,
+    pub target_id: i64,
+    /// Space-separated post ids.
+    pub post_ids: String,
+    pub comment: String,
+    pub board_id: Option<i64>,
+    pub forwarded: bool,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = reports)]
+pub struct NewReport {
+    pub ap_id: Option<String>,
+    pub reporter_id: i64,
+    pub target_id: i64,
+    pub post_ids: String,
+    pub comment: String,
+    pub board_id: Option<i64>,
+    pub forwarded: bool,
+    pub created_at: NaiveDateTime,
 }

@@ -70,6 +70,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Nullable<Timestamp>,
         deleted_at -> Nullable<Timestamp>,
+        held -> Bool,
     }
 }
 
@@ -222,6 +223,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     threads,
     thread_boards,
     instances,
+    post_edits,
+    reports,
 );
 
 diesel::table! {
@@ -238,6 +241,7 @@ diesel::table! {
         rules -> Text,
         archived -> Bool,
         created_at -> Timestamp,
+        hold_remote_first_posts -> Bool,
     }
 }
 
@@ -286,3 +290,30 @@ diesel::table! {
 diesel::joinable!(boards -> actors (actor_id));
 diesel::joinable!(thread_boards -> posts (post_id));
 diesel::joinable!(threads -> posts (post_id));
+
+diesel::table! {
+    post_edits (id) {
+        id -> BigInt,
+        post_id -> BigInt,
+        name -> Nullable<Text>,
+        content -> Text,
+        summary -> Text,
+        sensitive -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        ap_id -> Nullable<Text>,
+        reporter_id -> BigInt,
+        target_id -> BigInt,
+        post_ids -> Text,
+        comment -> Text,
+        board_id -> Nullable<BigInt>,
+        forwarded -> Bool,
+        resolved_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}

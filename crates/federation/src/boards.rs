@@ -117,6 +117,48 @@ pub(crate) async fn board_activities(
                 });
             }
         }
+        Event::PostApproved { post_id, board_id } => {
+            let post = ctx.db.read(move |c| posts::by_id(c, post_id)).await?;
+            let board = ctx.db.read(move |c| actors::by_id(c, board_id)).await?;
+            let author_id = post.author_id;
+            let author = ctx.db.read(move |c| actors::by_id(c, author_id)).await?;
+            // The author's activity is not kept; followers fetch the post from its origin.
+            let create = json!({
+                "id": format!("{}#create", post.ap_id),
+                "type": "Create",
+                "actor": author.ap_id,
+                "object": post.ap_id,
+            });
+            let object = post.in_reply_to_id.is_none().then(|| post.ap_id.clone());
+            out.extend(announce(data, &board, &create, object.as_deref()).await?);
+        }
+        Event::ReportForwarded { report_id } => {
+            let (report, target) = ctx
+                .db
+                .read(move |c| {
+                    let r = tsunagu_db::queries::reports::by_id(c, report_id)?;
+                    let t = actors::by_id(c, r.target_id)?;
+                    Ok((r, t))
+                })
+                .await?;
+            let ids = tsunagu_service::reports::post_ids(&report);
+            let statuses = ctx.db.read(move |c| posts::by_ids(c, &ids)).await?;
+            let mut objects = vec![json!(target.ap_id)];
+            objects.extend(statuses.iter().map(|p| json!(p.ap_id)));
+            // Reports travel as the instance, not the member, as Mastodon does.
+            let instance = tsunagu_service::accounts::instance_actor(ctx).await?;
+            out.push(Outgoing {
+                actor_id: instance.id,
+                activity: json!({
+                    "id": activity_id(ctx, "flag"),
+                    "type": "Flag",
+                    "actor": instance.ap_id,
+                    "object": objects,
+                    "content": report.comment,
+                }),
+                inboxes: vec![target.inbox_url.clone()],
+            });
+        }
         Event::BoardUpdated { board_id } => {
             let board = ctx.db.read(move |c| actors::by_id(c, board_id)).await?;
             let object = strip_context(crate::objects::actor_json(ctx, &board).await?);

@@ -154,6 +154,23 @@ impl InboxActivity {
                 Ok(())
             }
             "Announce" => self.receive_announce(&actor, data).await,
+            "Flag" => {
+                let objects = crate::objects::ids_of(&self.object);
+                let comment = self
+                    .rest
+                    .get("content")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                tsunagu_service::reports::receive(
+                    ctx,
+                    &actor.0,
+                    self.id.as_str(),
+                    &objects,
+                    comment,
+                )
+                .await?;
+                Ok(())
+            }
             other => {
                 tracing::debug!("ignoring activity of type {other} from {}", self.actor);
                 Ok(())
@@ -293,6 +310,10 @@ impl InboxActivity {
         };
         if let Some(json) = &json {
             apply_thread_state(data, &post, json).await?;
+        }
+        if boards::hold_if_first_remote_post(ctx, &author, &post, &taking).await? {
+            tracing::info!("holding {} for a moderator", post.ap_id);
+            return Ok(());
         }
         let object = (self.kind == "Create").then(|| post.ap_id.clone());
         let raw = self.raw();

@@ -397,7 +397,9 @@ async fn build(event: &Event, data: &Data) -> Result<Option<Outgoing>, FedError>
         Event::ThreadLocked { .. }
         | Event::ThreadPinned { .. }
         | Event::PostRemoved { .. }
-        | Event::BoardUpdated { .. } => None,
+        | Event::BoardUpdated { .. }
+        | Event::PostApproved { .. }
+        | Event::ReportForwarded { .. } => None,
         Event::ProfileUpdated { actor_id } => {
             let actor = db.read(move |c| actors::by_id(c, actor_id)).await?;
             let inboxes = db

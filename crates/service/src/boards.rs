@@ -114,6 +114,7 @@ pub async fn create_board(
                     rules,
                     archived: false,
                     created_at: now(),
+                    hold_remote_first_posts: false,
                 },
             )?;
             if let Some(creator) = creator_id {
@@ -164,6 +165,8 @@ pub struct BoardChanges {
     pub rules: Option<String>,
     pub posting_mode: Option<PostingMode>,
     pub archived: Option<bool>,
+    /// Hold the first post of each remote account for a moderator.
+    pub hold_remote_first_posts: Option<bool>,
 }
 
 /// Edits or archives a board (its moderators and staff).
@@ -192,11 +195,15 @@ pub async fn update_board(
         .map(|m| m.as_str().to_string())
         .unwrap_or(board.posting_mode);
     let archived = changes.archived.unwrap_or(board.archived);
+    let hold = changes
+        .hold_remote_first_posts
+        .unwrap_or(board.hold_remote_first_posts);
     let fields = actor.fields_json.clone();
     ctx.db
         .write(move |c| {
             actors::update_profile(c, board_id, &title, &summary, &fields)?;
-            q::update(c, board_id, &mode, &rules, archived)
+            q::update(c, board_id, &mode, &rules, archived)?;
+            q::set_hold_remote_first_posts(c, board_id, hold)
         })
         .await?;
     ctx.publish(Event::BoardUpdated { board_id }).await;
@@ -844,4 +851,107 @@ pub fn is_microblog(software: &str) -> bool {
 pub async fn member_actor(ctx: &Context, user: &User) -> ServiceResult<Actor> {
     let aid = user.actor_id;
     Ok(ctx.db.read(move |c| actors::by_id(c, aid)).await?)
+}
+
+/// Holds a remote author's first post in a board that asks for it. Returns true when held:
+/// the post stays hidden, and unannounced, until a moderator approves it.
+pub async fn hold_if_first_remote_post(
+    ctx: &Context,
+    author: &Actor,
+    post: &Post,
+    taking: &[Actor],
+) -> ServiceResult<bool> {
+    if author.local {
+        return Ok(false);
+    }
+    for board in taking {
+        let (b, _) = board_by_actor(ctx, board.id).await?;
+        let (aid, bid, pid) = (author.id, board.id, post.id);
+        let approved_before = ctx
+            .db
+            .read(move |c| posts::has_approved_post_in_board(c, aid, bid, pid))
+            .await?;
+        if b.hold_remote_first_posts && !approved_before {
+            ctx.db.write(move |c| posts::set_held(c, pid, true)).await?;
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Posts waiting for a moderator in a board.
+pub async fn held_posts(ctx: &Context, who: &Actor, board_id: i64) -> ServiceResult<Vec<Post>> {
+    require_moderator(ctx, who, board_id).await?;
+    Ok(ctx
+        .db
+        .read(move |c| posts::held_in_board(c, board_id))
+        .await?)
+}
+
+/// Approves a held post: it shows, and the board forwards it to its followers.
+pub async fn approve_post(
+    ctx: &Context,
+    who: &Actor,
+    board_id: i64,
+    post_id: i64,
+) -> ServiceResult<Post> {
+    require_moderator(ctx, who, board_id).await?;
+    let post = crate::posts::get_post(ctx, post_id).await?;
+    if !post.held {
+        return Err(invalid("this post is not waiting for approval"));
+    }
+    ctx.db
+        .write(move |c| posts::set_held(c, post_id, false))
+        .await?;
+    ctx.publish(Event::PostApproved { post_id, board_id }).await;
+    crate::posts::get_post(ctx, post_id).await
+}
+
+/// Edits a thread's title and Markdown body (its author only).
+pub async fn edit_thread(
+    ctx: &Context,
+    who: &Actor,
+    thread_id: i64,
+    title: Option<&str>,
+    body: Option<&str>,
+) -> ServiceResult<Post> {
+    let (root, _) = thread_root(ctx, thread_id).await?;
+    if root.author_id != who.id || !root.local {
+        return Err(ServiceError::Forbidden(
+            "only the author edits a thread".into(),
+        ));
+    }
+    let title = title
+        .map(str::trim)
+        .map(str::to_string)
+        .or(root.name.clone())
+        .unwrap_or_default();
+    if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+        return Err(invalid(format!(
+            "title must be 1 to {MAX_TITLE_CHARS} characters"
+        )));
+    }
+    let source = body
+        .map(str::to_string)
+        .or(root.source.clone())
+        .unwrap_or_default();
+    if source.chars().count() > MAX_BODY_CHARS {
+        return Err(invalid(format!(
+            "body must be at most {MAX_BODY_CHARS} characters"
+        )));
+    }
+    let content = html::render_markdown(&source);
+    let rid = root.id;
+    let post = ctx
+        .db
+        .write(move |c| {
+            let at = now();
+            posts::save_version(c, &root, at)?;
+            posts::update_content(c, rid, &content, "", false, Some(&title), at)?;
+            posts::set_source(c, rid, &source)?;
+            posts::by_id(c, rid)
+        })
+        .await?;
+    ctx.publish(Event::PostUpdated { post_id: post.id }).await;
+    Ok(post)
 }

@@ -71,6 +71,15 @@ pub enum Event {
         moderator_id: i64,
         reason: String,
     },
+    /// A moderator approved a held post in a local board.
+    PostApproved {
+        post_id: i64,
+        board_id: i64,
+    },
+    /// A member's report about an account on another server, to be sent there.
+    ReportForwarded {
+        report_id: i64,
+    },
     /// A local board changed (title, description, rules, posting mode, moderators).
     BoardUpdated {
         board_id: i64,

@@ -130,9 +130,11 @@ async fn update_post(ctx: &Context, existing: &Post, remote: RemotePost) -> Serv
         .map(html::sanitize)
         .unwrap_or_default();
     let sensitive = remote.sensitive || !summary.is_empty();
+    let previous = existing.clone();
     Ok(ctx
         .db
         .write(move |c| {
+            posts::save_version(c, &previous, now())?;
             posts::update_content(
                 c,
                 id,

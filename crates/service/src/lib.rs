@@ -16,6 +16,7 @@ pub mod notifications;
 pub mod oauth;
 pub mod posts;
 pub mod relations;
+pub mod reports;
 pub mod timelines;
 
 pub use error::{ServiceError, ServiceResult};

@@ -480,3 +480,60 @@ pub async fn unreblog(ctx: &Context, actor: &Actor, post_id: i64) -> ServiceResu
     }
     get_post(ctx, original).await
 }
+
+/// Edits one's own status (Mastodon's edit): the earlier version is kept for its history.
+pub async fn edit_status(
+    ctx: &Context,
+    actor: &Actor,
+    post_id: i64,
+    text: &str,
+    spoiler_text: &str,
+    sensitive: bool,
+) -> ServiceResult<Post> {
+    let post = get_post(ctx, post_id).await?;
+    if post.deleted_at.is_some() || post.reblog_of_id.is_some() {
+        return Err(ServiceError::NotFound("status"));
+    }
+    if post.author_id != actor.id || !post.local {
+        return Err(ServiceError::Forbidden("this status is not yours".into()));
+    }
+    if post.kind == "Page" {
+        return boards::edit_thread(ctx, actor, post_id, None, Some(text)).await;
+    }
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(invalid("text can't be blank"));
+    }
+    if text.chars().count() > MAX_STATUS_CHARS {
+        return Err(invalid(format!(
+            "text is too long (at most {MAX_STATUS_CHARS} characters)"
+        )));
+    }
+    let (content, _, _) = render_text(ctx, text).await?;
+    let summary = html::escape(spoiler_text.trim());
+    let sensitive = sensitive || !summary.is_empty();
+    let source = text.to_string();
+    let updated = ctx
+        .db
+        .write(move |c| {
+            let at = now();
+            posts::save_version(c, &post, at)?;
+            posts::update_content(c, post_id, &content, &summary, sensitive, None, at)?;
+            posts::set_source(c, post_id, &source)?;
+            posts::by_id(c, post_id)
+        })
+        .await?;
+    ctx.publish(Event::PostUpdated { post_id }).await;
+    Ok(updated)
+}
+
+/// Earlier versions of a post the viewer may see, oldest first.
+pub async fn history(
+    ctx: &Context,
+    viewer: Option<i64>,
+    post_id: i64,
+) -> ServiceResult<(Post, Vec<tsunagu_db::PostEdit>)> {
+    let post = visible_post(ctx, viewer, post_id).await?;
+    let versions = ctx.db.read(move |c| posts::versions(c, post_id)).await?;
+    Ok((post, versions))
+}

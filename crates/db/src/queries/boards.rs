@@ -236,6 +236,7 @@ pub fn threads_in_board(
         .inner_join(threads::table.on(threads::post_id.eq(thread_boards::post_id)))
         .filter(thread_boards::board_id.eq(board))
         .filter(posts::deleted_at.is_null())
+        .filter(posts::held.eq(false))
         .select((Thread::as_select(), Post::as_select()))
         .into_boxed();
     match answered {
@@ -288,6 +289,13 @@ pub fn set_software(
             instances::software.eq(software),
             instances::checked_at.eq(at),
         ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_hold_remote_first_posts(conn: &mut Conn, board: i64, hold: bool) -> QueryResult<()> {
+    diesel::update(boards::table.find(board))
+        .set(boards::hold_remote_first_posts.eq(hold))
         .execute(conn)?;
     Ok(())
 }

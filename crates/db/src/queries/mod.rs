@@ -8,6 +8,7 @@ pub mod follows;
 pub mod notifications;
 pub mod oauth;
 pub mod posts;
+pub mod reports;
 pub mod settings;
 pub mod users;
 

@@ -1,6 +1,6 @@
 use super::{newest_first, paginate, Page};
-use crate::schema::{favourites, follows, post_mentions, post_tags, posts};
-use crate::{Conn, Favourite, NewFavourite, NewPost, Post, QueryResult};
+use crate::schema::{favourites, follows, post_edits, post_mentions, post_tags, posts};
+use crate::{Conn, Favourite, NewFavourite, NewPost, Post, PostEdit, QueryResult};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -135,6 +135,7 @@ pub fn replies_to(conn: &mut Conn, parents: &[i64]) -> QueryResult<Vec<Post>> {
     posts::table
         .filter(posts::in_reply_to_id.eq_any(parents))
         .filter(posts::deleted_at.is_null())
+        .filter(posts::held.eq(false))
         .order(posts::id.asc())
         .select(Post::as_select())
         .load(conn)
@@ -152,6 +153,7 @@ pub fn by_author(
     let mut q = posts::table
         .filter(posts::author_id.eq(author))
         .filter(posts::deleted_at.is_null())
+        .filter(posts::held.eq(false))
         .select(Post::as_select())
         .into_boxed();
     if public_only {
@@ -172,6 +174,7 @@ pub fn public_timeline(conn: &mut Conn, local: Option<bool>, page: Page) -> Quer
     let mut q = posts::table
         .filter(posts::visibility.eq("public"))
         .filter(posts::deleted_at.is_null())
+        .filter(posts::held.eq(false))
         .filter(posts::reblog_of_id.is_null())
         .select(Post::as_select())
         .into_boxed();
@@ -191,6 +194,7 @@ pub fn tag_timeline(conn: &mut Conn, tag: &str, page: Page) -> QueryResult<Vec<P
         .filter(posts::id.eq_any(tagged))
         .filter(posts::visibility.eq("public"))
         .filter(posts::deleted_at.is_null())
+        .filter(posts::held.eq(false))
         .select(Post::as_select())
         .into_boxed();
     let (q, asc) = paginate!(q, posts::id, page);
@@ -217,6 +221,7 @@ pub fn home_timeline(conn: &mut Conn, viewer: i64, page: Page) -> QueryResult<Ve
         .select(crate::schema::thread_boards::post_id);
     let q = posts::table
         .filter(posts::deleted_at.is_null())
+        .filter(posts::held.eq(false))
         .filter(
             posts::author_id
                 .eq(viewer)
@@ -236,6 +241,7 @@ pub fn count_by_author(conn: &mut Conn, author: i64) -> QueryResult<i64> {
     posts::table
         .filter(posts::author_id.eq(author))
         .filter(posts::deleted_at.is_null())
+        .filter(posts::held.eq(false))
         .count()
         .get_result(conn)
 }
@@ -244,6 +250,7 @@ pub fn count_local(conn: &mut Conn) -> QueryResult<i64> {
     posts::table
         .filter(posts::local.eq(true))
         .filter(posts::deleted_at.is_null())
+        .filter(posts::held.eq(false))
         .filter(posts::reblog_of_id.is_null())
         .count()
         .get_result(conn)
@@ -256,6 +263,7 @@ pub fn counts(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64, i64, i
         let replies: i64 = posts::table
             .filter(posts::in_reply_to_id.eq(pid))
             .filter(posts::deleted_at.is_null())
+            .filter(posts::held.eq(false))
             .count()
             .get_result(conn)?;
         let reblogs: i64 = posts::table
@@ -356,6 +364,7 @@ pub fn search(conn: &mut Conn, term: &str, limit: i64) -> QueryResult<Vec<Post>>
     let pattern = format!("%{}%", term.replace(['%', '_'], ""));
     posts::table
         .filter(posts::deleted_at.is_null())
+        .filter(posts::held.eq(false))
         .filter(posts::visibility.eq("public"))
         .filter(posts::reblog_of_id.is_null())
         .filter(posts::content.like(pattern))
@@ -375,6 +384,83 @@ pub fn favourite_by_id(conn: &mut Conn, fav_id: i64) -> QueryResult<Favourite> {
 pub fn set_kind(conn: &mut Conn, post_id: i64, kind: &str) -> QueryResult<()> {
     diesel::update(posts::table.find(post_id))
         .set(posts::kind.eq(kind))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Keeps the current version of a post before an edit replaces it.
+pub fn save_version(conn: &mut Conn, post: &Post, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::insert_into(post_edits::table)
+        .values((
+            post_edits::post_id.eq(post.id),
+            post_edits::name.eq(&post.name),
+            post_edits::content.eq(&post.content),
+            post_edits::summary.eq(&post.summary),
+            post_edits::sensitive.eq(post.sensitive),
+            post_edits::created_at.eq(post.updated_at.unwrap_or(post.created_at).min(at)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Earlier versions of a post, oldest first.
+pub fn versions(conn: &mut Conn, post_id: i64) -> QueryResult<Vec<PostEdit>> {
+    post_edits::table
+        .filter(post_edits::post_id.eq(post_id))
+        .order(post_edits::id.asc())
+        .select(PostEdit::as_select())
+        .load(conn)
+}
+
+pub fn set_held(conn: &mut Conn, post_id: i64, held: bool) -> QueryResult<()> {
+    diesel::update(posts::table.find(post_id))
+        .set(posts::held.eq(held))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether `author` has a post other than `except` in a thread of `board` that is not held.
+pub fn has_approved_post_in_board(conn: &mut Conn, author: i64, board: i64, except: i64) -> QueryResult<bool> {
+    let roots = crate::schema::thread_boards::table
+        .filter(crate::schema::thread_boards::board_id.eq(board))
+        .select(crate::schema::thread_boards::post_id);
+    let contexts: Vec<Option<String>> = posts::table
+        .filter(posts::id.eq_any(roots))
+        .select(posts::context)
+        .load(conn)?;
+    let contexts: Vec<String> = contexts.into_iter().flatten().collect();
+    diesel::select(diesel::dsl::exists(
+        posts::table
+            .filter(posts::author_id.eq(author))
+            .filter(posts::id.ne(except))
+            .filter(posts::held.eq(false))
+            .filter(posts::context.eq_any(contexts)),
+    ))
+    .get_result(conn)
+}
+
+/// Held posts in threads of `board` (by thread context), oldest first.
+pub fn held_in_board(conn: &mut Conn, board: i64) -> QueryResult<Vec<Post>> {
+    let roots = crate::schema::thread_boards::table
+        .filter(crate::schema::thread_boards::board_id.eq(board))
+        .select(crate::schema::thread_boards::post_id);
+    let contexts: Vec<Option<String>> = posts::table
+        .filter(posts::id.eq_any(roots))
+        .select(posts::context)
+        .load(conn)?;
+    let contexts: Vec<String> = contexts.into_iter().flatten().collect();
+    posts::table
+        .filter(posts::held.eq(true))
+        .filter(posts::deleted_at.is_null())
+        .filter(posts::context.eq_any(contexts))
+        .order(posts::id.asc())
+        .select(Post::as_select())
+        .load(conn)
+}
+
+pub fn set_source(conn: &mut Conn, post_id: i64, source: &str) -> QueryResult<()> {
+    diesel::update(posts::table.find(post_id))
+        .set(posts::source.eq(source))
         .execute(conn)?;
     Ok(())
 }
