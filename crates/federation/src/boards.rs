@@ -101,21 +101,6 @@ pub(crate) async fn board_activities(
                 "cc": [board.ap_id],
             });
             out.extend(announce(data, &board, &inner, None).await?);
-            // The author's server hears of it too.
-            let author_id = post.author_id;
-            let author = ctx.db.read(move |c| actors::by_id(c, author_id)).await?;
-            if !author.local {
-                let mut direct = inner.clone();
-                direct["id"] = json!(activity_id(ctx, "delete"));
-                out.push(Outgoing {
-                    actor_id: moderator.id,
-                    activity: direct,
-                    inboxes: vec![author
-                        .shared_inbox_url
-                        .clone()
-                        .unwrap_or(author.inbox_url.clone())],
-                });
-            }
         }
         Event::PostApproved { post_id, board_id } => {
             let post = ctx.db.read(move |c| posts::by_id(c, post_id)).await?;

@@ -479,9 +479,14 @@ impl InboxActivity {
                     .dereference_forced(data)
                     .await?
                     .0;
+                // A group may file other servers' posts, never ours.
+                if post.local {
+                    return Ok(());
+                }
                 boards::file_remote_thread(ctx, &group.0, &post).await?;
                 if let Ok(json) = serde_json::from_value::<PostJson>(inner_object) {
-                    if json.id.as_str() == post.ap_id {
+                    // Thread state counts only from the thread's own server.
+                    if json.id.as_str() == post.ap_id && same_host(&post.ap_id, &group.0.ap_id) {
                         apply_thread_state(data, &post, &json).await?;
                     }
                 }
@@ -491,13 +496,19 @@ impl InboxActivity {
                 let Some(post) = data.db.read(move |c| posts::by_ap_id(c, &url)).await? else {
                     return Ok(());
                 };
-                let author_id = post.author_id;
-                let author = data.db.read(move |c| actors::by_id(c, author_id)).await?;
-                let by_author = author.ap_id == inner_actor;
-                // A moderator's removal: the group's own server speaks for its threads.
-                let by_group = same_host(&inner_actor, &group.0.ap_id)
-                    && self.group_holds(data, &post, &group.0).await?;
-                if by_author || by_group {
+                // Only for posts in the group's threads: a moderator's removal counts when it
+                // comes from the group's own server (even of our members' replies there); an
+                // author's deletion when the post's origin confirms it is gone.
+                if !self.group_holds(data, &post, &group.0).await? {
+                    return Ok(());
+                }
+                let by_group = same_host(&inner_actor, &group.0.ap_id);
+                let confirmed = by_group
+                    || (!post.local
+                        && fetch_status(&post.ap_id)
+                            .await
+                            .is_some_and(|s| s == 404 || s == 410));
+                if confirmed {
                     let pid = post.id;
                     data.db
                         .write(move |c| posts::mark_deleted(c, pid, tsunagu_db::now()))
@@ -517,7 +528,7 @@ impl InboxActivity {
                     return Ok(());
                 }
                 if let Some(post) = data.db.read(move |c| posts::by_ap_id(c, &url)).await? {
-                    if self.group_holds(data, &post, &group.0).await? {
+                    if !post.local && self.group_holds(data, &post, &group.0).await? {
                         boards::apply_remote_thread_state(ctx, post.id, Some(locked), None).await?;
                     }
                 }
@@ -530,6 +541,9 @@ impl InboxActivity {
                     .unwrap_or_default();
                 let Some(url) = object_url else { return Ok(()) };
                 if !target.ends_with("/featured") || !same_host(&target, &group.0.ap_id) {
+                    return Ok(());
+                }
+                if !same_host(&inner_actor, &group.0.ap_id) {
                     return Ok(());
                 }
                 if let Some(post) = data.db.read(move |c| posts::by_ap_id(c, &url)).await? {
@@ -569,4 +583,20 @@ fn same_host(a: &str, b: &str) -> bool {
         (Ok(a), Ok(b)) => crate::objects::authority(&a) == crate::objects::authority(&b),
         _ => false,
     }
+}
+
+/// The HTTP status of an unsigned GET, to tell a deleted object (404, 410) from one that
+/// is there.
+async fn fetch_status(url: &str) -> Option<u16> {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .ok()?;
+    let res = client
+        .get(url)
+        .header("Accept", "application/activity+json")
+        .send()
+        .await
+        .ok()?;
+    Some(res.status().as_u16())
 }

@@ -101,7 +101,7 @@ enum AdminCommand {
     CreateBoard {
         #[command(flatten)]
         instance: InstanceArgs,
-        /// The board's handle: `name@host`.
+        /// The board's name; its handle is `name@domain`.
         #[arg(long)]
         name: String,
         /// The board's title, shown to people.

@@ -553,9 +553,14 @@ pub async fn remove_post(
         .await?
         .ok_or(ServiceError::NotFound("thread"))?;
     let board = moderated_board_of(ctx, who, &root).await?;
+    let local = post.local;
     ctx.db
         .write(move |c| posts::mark_deleted(c, post_id, now()))
         .await?;
+    if local {
+        // Everyone who got the post from its author hears of its removal too.
+        ctx.publish(Event::PostDeleted { post_id }).await;
+    }
     ctx.publish(Event::PostRemoved {
         post_id,
         board_id: board.id,
@@ -694,6 +699,12 @@ pub async fn file_into_boards(
         }
         Some(_) => {}
         None if post.in_reply_to_id.is_some() || post.in_reply_to_ap_id.is_some() => {}
+        // Only public posts start threads: a private mention of a board stays private.
+        None if !matches!(post.visibility.as_str(), "public" | "unlisted") => {
+            return Err(ServiceError::Forbidden(
+                "only public posts start threads in boards".into(),
+            ));
+        }
         None => {
             let mut refusal = None;
             for board in addressed.iter().filter(|b| b.local && b.kind == "Group") {

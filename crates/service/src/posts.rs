@@ -221,6 +221,11 @@ pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> Ser
                 return Err(ServiceError::Forbidden("this thread is locked".into()));
             }
             for board in boards::boards_of_thread(ctx, root.id).await? {
+                if board.local {
+                    // Banned members and archived boards take no replies.
+                    let (b, _) = boards::board_by_actor(ctx, board.id).await?;
+                    boards::check_can_post(ctx, author, &b, true).await?;
+                }
                 if !mentioned.iter().any(|a| a.id == board.id) {
                     mentioned.push(board);
                 }
@@ -228,7 +233,12 @@ pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> Ser
         }
     }
     // A post that mentions local boards and replies to nothing starts a thread there.
-    let starts_thread = parent.is_none() && mentioned.iter().any(|a| a.local && a.kind == "Group");
+    let starts_thread = parent.is_none()
+        && matches!(
+            new.visibility,
+            PostVisibility::Public | PostVisibility::Unlisted
+        )
+        && mentioned.iter().any(|a| a.local && a.kind == "Group");
     if starts_thread {
         let mut allowed = false;
         let mut refusal = None;

@@ -209,6 +209,7 @@ pub fn pinned(conn: &mut Conn, board: i64) -> QueryResult<Vec<Post>> {
         .filter(thread_boards::board_id.eq(board))
         .filter(thread_boards::pinned.eq(true))
         .filter(posts::deleted_at.is_null())
+        .filter(posts::visibility.eq_any(["public", "unlisted"]))
         .select(Post::as_select())
         .load(conn)
 }

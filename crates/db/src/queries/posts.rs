@@ -229,7 +229,9 @@ pub fn home_timeline(conn: &mut Conn, viewer: i64, page: Page) -> QueryResult<Ve
                     .eq_any(followed)
                     .and(posts::visibility.ne("direct")))
                 .or(posts::id.eq_any(mentioning))
-                .or(posts::id.eq_any(in_followed_boards)),
+                .or(posts::id
+                    .eq_any(in_followed_boards)
+                    .and(posts::visibility.eq_any(["public", "unlisted"]))),
         )
         .select(Post::as_select())
         .into_boxed();
@@ -420,7 +422,12 @@ pub fn set_held(conn: &mut Conn, post_id: i64, held: bool) -> QueryResult<()> {
 }
 
 /// Whether `author` has a post other than `except` in a thread of `board` that is not held.
-pub fn has_approved_post_in_board(conn: &mut Conn, author: i64, board: i64, except: i64) -> QueryResult<bool> {
+pub fn has_approved_post_in_board(
+    conn: &mut Conn,
+    author: i64,
+    board: i64,
+    except: i64,
+) -> QueryResult<bool> {
     let roots = crate::schema::thread_boards::table
         .filter(crate::schema::thread_boards::board_id.eq(board))
         .select(crate::schema::thread_boards::post_id);

@@ -36,7 +36,9 @@ pub fn context() -> Value {
             "value": "schema:value",
             "lemmy": "https://join-lemmy.org/ns#",
             "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
-            "commentsEnabled": "lemmy:commentsEnabled",
+            "pt": "https://joinpeertube.org/ns#",
+            "commentsEnabled": "pt:commentsEnabled",
+            "rules": "lemmy:rules",
             "acceptedAnswer": { "@id": "schema:acceptedAnswer", "@type": "@id" },
             "moderators": { "@id": "lemmy:moderators", "@type": "@id" }
         }

@@ -164,18 +164,17 @@ pub async fn post_json(ctx: &Context, post: &Post) -> Result<Value, FedError> {
         ));
     }
     // Thread and board facts: the audience (FEP-1b12), lock state and accepted answer.
-    let Some((root, thread)) = tsunagu_service::boards::thread_of(ctx, post).await? else {
-        return Ok(super::with_context(value));
-    };
-    let boards = tsunagu_service::boards::boards_of_thread(ctx, root.id).await?;
-    if let Some(board) = boards.first() {
-        value["audience"] = json!(board.ap_id);
-    }
-    if root.id == post.id {
-        value["commentsEnabled"] = json!(!thread.locked);
-        if let Some(answer) = thread.accepted_answer_id {
-            let answer = ctx.db.read(move |c| posts::by_id(c, answer)).await?;
-            value["acceptedAnswer"] = json!(answer.ap_id);
+    if let Some((root, thread)) = tsunagu_service::boards::thread_of(ctx, post).await? {
+        let boards = tsunagu_service::boards::boards_of_thread(ctx, root.id).await?;
+        if let Some(board) = boards.first() {
+            value["audience"] = json!(board.ap_id);
+        }
+        if root.id == post.id {
+            value["commentsEnabled"] = json!(!thread.locked);
+            if let Some(answer) = thread.accepted_answer_id {
+                let answer = ctx.db.read(move |c| posts::by_id(c, answer)).await?;
+                value["acceptedAnswer"] = json!(answer.ap_id);
+            }
         }
     }
     if let Some(source) = &post.source {
