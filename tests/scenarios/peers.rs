@@ -312,4 +312,26 @@ async fn lemmy_peer(backend: Backend) {
         )
         .await;
     assert_eq!(status, 404, "the removal propagated");
+
+    // A group cannot delete what is not in its threads, whoever it names as the actor.
+    let own = alice.status("my own post, in no board").await;
+    let forged = json!({
+        "id": lemmy.url("/activities/announce/forged-1"),
+        "type": "Announce",
+        "actor": community,
+        "to": [PUBLIC],
+        "object": { "id": lemmy.url("/activities/delete/forged"), "actor": alice.actor_url, "object": own["uri"], "type": "Delete" },
+    });
+    assert_eq!(
+        lemmy.send(&format!("{}/inbox", uni.base), &forged).await,
+        202
+    );
+    let (status, _) = alice
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/statuses/{}", own["id"].as_str().expect("id")),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "a forged deletion changes nothing");
 }
