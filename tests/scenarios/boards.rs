@@ -322,6 +322,37 @@ async fn several_boards(backend: Backend) {
     let corp_threads = bob.get("/api/v1/tsunagu/boards/jobs/threads").await;
     assert_eq!(corp_threads[0]["uri"], json!(uri));
 
+    // A thread from another instance's member, deleted by its author: the board passes the
+    // deletion on to everyone it showed the thread to.
+    let post = bob
+        .status(&format!(
+            "@careers@{} Short-lived question\nnever mind",
+            uni.domain
+        ))
+        .await;
+    let on_third = in_home(&carol, post["uri"].as_str().expect("uri")).await;
+    let (status, _) = bob
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/statuses/{}", post["id"].as_str().expect("id")),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let c = carol.clone();
+    let id = on_third["id"].as_str().expect("id").to_string();
+    eventually("the deletion reaches a follower of the board", || {
+        let c = c.clone();
+        let id = id.clone();
+        async move {
+            let (status, _) = c
+                .request(Method::GET, &format!("/api/v1/statuses/{id}"), None)
+                .await;
+            (status == 404).then_some(())
+        }
+    })
+    .await;
+
     // More than five boards is refused.
     let (status, _) = student
         .request(

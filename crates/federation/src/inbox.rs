@@ -122,7 +122,7 @@ impl InboxActivity {
                 let object = self.object_id()?;
                 verify_domains_match(&object, &self.actor)?;
                 inbound::receive_delete(ctx, &actor.0, object.as_str()).await?;
-                Ok(())
+                self.forward_to_boards(data, object.as_str()).await
             }
             "Follow" => {
                 let target = self.local_actor(data, &self.object_id()?).await?;
@@ -599,4 +599,29 @@ async fn fetch_status(url: &str) -> Option<u16> {
         .await
         .ok()?;
     Some(res.status().as_u16())
+}
+
+impl InboxActivity {
+    /// Lets the local boards holding `object`'s thread pass this activity on to their
+    /// followers, so a deletion reaches everyone the board showed the post to.
+    async fn forward_to_boards(&self, data: &Data, object: &str) -> Result<(), FedError> {
+        let url = object.to_string();
+        let Some(post) = data.db.read(move |c| posts::by_ap_id(c, &url)).await? else {
+            return Ok(());
+        };
+        let Some((root, _)) = boards::thread_of(data.app_data(), &post).await? else {
+            return Ok(());
+        };
+        let raw = self.raw();
+        for board in boards::boards_of_thread(data.app_data(), root.id)
+            .await?
+            .into_iter()
+            .filter(|b| b.local)
+        {
+            for out in crate::boards::announce(data, &board, &raw, None).await? {
+                crate::publish::enqueue(data, out).await?;
+            }
+        }
+        Ok(())
+    }
 }
