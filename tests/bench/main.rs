@@ -1,0 +1,240 @@
+//! Benchmarks of the hot paths, each against a baseline measured in the same run on the same
+//! machine, reported as figures and ratios (the machines are shared and noisy: compare the
+//! ratios, not the raw numbers, between runs).
+//!
+//! 1. Inbox: signed `Create(Note)` activities accepted per second, against unsigned
+//!    `GET /health` requests per second (the HTTP floor).
+//! 2. Fan-out: one post to N remote inboxes, time until every delivery is done, against the
+//!    time to POST N bodies straight to the same inboxes (the network floor).
+//! 3. Thread page: `GET /api/v1/statuses/:id/context` for a thread of 100 replies, requests per
+//!    second and latency percentiles, against `GET /health`.
+//!
+//! `cargo run --release -p tsunagu-tests --bin bench [-- --postgres URL] [--inboxes N]`
+
+use futures_lite::*;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tsunagu_tests::stub::StubPeer;
+use tsunagu_tests::{http, Backend, TestInstance};
+
+mod futures_lite {
+    pub use tokio::sync::Semaphore;
+}
+
+/// Runs `count` requests made by `make`, `concurrency` at a time; returns each latency.
+async fn run_concurrently<F, Fut>(count: usize, concurrency: usize, make: F) -> Vec<Duration>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let slots = Arc::new(Semaphore::new(concurrency));
+    let mut handles = Vec::with_capacity(count);
+    for i in 0..count {
+        let permit = slots.clone().acquire_owned().await.expect("semaphore");
+        let fut = make(i);
+        handles.push(tokio::spawn(async move {
+            let start = Instant::now();
+            fut.await;
+            drop(permit);
+            start.elapsed()
+        }));
+    }
+    let mut out = Vec::with_capacity(count);
+    for h in handles {
+        out.push(h.await.expect("task"));
+    }
+    out
+}
+
+fn percentile(latencies: &mut [Duration], p: f64) -> Duration {
+    latencies.sort();
+    let idx = ((latencies.len() as f64 - 1.0) * p).round() as usize;
+    latencies[idx]
+}
+
+fn rate(count: usize, elapsed: Duration) -> f64 {
+    count as f64 / elapsed.as_secs_f64()
+}
+
+async fn health_rate(base: &str, count: usize) -> f64 {
+    let client = http();
+    let url = format!("{base}/health");
+    let start = Instant::now();
+    run_concurrently(count, 16, |_| {
+        let client = client.clone();
+        let url = url.clone();
+        async move {
+            client.get(&url).send().await.expect("health");
+        }
+    })
+    .await;
+    rate(count, start.elapsed())
+}
+
+async fn inbox(instance: &TestInstance, count: usize) {
+    let peer = StubPeer::start("mastodon").await;
+    let author = peer.add_person("sender");
+    let inbox = format!("{}/inbox", instance.base);
+    // Warm the actor cache, as a busy server's would be.
+    let warm = note(&peer, &author, usize::MAX);
+    peer.send(&inbox, &warm).await;
+    let baseline = health_rate(&instance.base, count).await;
+    let start = Instant::now();
+    let peer2 = peer.clone();
+    let author2 = author.clone();
+    run_concurrently(count, 16, move |i| {
+        let peer = peer2.clone();
+        let activity = note(&peer, &author2, i);
+        let inbox = inbox.clone();
+        async move {
+            let status = peer.send(&inbox, &activity).await;
+            assert_eq!(status, 202, "inbox refused an activity");
+        }
+    })
+    .await;
+    let accepted = rate(count, start.elapsed());
+    println!("inbox: {accepted:.0} signed activities/s; baseline GET /health {baseline:.0} req/s; ratio {:.3}", accepted / baseline);
+}
+
+fn note(peer: &StubPeer, author: &str, i: usize) -> serde_json::Value {
+    let id = peer.url(&format!("/users/sender/statuses/{i}"));
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{id}/activity"),
+        "type": "Create",
+        "actor": author,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "object": {
+            "id": id,
+            "type": "Note",
+            "attributedTo": author,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "content": format!("<p>benchmark note {i}</p>"),
+        },
+    })
+}
+
+async fn fan_out(instance: &TestInstance, inboxes: usize) {
+    let peer = StubPeer::start("mastodon").await;
+    let member = instance.member("author").await;
+    let (_, author) = tsunagu_service::accounts::find_member(instance.ctx(), "author").await.expect("author");
+    // Followers on the stub, each with its own inbox path.
+    let at = tsunagu_db::now();
+    let rows: Vec<tsunagu_db::NewActor> = (0..inboxes)
+        .map(|i| tsunagu_db::NewActor {
+            ap_id: peer.url(&format!("/users/f{i}")),
+            kind: "Person".into(),
+            username: format!("f{i}"),
+            domain: peer.domain.clone(),
+            local: false,
+            display_name: String::new(),
+            summary: String::new(),
+            url: None,
+            inbox_url: peer.url(&format!("/users/f{i}/inbox")),
+            shared_inbox_url: None,
+            outbox_url: None,
+            followers_url: None,
+            following_url: None,
+            public_key_pem: String::new(),
+            private_key_pem: None,
+            avatar_url: None,
+            header_url: None,
+            manually_approves_followers: false,
+            fields_json: "[]".into(),
+            published_at: at,
+            refreshed_at: at,
+        })
+        .collect();
+    let aid = author.id;
+    instance
+        .ctx()
+        .db
+        .write(move |c| {
+            for row in &rows {
+                let id = tsunagu_db::queries::actors::insert(c, row)?;
+                tsunagu_db::queries::follows::insert(c, &tsunagu_db::NewFollow { follower_id: id, followee_id: aid, ap_id: None, accepted: true, created_at: at })?;
+            }
+            Ok(())
+        })
+        .await
+        .expect("followers");
+
+    // Baseline: the same number of POSTs straight to the stub.
+    let client = http();
+    let start = Instant::now();
+    let p = peer.clone();
+    run_concurrently(inboxes, 64, move |i| {
+        let client = client.clone();
+        let url = p.url(&format!("/users/f{i}/inbox"));
+        async move {
+            client.post(url).body("{}").send().await.expect("post");
+        }
+    })
+    .await;
+    let baseline = start.elapsed();
+    let before = peer.received().len();
+
+    let start = Instant::now();
+    member.status("one post to many inboxes").await;
+    while peer.received().len() < before + inboxes {
+        assert!(start.elapsed() < Duration::from_secs(300), "fan-out did not finish");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let elapsed = start.elapsed();
+    println!(
+        "fan-out: one post to {inboxes} inboxes in {:.2} s ({:.0} deliveries/s); baseline unsigned POSTs {:.2} s; ratio {:.2}",
+        elapsed.as_secs_f64(),
+        rate(inboxes, elapsed),
+        baseline.as_secs_f64(),
+        elapsed.as_secs_f64() / baseline.as_secs_f64()
+    );
+}
+
+async fn thread_page(instance: &TestInstance, count: usize) {
+    let op = instance.member("op").await;
+    let replier = instance.member("replier").await;
+    let root = op.status("a thread with many replies").await;
+    let mut parent = root["id"].as_str().expect("id").to_string();
+    for i in 0..100 {
+        let r = replier.post("/api/v1/statuses", json!({ "status": format!("reply {i}"), "in_reply_to_id": if i % 2 == 0 { root["id"].as_str().expect("id").to_string() } else { parent.clone() } })).await;
+        parent = r["id"].as_str().expect("id").to_string();
+    }
+    let baseline = health_rate(&instance.base, count).await;
+    let client = http();
+    let url = format!("{}/api/v1/statuses/{}/context", instance.base, root["id"].as_str().expect("id"));
+    let start = Instant::now();
+    let mut latencies = run_concurrently(count, 8, move |_| {
+        let client = client.clone();
+        let url = url.clone();
+        async move {
+            let res = client.get(&url).send().await.expect("context");
+            assert!(res.status().is_success());
+            res.bytes().await.expect("body");
+        }
+    })
+    .await;
+    let per_s = rate(count, start.elapsed());
+    println!(
+        "thread page (100 replies): {per_s:.0} req/s, p50 {:.1} ms, p99 {:.1} ms; baseline GET /health {baseline:.0} req/s; ratio {:.3}",
+        percentile(&mut latencies, 0.5).as_secs_f64() * 1000.0,
+        percentile(&mut latencies, 0.99).as_secs_f64() * 1000.0,
+        per_s / baseline
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let backend = match arg("--postgres") {
+        Some(url) => Backend::Postgres(url),
+        None => Backend::Sqlite,
+    };
+    let inboxes: usize = arg("--inboxes").and_then(|n| n.parse().ok()).unwrap_or(1000);
+    println!("backend: {}", if matches!(backend, Backend::Sqlite) { "sqlite" } else { "postgres" });
+    let instance = TestInstance::start(&backend).await;
+    inbox(&instance, 500).await;
+    fan_out(&instance, inboxes).await;
+    thread_page(&instance, 500).await;
+}
