@@ -11,16 +11,12 @@
 //!
 //! `cargo run --release -p tsunagu-tests --bin bench [-- --postgres URL] [--inboxes N]`
 
-use futures_lite::*;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
 use tsunagu_tests::stub::StubPeer;
 use tsunagu_tests::{http, Backend, TestInstance};
-
-mod futures_lite {
-    pub use tokio::sync::Semaphore;
-}
 
 /// Runs `count` requests made by `make`, `concurrency` at a time; returns each latency.
 async fn run_concurrently<F, Fut>(count: usize, concurrency: usize, make: F) -> Vec<Duration>
@@ -80,15 +76,15 @@ async fn inbox(instance: &TestInstance, count: usize) {
     let warm = note(&peer, &author, usize::MAX);
     peer.send(&inbox, &warm).await;
     let baseline = health_rate(&instance.base, count).await;
+    // Signed beforehand: only the receiving side is measured.
+    let requests: Vec<Arc<tsunagu_tests::stub::SignedRequest>> = (0..count)
+        .map(|i| Arc::new(peer.sign(&inbox, &note(&peer, &author, i))))
+        .collect();
     let start = Instant::now();
-    let peer2 = peer.clone();
-    let author2 = author.clone();
     run_concurrently(count, 16, move |i| {
-        let peer = peer2.clone();
-        let activity = note(&peer, &author2, i);
-        let inbox = inbox.clone();
+        let request = requests[i].clone();
         async move {
-            let status = peer.send(&inbox, &activity).await;
+            let status = request.send().await;
             assert_eq!(status, 202, "inbox refused an activity");
         }
     })
@@ -118,7 +114,9 @@ fn note(peer: &StubPeer, author: &str, i: usize) -> serde_json::Value {
 async fn fan_out(instance: &TestInstance, inboxes: usize) {
     let peer = StubPeer::start("mastodon").await;
     let member = instance.member("author").await;
-    let (_, author) = tsunagu_service::accounts::find_member(instance.ctx(), "author").await.expect("author");
+    let (_, author) = tsunagu_service::accounts::find_member(instance.ctx(), "author")
+        .await
+        .expect("author");
     // Followers on the stub, each with its own inbox path.
     let at = tsunagu_db::now();
     let rows: Vec<tsunagu_db::NewActor> = (0..inboxes)
@@ -153,7 +151,16 @@ async fn fan_out(instance: &TestInstance, inboxes: usize) {
         .write(move |c| {
             for row in &rows {
                 let id = tsunagu_db::queries::actors::insert(c, row)?;
-                tsunagu_db::queries::follows::insert(c, &tsunagu_db::NewFollow { follower_id: id, followee_id: aid, ap_id: None, accepted: true, created_at: at })?;
+                tsunagu_db::queries::follows::insert(
+                    c,
+                    &tsunagu_db::NewFollow {
+                        follower_id: id,
+                        followee_id: aid,
+                        ap_id: None,
+                        accepted: true,
+                        created_at: at,
+                    },
+                )?;
             }
             Ok(())
         })
@@ -178,7 +185,10 @@ async fn fan_out(instance: &TestInstance, inboxes: usize) {
     let start = Instant::now();
     member.status("one post to many inboxes").await;
     while peer.received().len() < before + inboxes {
-        assert!(start.elapsed() < Duration::from_secs(300), "fan-out did not finish");
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "fan-out did not finish"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let elapsed = start.elapsed();
@@ -200,9 +210,30 @@ async fn thread_page(instance: &TestInstance, count: usize) {
         let r = replier.post("/api/v1/statuses", json!({ "status": format!("reply {i}"), "in_reply_to_id": if i % 2 == 0 { root["id"].as_str().expect("id").to_string() } else { parent.clone() } })).await;
         parent = r["id"].as_str().expect("id").to_string();
     }
+    let rid: i64 = root["id"].as_str().expect("id").parse().expect("id");
+    // The work behind one page, without HTTP: the thread and its 100 status entities.
+    let mut service = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        let (_, descendants) = tsunagu_service::timelines::context(instance.ctx(), None, rid)
+            .await
+            .expect("context");
+        tsunagu_api::views::statuses(instance.ctx(), None, descendants)
+            .await
+            .expect("views");
+        service.push(t.elapsed());
+    }
+    println!(
+        "thread page work without HTTP: p50 {:.1} ms",
+        percentile(&mut service, 0.5).as_secs_f64() * 1000.0
+    );
     let baseline = health_rate(&instance.base, count).await;
     let client = http();
-    let url = format!("{}/api/v1/statuses/{}/context", instance.base, root["id"].as_str().expect("id"));
+    let url = format!(
+        "{}/api/v1/statuses/{}/context",
+        instance.base,
+        root["id"].as_str().expect("id")
+    );
     let start = Instant::now();
     let mut latencies = run_concurrently(count, 8, move |_| {
         let client = client.clone();
@@ -226,13 +257,27 @@ async fn thread_page(instance: &TestInstance, count: usize) {
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     let backend = match arg("--postgres") {
         Some(url) => Backend::Postgres(url),
         None => Backend::Sqlite,
     };
-    let inboxes: usize = arg("--inboxes").and_then(|n| n.parse().ok()).unwrap_or(1000);
-    println!("backend: {}", if matches!(backend, Backend::Sqlite) { "sqlite" } else { "postgres" });
+    let inboxes: usize = arg("--inboxes")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000);
+    println!(
+        "backend: {}",
+        if matches!(backend, Backend::Sqlite) {
+            "sqlite"
+        } else {
+            "postgres"
+        }
+    );
     let instance = TestInstance::start(&backend).await;
     inbox(&instance, 500).await;
     fan_out(&instance, inboxes).await;

@@ -224,12 +224,21 @@ impl TestInstance {
     }
 }
 
+/// One HTTP client for the whole test process: building one loads the TLS roots, slow enough
+/// to distort measurements. It keeps no idle connections, since each test has its own
+/// runtime and a pooled connection would outlive the runtime that opened it.
 pub fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .redirect(reqwest::redirect::Policy::none())
+                .pool_max_idle_per_host(0)
+                .build()
+                .expect("client")
+        })
+        .clone()
 }
 
 /// Registers an app and logs in with the password grant, returning the access token.

@@ -30,6 +30,43 @@ pub async fn signed_post(
     pem: &str,
     date: SystemTime,
 ) -> StatusCode {
+    sign(inbox, body, signed_body, key_id, pem, date)
+        .send()
+        .await
+}
+
+/// A signed request, ready to send.
+pub struct SignedRequest {
+    inbox: String,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+}
+
+impl SignedRequest {
+    pub async fn send(&self) -> StatusCode {
+        let mut req = crate::http().post(&self.inbox);
+        for (name, value) in &self.headers {
+            req = req.header(*name, value);
+        }
+        let status = req
+            .body(self.body.clone())
+            .send()
+            .await
+            .expect("post")
+            .status();
+        StatusCode::from_u16(status.as_u16()).expect("status")
+    }
+}
+
+/// Signs a POST of `body` to `inbox` (see [`signed_post`]).
+pub fn sign(
+    inbox: &str,
+    body: &[u8],
+    signed_body: &[u8],
+    key_id: &str,
+    pem: &str,
+    date: SystemTime,
+) -> SignedRequest {
     let url = url::Url::parse(inbox).expect("inbox url");
     let host = match url.port() {
         Some(p) => format!("{}:{p}", url.host_str().expect("host")),
@@ -48,19 +85,17 @@ pub async fn signed_post(
         "keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date digest\",signature=\"{}\"",
         B64.encode(signature.to_bytes())
     );
-    let status = crate::http()
-        .post(inbox)
-        .header("Host", host)
-        .header("Date", date)
-        .header("Digest", digest)
-        .header("Signature", header)
-        .header("Content-Type", "application/activity+json")
-        .body(body.to_vec())
-        .send()
-        .await
-        .expect("post")
-        .status();
-    StatusCode::from_u16(status.as_u16()).expect("status")
+    SignedRequest {
+        inbox: inbox.to_string(),
+        headers: vec![
+            ("Host", host),
+            ("Date", date),
+            ("Digest", digest),
+            ("Signature", header),
+            ("Content-Type", "application/activity+json".into()),
+        ],
+        body: body.to_vec(),
+    }
 }
 
 #[derive(Default)]
@@ -164,9 +199,14 @@ impl StubPeer {
 
     /// Sends an activity, signed by its actor, to `inbox`.
     pub async fn send(&self, inbox: &str, activity: &Value) -> StatusCode {
+        self.sign(inbox, activity).send().await
+    }
+
+    /// Signs an activity for `inbox` without sending it yet.
+    pub fn sign(&self, inbox: &str, activity: &Value) -> SignedRequest {
         let actor = activity["actor"].as_str().expect("actor");
         let body = serde_json::to_vec(activity).expect("json");
-        signed_post(
+        sign(
             inbox,
             &body,
             &body,
@@ -174,7 +214,6 @@ impl StubPeer {
             &self.private_pem,
             SystemTime::now(),
         )
-        .await
     }
 
     /// Everything received so far, in order.

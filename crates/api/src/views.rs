@@ -29,47 +29,41 @@ pub fn default_avatar(ctx: &Context) -> String {
     ctx.url("/avatars/original/missing.png")
 }
 
-struct Counts {
-    statuses: i64,
-    followers: i64,
-    following: i64,
-}
-
-/// Account entities for several actors.
+/// Account entities for several actors, in a handful of queries whatever their number.
 pub async fn accounts(ctx: &Context, list: &[Actor]) -> ApiResult<Vec<Value>> {
     let ids: Vec<i64> = list.iter().map(|a| a.id).collect();
     let local_ids: Vec<i64> = list.iter().filter(|a| a.local).map(|a| a.id).collect();
-    let (counts, members) = ctx
+    let (statuses, follow_counts, (members, fields)) = ctx
         .db
         .read(move |c| {
-            let mut counts = HashMap::new();
-            for id in ids {
-                counts.insert(
-                    id,
-                    Counts {
-                        statuses: posts::count_by_author(c, id)?,
-                        followers: follows::count_followers(c, id)?,
-                        following: follows::count_following(c, id)?,
-                    },
-                );
-            }
-            let mut members = HashMap::new();
-            for id in local_ids {
-                if let Some(u) = users::by_actor(c, id)? {
-                    members.insert(id, u);
-                }
-            }
-            Ok((counts, members))
+            Ok((
+                posts::counts_by_authors(c, &ids)?,
+                follows::counts_of(c, &ids)?,
+                users::by_actors_with_profiles(c, &local_ids)?,
+            ))
         })
         .await?;
+    let statuses: HashMap<i64, i64> = statuses.into_iter().collect();
+    let follow_counts: HashMap<i64, (i64, i64)> = follow_counts
+        .into_iter()
+        .map(|(id, a, b)| (id, (a, b)))
+        .collect();
+    let members: HashMap<i64, tsunagu_db::User> =
+        members.into_iter().map(|u| (u.actor_id, u)).collect();
     let mut out = Vec::with_capacity(list.len());
     for actor in list {
         let fields: Vec<Value> = match members.get(&actor.id) {
-            Some(user) => accounts::profile(ctx, user.id, Viewer::Anonymous)
-                .await?
-                .into_iter()
-                .map(|e| json!({ "name": e.key.label(), "value": tsunagu_service::html::escape(&e.value), "verified_at": null }))
-                .collect(),
+            Some(user) => {
+                let rows = fields
+                    .iter()
+                    .filter(|f| f.user_id == user.id)
+                    .cloned()
+                    .collect();
+                accounts::visible_entries(rows, Viewer::Anonymous)
+                    .into_iter()
+                    .map(|e| json!({ "name": e.key.label(), "value": tsunagu_service::html::escape(&e.value), "verified_at": null }))
+                    .collect()
+            }
             None => serde_json::from_str::<Vec<Value>>(&actor.fields_json)
                 .unwrap_or_default()
                 .into_iter()
@@ -79,7 +73,7 @@ pub async fn accounts(ctx: &Context, list: &[Actor]) -> ApiResult<Vec<Value>> {
                 })
                 .collect(),
         };
-        let c = counts.get(&actor.id);
+        let (followers, following) = follow_counts.get(&actor.id).copied().unwrap_or_default();
         let avatar = actor
             .avatar_url
             .clone()
@@ -106,9 +100,9 @@ pub async fn accounts(ctx: &Context, list: &[Actor]) -> ApiResult<Vec<Value>> {
             "avatar_static": avatar,
             "header": header,
             "header_static": header,
-            "followers_count": c.map_or(0, |c| c.followers),
-            "following_count": c.map_or(0, |c| c.following),
-            "statuses_count": c.map_or(0, |c| c.statuses),
+            "followers_count": followers,
+            "following_count": following,
+            "statuses_count": statuses.get(&actor.id).copied().unwrap_or(0),
             "last_status_at": null,
             "hide_collections": false,
             "noindex": false,
@@ -211,14 +205,15 @@ pub async fn statuses(
                 map.insert(p.id, p);
             }
             let ids: Vec<i64> = map.keys().copied().collect();
-            let mut mentions = HashMap::new();
-            let mut tags = HashMap::new();
+            let mut mentions: HashMap<i64, Vec<i64>> = HashMap::new();
+            let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
             let mut actor_ids: Vec<i64> = map.values().map(|p| p.author_id).collect();
-            for id in &ids {
-                let m = posts::mentions(c, *id)?;
-                actor_ids.extend(&m);
-                mentions.insert(*id, m);
-                tags.insert(*id, posts::tags(c, *id)?);
+            for (post, actor) in posts::mentions_of(c, &ids)? {
+                actor_ids.push(actor);
+                mentions.entry(post).or_default().push(actor);
+            }
+            for (post, tag) in posts::tags_of(c, &ids)? {
+                tags.entry(post).or_default().push(tag);
             }
             let parents: Vec<i64> = map.values().filter_map(|p| p.in_reply_to_id).collect();
             let parent_authors = posts::by_ids(c, &parents)?

@@ -500,6 +500,11 @@ pub async fn profile(
     viewer: Viewer,
 ) -> ServiceResult<Vec<ProfileEntry>> {
     let rows = ctx.db.read(move |c| users::profile(c, user_id)).await?;
+    Ok(visible_entries(rows, viewer))
+}
+
+/// The stored fields `viewer` may see, parsed, in the canonical order.
+pub fn visible_entries(rows: Vec<ProfileField>, viewer: Viewer) -> Vec<ProfileEntry> {
     let mut entries: Vec<ProfileEntry> = rows
         .into_iter()
         .filter_map(|r| {
@@ -512,7 +517,7 @@ pub async fn profile(
         .filter(|e| viewer.may_see(e.visibility))
         .collect();
     entries.sort_by_key(|e| ProfileKey::ALL.iter().position(|k| *k == e.key));
-    Ok(entries)
+    entries
 }
 
 /// Checks one profile field's value, returning it trimmed.

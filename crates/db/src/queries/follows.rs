@@ -148,3 +148,35 @@ pub fn remote_follower_inboxes_by_domain(
     out.dedup();
     Ok(out)
 }
+
+/// (actor id, followers, following) for several actors, in two grouped queries.
+pub fn counts_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64, i64)>> {
+    use diesel::dsl::count_star;
+    use std::collections::HashMap;
+    let followers: HashMap<i64, i64> = follows::table
+        .filter(follows::followee_id.eq_any(ids))
+        .filter(follows::accepted.eq(true))
+        .group_by(follows::followee_id)
+        .select((follows::followee_id, count_star()))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let following: HashMap<i64, i64> = follows::table
+        .filter(follows::follower_id.eq_any(ids))
+        .filter(follows::accepted.eq(true))
+        .group_by(follows::follower_id)
+        .select((follows::follower_id, count_star()))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(ids
+        .iter()
+        .map(|id| {
+            (
+                *id,
+                followers.get(id).copied().unwrap_or(0),
+                following.get(id).copied().unwrap_or(0),
+            )
+        })
+        .collect())
+}

@@ -258,27 +258,71 @@ pub fn count_local(conn: &mut Conn) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// (post id, count) pairs of live replies, boosts and favourites for the given posts.
+/// (post id, replies, boosts, favourites) for the given posts, in three grouped queries.
 pub fn counts(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64, i64, i64)>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for &pid in ids {
-        let replies: i64 = posts::table
-            .filter(posts::in_reply_to_id.eq(pid))
-            .filter(posts::deleted_at.is_null())
-            .filter(posts::held.eq(false))
-            .count()
-            .get_result(conn)?;
-        let reblogs: i64 = posts::table
-            .filter(posts::reblog_of_id.eq(pid))
-            .count()
-            .get_result(conn)?;
-        let favs: i64 = favourites::table
-            .filter(favourites::post_id.eq(pid))
-            .count()
-            .get_result(conn)?;
-        out.push((pid, replies, reblogs, favs));
-    }
-    Ok(out)
+    use diesel::dsl::count_star;
+    use std::collections::HashMap;
+    let replies: HashMap<i64, i64> = posts::table
+        .filter(posts::in_reply_to_id.eq_any(ids))
+        .filter(posts::deleted_at.is_null())
+        .filter(posts::held.eq(false))
+        .group_by(posts::in_reply_to_id)
+        .select((posts::in_reply_to_id.assume_not_null(), count_star()))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let reblogs: HashMap<i64, i64> = posts::table
+        .filter(posts::reblog_of_id.eq_any(ids))
+        .group_by(posts::reblog_of_id)
+        .select((posts::reblog_of_id.assume_not_null(), count_star()))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let favs: HashMap<i64, i64> = favourites::table
+        .filter(favourites::post_id.eq_any(ids))
+        .group_by(favourites::post_id)
+        .select((favourites::post_id, count_star()))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(ids
+        .iter()
+        .map(|id| {
+            (
+                *id,
+                replies.get(id).copied().unwrap_or(0),
+                reblogs.get(id).copied().unwrap_or(0),
+                favs.get(id).copied().unwrap_or(0),
+            )
+        })
+        .collect())
+}
+
+/// Mentioned actor ids of several posts, as (post id, actor id) pairs.
+pub fn mentions_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+    post_mentions::table
+        .filter(post_mentions::post_id.eq_any(ids))
+        .select((post_mentions::post_id, post_mentions::actor_id))
+        .load(conn)
+}
+
+/// Hashtags of several posts, as (post id, tag) pairs.
+pub fn tags_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    post_tags::table
+        .filter(post_tags::post_id.eq_any(ids))
+        .select((post_tags::post_id, post_tags::tag))
+        .load(conn)
+}
+
+/// Live, public-facing post counts per author.
+pub fn counts_by_authors(conn: &mut Conn, authors: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+    posts::table
+        .filter(posts::author_id.eq_any(authors))
+        .filter(posts::deleted_at.is_null())
+        .filter(posts::held.eq(false))
+        .group_by(posts::author_id)
+        .select((posts::author_id, diesel::dsl::count_star()))
+        .load(conn)
 }
 
 /// The boost of `post_id` by `actor`, if any.

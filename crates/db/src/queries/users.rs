@@ -105,3 +105,20 @@ pub fn set_profile_field(conn: &mut Conn, field: &ProfileField) -> QueryResult<(
     }
     Ok(())
 }
+
+/// Members behind several actors, with their profile fields.
+pub fn by_actors_with_profiles(
+    conn: &mut Conn,
+    actor_ids: &[i64],
+) -> QueryResult<(Vec<User>, Vec<ProfileField>)> {
+    let members: Vec<User> = users::table
+        .filter(users::actor_id.eq_any(actor_ids))
+        .select(User::as_select())
+        .load(conn)?;
+    let ids: Vec<i64> = members.iter().map(|u| u.id).collect();
+    let fields = profile_fields::table
+        .filter(profile_fields::user_id.eq_any(ids))
+        .select(ProfileField::as_select())
+        .load(conn)?;
+    Ok((members, fields))
+}
