@@ -572,6 +572,9 @@ async fn statuses_and_timelines(backend: Backend) {
 
     bob.post(&format!("/api/v1/statuses/{}/favourite", ids[2]), json!({}))
         .await;
+    let favourites = bob.get("/api/v1/favourites").await;
+    assert_eq!(favourites[0]["id"], json!(ids[2]));
+    assert_eq!(favourites[0]["favourited"], json!(true));
     let boosted = bob
         .post(&format!("/api/v1/statuses/{}/reblog", ids[2]), json!({}))
         .await;

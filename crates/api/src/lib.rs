@@ -181,7 +181,7 @@ pub fn router(ctx: Context, info: InstanceInfo) -> Router {
         .route("/api/v1/trends/links", get(placeholders::empty_list))
         .route("/api/v1/conversations", get(placeholders::empty_list))
         .route("/api/v1/bookmarks", get(placeholders::empty_list))
-        .route("/api/v1/favourites", get(placeholders::empty_list))
+        .route("/api/v1/favourites", get(statuses::favourites))
         .route("/api/v1/blocks", get(placeholders::empty_list))
         .route("/api/v1/mutes", get(placeholders::empty_list))
         .route("/api/v1/domain_blocks", get(placeholders::empty_list))

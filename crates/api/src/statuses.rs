@@ -237,3 +237,34 @@ pub async fn source(
         "spoiler_text": tsunagu_service::html::to_text(&post.summary),
     })))
 }
+
+/// `GET /api/v1/favourites`: what the member favourited, newest favourite first.
+pub async fn favourites(
+    auth: Auth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<(axum::http::HeaderMap, Json<Value>)> {
+    let (_, me) = auth.member("read:favourites")?;
+    let (me_id, max_id, limit) = (me.id, p.i64("max_id")?, p.i64("limit")?.unwrap_or(20));
+    let rows = ctx
+        .db
+        .read(move |c| post_queries::favourites_of(c, me_id, max_id, limit))
+        .await
+        .map_err(ServiceError::from)?;
+    let mut headers = axum::http::HeaderMap::new();
+    if let Some((last, _)) = rows.last() {
+        if let Ok(v) = format!(
+            "<{}?max_id={last}>; rel=\"next\"",
+            ctx.url("/api/v1/favourites")
+        )
+        .parse()
+        {
+            headers.insert(axum::http::header::LINK, v);
+        }
+    }
+    let list = rows.into_iter().map(|(_, post)| post).collect();
+    Ok((
+        headers,
+        Json(json!(views::statuses(&ctx, Some(me.id), list).await?)),
+    ))
+}

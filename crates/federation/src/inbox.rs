@@ -311,7 +311,8 @@ impl InboxActivity {
         if let Some(json) = &json {
             apply_thread_state(data, &post, json).await?;
         }
-        if boards::hold_if_first_remote_post(ctx, &author, &post, &taking).await? {
+        // Only new posts wait for a moderator; an edit of an approved one does not.
+        if !existed && boards::hold_if_first_remote_post(ctx, &author, &post, &taking).await? {
             tracing::info!("holding {} for a moderator", post.ap_id);
             return Ok(());
         }

@@ -908,8 +908,16 @@ pub async fn approve_post(
 ) -> ServiceResult<Post> {
     require_moderator(ctx, who, board_id).await?;
     let post = crate::posts::get_post(ctx, post_id).await?;
-    if !post.held {
-        return Err(invalid("this post is not waiting for approval"));
+    let waiting_here = ctx
+        .db
+        .read(move |c| posts::held_in_board(c, board_id))
+        .await?
+        .iter()
+        .any(|p| p.id == post_id);
+    if !post.held || !waiting_here {
+        return Err(invalid(
+            "this post is not waiting for approval in this board",
+        ));
     }
     ctx.db
         .write(move |c| posts::set_held(c, post_id, false))

@@ -130,20 +130,20 @@ async fn update_post(ctx: &Context, existing: &Post, remote: RemotePost) -> Serv
         .map(html::sanitize)
         .unwrap_or_default();
     let sensitive = remote.sensitive || !summary.is_empty();
+    let name = remote
+        .name
+        .clone()
+        .map(|n| n.chars().take(300).collect::<String>());
+    // The same post seen again (a re-announce, a re-fetch) is no edit.
+    if content == existing.content && summary == existing.summary && name == existing.name {
+        return Ok(existing.clone());
+    }
     let previous = existing.clone();
     Ok(ctx
         .db
         .write(move |c| {
             posts::save_version(c, &previous, now())?;
-            posts::update_content(
-                c,
-                id,
-                &content,
-                &summary,
-                sensitive,
-                remote.name.as_deref(),
-                now(),
-            )?;
+            posts::update_content(c, id, &content, &summary, sensitive, name.as_deref(), now())?;
             posts::by_id(c, id)
         })
         .await?)

@@ -146,6 +146,10 @@ pub async fn can_see(ctx: &Context, viewer: Option<i64>, post: &Post) -> Service
     if post.deleted_at.is_some() {
         return Ok(false);
     }
+    // A post waiting for a moderator shows to its author only.
+    if post.held && viewer != Some(post.author_id) {
+        return Ok(false);
+    }
     match post.visibility.as_str() {
         "public" | "unlisted" => Ok(true),
         _ => {

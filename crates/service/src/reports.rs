@@ -45,7 +45,8 @@ pub async fn create(
         return Err(invalid("you cannot report yourself"));
     }
     for id in &req.post_ids {
-        let post = crate::posts::get_post(ctx, *id).await?;
+        // Only what the reporter may see can be reported.
+        let post = crate::posts::visible_post(ctx, Some(reporter.id), *id).await?;
         if post.author_id != target.id {
             return Err(invalid("reported statuses must be the reported account's"));
         }
@@ -101,9 +102,10 @@ pub async fn receive(
             let mut target = None;
             let mut post_ids = Vec::new();
             for url in &objs {
+                // Reports from elsewhere are about our members and their posts only.
                 if let Some(a) = actors::by_ap_id(c, url)?.filter(|a| a.local) {
                     target.get_or_insert(a.id);
-                } else if let Some(p) = posts::by_ap_id(c, url)? {
+                } else if let Some(p) = posts::by_ap_id(c, url)?.filter(|p| p.local) {
                     target.get_or_insert(p.author_id);
                     post_ids.push(p.id);
                 }

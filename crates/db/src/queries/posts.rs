@@ -515,3 +515,24 @@ pub fn set_source(conn: &mut Conn, post_id: i64, source: &str) -> QueryResult<()
         .execute(conn)?;
     Ok(())
 }
+
+/// Posts an actor favourited, most recent favourite first, paged by the favourite's id.
+pub fn favourites_of(
+    conn: &mut Conn,
+    actor: i64,
+    max_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<(i64, Post)>> {
+    let mut q = favourites::table
+        .inner_join(posts::table)
+        .filter(favourites::actor_id.eq(actor))
+        .filter(posts::deleted_at.is_null())
+        .select((favourites::id, Post::as_select()))
+        .into_boxed();
+    if let Some(max) = max_id {
+        q = q.filter(favourites::id.lt(max));
+    }
+    q.order(favourites::id.desc())
+        .limit(limit.clamp(1, 40))
+        .load(conn)
+}
