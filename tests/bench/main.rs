@@ -118,54 +118,16 @@ async fn fan_out(instance: &TestInstance, inboxes: usize) {
         .await
         .expect("author");
     // Followers on the stub, each with its own inbox path.
-    let at = tsunagu_db::now();
-    let rows: Vec<tsunagu_db::NewActor> = (0..inboxes)
-        .map(|i| tsunagu_db::NewActor {
-            ap_id: peer.url(&format!("/users/f{i}")),
-            kind: "Person".into(),
-            username: format!("f{i}"),
-            domain: peer.domain.clone(),
-            local: false,
-            display_name: String::new(),
-            summary: String::new(),
-            url: None,
-            inbox_url: peer.url(&format!("/users/f{i}/inbox")),
-            shared_inbox_url: None,
-            outbox_url: None,
-            followers_url: None,
-            following_url: None,
-            public_key_pem: String::new(),
-            private_key_pem: None,
-            avatar_url: None,
-            header_url: None,
-            manually_approves_followers: false,
-            fields_json: "[]".into(),
-            published_at: at,
-            refreshed_at: at,
+    let followers = (0..inboxes)
+        .map(|i| {
+            (
+                peer.url(&format!("/users/f{i}")),
+                format!("f{i}"),
+                peer.url(&format!("/users/f{i}/inbox")),
+            )
         })
         .collect();
-    let aid = author.id;
-    instance
-        .ctx()
-        .db
-        .write(move |c| {
-            for row in &rows {
-                let id = tsunagu_db::queries::actors::insert(c, row)?;
-                tsunagu_db::queries::follows::insert(
-                    c,
-                    &tsunagu_db::NewFollow {
-                        follower_id: id,
-                        followee_id: aid,
-                        ap_id: None,
-                        accepted: true,
-                        created_at: at,
-                    },
-                )?;
-            }
-            Ok(())
-        })
-        .await
-        .expect("followers");
+    tsunagu_tests::add_remote_followers(instance, author.id, followers).await;
 
     // Baseline: the same number of POSTs straight to the stub.
     let client = http();

@@ -9,10 +9,8 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tsunagu_db::queries::{actors, follows};
-use tsunagu_db::{now, NewActor, NewFollow};
 use tsunagu_service::posts::{create_status, NewStatus, PostVisibility};
-use tsunagu_tests::{eventually, on_both_backends, Backend, TestInstance};
+use tsunagu_tests::{add_remote_followers, eventually, on_both_backends, Backend, TestInstance};
 
 /// Inboxes on one port: `/inbox/{name}` counts what arrives; `/slow/{name}` never answers.
 #[derive(Clone, Default)]
@@ -71,48 +69,12 @@ impl StubInboxes {
 
 /// A remote follower of `followee` whose inbox is `inbox` (no server behind its actor id).
 async fn add_remote_follower(instance: &TestInstance, followee: i64, name: &str, inbox: String) {
-    let at = now();
-    let row = NewActor {
-        ap_id: format!("http://remote.invalid/users/{name}"),
-        kind: "Person".into(),
-        username: name.into(),
-        domain: "remote.invalid".into(),
-        local: false,
-        display_name: name.into(),
-        summary: String::new(),
-        url: None,
-        inbox_url: inbox,
-        shared_inbox_url: None,
-        outbox_url: None,
-        followers_url: None,
-        following_url: None,
-        public_key_pem: String::new(),
-        private_key_pem: None,
-        avatar_url: None,
-        header_url: None,
-        manually_approves_followers: false,
-        fields_json: "[]".into(),
-        published_at: at,
-        refreshed_at: at,
-    };
-    instance
-        .ctx()
-        .db
-        .write(move |c| {
-            let id = actors::insert(c, &row)?;
-            follows::insert(
-                c,
-                &NewFollow {
-                    follower_id: id,
-                    followee_id: followee,
-                    ap_id: None,
-                    accepted: true,
-                    created_at: at,
-                },
-            )
-        })
-        .await
-        .expect("insert follower");
+    let follower = (
+        format!("http://remote.invalid/users/{name}"),
+        name.to_string(),
+        inbox,
+    );
+    add_remote_followers(instance, followee, vec![follower]).await;
 }
 
 fn status(text: String) -> NewStatus {

@@ -411,3 +411,60 @@ pub async fn fetch_ap(url: &str) -> (StatusCode, Value) {
     let status = res.status();
     (status, res.json().await.unwrap_or(Value::Null))
 }
+
+/// Makes `followee` (a local actor id) followed by remote accounts that have no server behind
+/// their ids, only inboxes: `(actor id, username, inbox)` each. For delivery tests and benchmarks.
+pub async fn add_remote_followers(
+    instance: &TestInstance,
+    followee: i64,
+    followers: Vec<(String, String, String)>,
+) {
+    let at = tsunagu_db::now();
+    let rows: Vec<tsunagu_db::NewActor> = followers
+        .into_iter()
+        .map(|(ap_id, username, inbox)| tsunagu_db::NewActor {
+            domain: url::Url::parse(&ap_id)
+                .map(|u| u.host_str().unwrap_or_default().to_string())
+                .unwrap_or_default(),
+            ap_id,
+            kind: "Person".into(),
+            display_name: username.clone(),
+            username,
+            local: false,
+            summary: String::new(),
+            url: None,
+            inbox_url: inbox,
+            shared_inbox_url: None,
+            outbox_url: None,
+            followers_url: None,
+            following_url: None,
+            public_key_pem: String::new(),
+            private_key_pem: None,
+            avatar_url: None,
+            header_url: None,
+            manually_approves_followers: false,
+            fields_json: "[]".into(),
+            published_at: at,
+            refreshed_at: at,
+        })
+        .collect();
+    instance
+        .ctx()
+        .db
+        .write(move |c| {
+            for row in &rows {
+                let id = tsunagu_db::queries::actors::insert(c, row)?;
+                let follow = tsunagu_db::NewFollow {
+                    follower_id: id,
+                    followee_id: followee,
+                    ap_id: None,
+                    accepted: true,
+                    created_at: at,
+                };
+                tsunagu_db::queries::follows::insert(c, &follow)?;
+            }
+            Ok(())
+        })
+        .await
+        .expect("insert followers");
+}
