@@ -218,6 +218,16 @@ async fn board_threads(backend: Backend) {
         .await;
     let (_, featured) = fetch_ap(&format!("{group_url}/featured")).await;
     assert_eq!(featured["orderedItems"][0]["id"], json!(uri));
+    let b = bob.clone();
+    let pinned_path = format!("/api/v1/tsunagu/boards/careers@{}/pinned", uni.domain);
+    let pinned_uri = json!(uri);
+    eventually("the pin reaches corp", || {
+        let b = b.clone();
+        let path = pinned_path.clone();
+        let uri = pinned_uri.clone();
+        async move { (b.get(&path).await[0]["uri"] == uri).then_some(()) }
+    })
+    .await;
 
     let (status, _) = alice
         .request(
@@ -443,6 +453,24 @@ async fn posting_modes(backend: Backend) {
         .as_str()
         .expect("content")
         .contains("apply by May"));
+
+    // An archived board takes nothing new.
+    let (status, _) = staff
+        .request(
+            Method::PATCH,
+            "/api/v1/tsunagu/boards/news",
+            Some(json!({ "archived": true })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = staff
+        .request(
+            Method::POST,
+            "/api/v1/tsunagu/threads",
+            Some(json!({ "title": "after archiving", "boards": ["news"] })),
+        )
+        .await;
+    assert_eq!(status, 403);
 
     // Banned accounts cannot post.
     let bob_here = staff.resolve(&bob.handle).await;

@@ -316,7 +316,7 @@ pub async fn pinned(
     State(ctx): State<Context>,
 ) -> ApiResult<Json<Value>> {
     let viewer = viewer.viewer("read:statuses")?;
-    let (_, board) = boards::find_board(&ctx, &name).await?;
+    let board = find_any_board(&ctx, &name).await?;
     let pins = boards::pinned(&ctx, board.id).await?;
     Ok(Json(json!(views::statuses(&ctx, viewer, pins).await?)))
 }
