@@ -118,6 +118,29 @@ async fn mastodon_peer(backend: Backend) {
         "{content}"
     );
 
+    // With a content warning, the warning is the title and the whole text the body; no
+    // warning is shown on the thread.
+    let cw_id = masto.url("/users/felix/statuses/107224289116410700");
+    let mut with_cw = create.clone();
+    with_cw["id"] = json!(format!("{cw_id}/activity"));
+    with_cw["object"]["id"] = json!(cw_id);
+    with_cw["object"]["summary"] = json!("Salary negotiation tips");
+    with_cw["object"]["sensitive"] = json!(true);
+    assert_eq!(masto.send(&inbox, &with_cw).await, 202);
+    let threads = staff
+        .get("/api/v1/tsunagu/boards/careers/threads?order=new")
+        .await;
+    assert_eq!(threads[0]["uri"], json!(cw_id));
+    assert_eq!(
+        threads[0]["tsunagu"]["title"],
+        json!("Salary negotiation tips")
+    );
+    assert_eq!(threads[0]["spoiler_text"], json!(""));
+    assert!(threads[0]["content"]
+        .as_str()
+        .expect("content")
+        .contains("highly skilled visa"));
+
     // A Mastodon reply to a reply in a thread, addressed the way Mastodon addresses it (the
     // parent's author and the accounts it mentions, the board among them), reaches the thread.
     let answer = alice
