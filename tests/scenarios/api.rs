@@ -572,6 +572,18 @@ async fn statuses_and_timelines(backend: Backend) {
 
     bob.post(&format!("/api/v1/statuses/{}/favourite", ids[2]), json!({}))
         .await;
+    // Bookmarks.
+    let marked = bob
+        .post(&format!("/api/v1/statuses/{}/bookmark", ids[1]), json!({}))
+        .await;
+    assert_eq!(marked["bookmarked"], json!(true));
+    assert_eq!(bob.get("/api/v1/bookmarks").await[0]["id"], json!(ids[1]));
+    bob.post(
+        &format!("/api/v1/statuses/{}/unbookmark", ids[1]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(bob.get("/api/v1/bookmarks").await, json!([]));
     let favourites = bob.get("/api/v1/favourites").await;
     assert_eq!(favourites[0]["id"], json!(ids[2]));
     assert_eq!(favourites[0]["favourited"], json!(true));
@@ -723,4 +735,82 @@ async fn profile_visibility(backend: Backend) {
     let account = bob.get(&format!("/api/v1/accounts/{}", alice.id)).await;
     assert_eq!(account["fields"][0]["name"], json!("Graduation year"));
     assert_eq!(account["fields"].as_array().map(Vec::len), Some(1));
+}
+
+on_both_backends!(
+    markers_idempotency_and_rate_limit_headers,
+    markers_and_limits
+);
+async fn markers_and_limits(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let alice = uni.member("alice").await;
+
+    // Markers remember where the member stopped reading.
+    assert_eq!(alice.get("/api/v1/markers").await, json!({}));
+    let saved = alice
+        .post(
+            "/api/v1/markers",
+            json!({ "home": { "last_read_id": "42" } }),
+        )
+        .await;
+    assert_eq!(saved["home"]["last_read_id"], json!("42"));
+    assert_eq!(saved["home"]["version"], json!(1));
+    alice
+        .post(
+            "/api/v1/markers",
+            json!({ "home": { "last_read_id": "43" }, "notifications": { "last_read_id": "7" } }),
+        )
+        .await;
+    let markers = alice.get("/api/v1/markers?timeline[]=home").await;
+    assert_eq!(markers["home"]["last_read_id"], json!("43"));
+    assert_eq!(markers["home"]["version"], json!(2));
+    assert!(markers.get("notifications").is_none());
+    let (status, _) = alice
+        .request(Method::POST, "/api/v1/markers", Some(json!({})))
+        .await;
+    assert_eq!(status, 422);
+
+    // A retried post with the same Idempotency-Key makes one status.
+    let post = |key: &'static str| {
+        let a = alice.clone();
+        async move {
+            let res = http()
+                .post(format!("{}/api/v1/statuses", a.base))
+                .bearer_auth(&a.token)
+                .header("Idempotency-Key", key)
+                .json(&json!({ "status": "posted once" }))
+                .send()
+                .await
+                .expect("post");
+            assert_eq!(res.status(), 200);
+            res
+        }
+    };
+    let first = post("abc").await;
+    assert!(first.headers().contains_key("x-ratelimit-limit"));
+    let remaining: u32 = first.headers()["x-ratelimit-remaining"]
+        .to_str()
+        .expect("header")
+        .parse()
+        .expect("number");
+    let first: Value = first.json().await.expect("json");
+    let second = post("abc").await;
+    let remaining_after: u32 = second.headers()["x-ratelimit-remaining"]
+        .to_str()
+        .expect("header")
+        .parse()
+        .expect("number");
+    assert_eq!(
+        remaining_after,
+        remaining - 1,
+        "each request counts against the token's limit"
+    );
+    let second: Value = second.json().await.expect("json");
+    assert_eq!(first["id"], second["id"]);
+    let third: Value = post("def").await.json().await.expect("json");
+    assert_ne!(first["id"], third["id"]);
+    let mine = alice
+        .get(&format!("/api/v1/accounts/{}/statuses", alice.id))
+        .await;
+    assert_eq!(mine.as_array().map(Vec::len), Some(2));
 }

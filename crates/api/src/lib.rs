@@ -7,6 +7,7 @@ mod auth;
 mod boards;
 mod error;
 mod instance;
+mod limits;
 mod oauth;
 mod paging;
 mod params;
@@ -27,6 +28,8 @@ pub struct InstanceInfo {
     pub title: String,
     pub description: String,
     pub contact_email: String,
+    /// Requests per five minutes for each access token or address.
+    pub rate_limit: u32,
 }
 
 /// Every client API route in one place.
@@ -180,7 +183,12 @@ pub fn router(ctx: Context, info: InstanceInfo) -> Router {
         .route("/api/v1/trends/statuses", get(placeholders::empty_list))
         .route("/api/v1/trends/links", get(placeholders::empty_list))
         .route("/api/v1/conversations", get(placeholders::empty_list))
-        .route("/api/v1/bookmarks", get(placeholders::empty_list))
+        .route("/api/v1/bookmarks", get(statuses::bookmarks))
+        .route("/api/v1/statuses/{id}/bookmark", post(statuses::bookmark))
+        .route(
+            "/api/v1/statuses/{id}/unbookmark",
+            post(statuses::unbookmark),
+        )
         .route("/api/v1/favourites", get(statuses::favourites))
         .route("/api/v1/blocks", get(placeholders::empty_list))
         .route("/api/v1/mutes", get(placeholders::empty_list))
@@ -188,7 +196,10 @@ pub fn router(ctx: Context, info: InstanceInfo) -> Router {
         .route("/api/v1/endorsements", get(placeholders::empty_list))
         .route("/api/v1/featured_tags", get(placeholders::empty_list))
         .route("/api/v2/suggestions", get(placeholders::empty_list))
-        .route("/api/v1/markers", get(placeholders::markers))
+        .route(
+            "/api/v1/markers",
+            get(statuses::markers).post(statuses::save_markers),
+        )
         .route("/api/v1/preferences", get(placeholders::preferences))
         .route(
             "/avatars/original/missing.png",
@@ -203,6 +214,11 @@ pub fn router(ctx: Context, info: InstanceInfo) -> Router {
             delete(placeholders::not_supported).get(placeholders::not_supported),
         )
         .fallback(placeholders::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            limits::RateLimiter::new(info.rate_limit),
+            limits::rate_limit,
+        ))
         .layer(axum::Extension(info))
+        .layer(axum::Extension(limits::IdempotencyKeys::default()))
         .with_state(ctx)
 }

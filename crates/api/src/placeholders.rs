@@ -11,10 +11,6 @@ pub async fn empty_list() -> Json<Value> {
     Json(json!([]))
 }
 
-pub async fn markers() -> Json<Value> {
-    Json(json!({}))
-}
-
 pub async fn preferences() -> Json<Value> {
     Json(json!({
         "posting:default:visibility": "public",

@@ -15,8 +15,25 @@ fn parse_id(id: &str) -> ApiResult<i64> {
     id.parse().map_err(|_| ApiError::not_found())
 }
 
-pub async fn create(auth: Auth, State(ctx): State<Context>, p: Params) -> ApiResult<Json<Value>> {
+pub async fn create(
+    auth: Auth,
+    State(ctx): State<Context>,
+    axum::Extension(keys): axum::Extension<crate::limits::IdempotencyKeys>,
+    headers: axum::http::HeaderMap,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let (_, me) = auth.member("write:statuses")?;
+    // A retried request with the same Idempotency-Key gets the status made the first time.
+    let idempotency_key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    if let Some(key) = &idempotency_key {
+        if let Some(existing) = keys.get(auth.token.id, key) {
+            let post = posts::get_post(&ctx, existing).await?;
+            return Ok(Json(views::status(&ctx, Some(me.id), post).await?));
+        }
+    }
     if !p.list("media_ids").is_empty() {
         return Err(ApiError::unprocessable(
             "Validation failed: media attachments are not supported yet",
@@ -47,6 +64,9 @@ pub async fn create(auth: Auth, State(ctx): State<Context>, p: Params) -> ApiRes
         },
     )
     .await?;
+    if let Some(key) = &idempotency_key {
+        keys.put(auth.token.id, key, post.id);
+    }
     Ok(Json(views::status(&ctx, Some(me.id), post).await?))
 }
 
@@ -267,4 +287,103 @@ pub async fn favourites(
         headers,
         Json(json!(views::statuses(&ctx, Some(me.id), list).await?)),
     ))
+}
+
+pub async fn bookmark(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:bookmarks")?;
+    let post = posts::bookmark(&ctx, me, parse_id(&id)?).await?;
+    Ok(Json(views::status(&ctx, Some(me.id), post).await?))
+}
+
+pub async fn unbookmark(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:bookmarks")?;
+    let post = posts::unbookmark(&ctx, me, parse_id(&id)?).await?;
+    Ok(Json(views::status(&ctx, Some(me.id), post).await?))
+}
+
+/// `GET /api/v1/bookmarks`, newest bookmark first.
+pub async fn bookmarks(
+    auth: Auth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<(axum::http::HeaderMap, Json<Value>)> {
+    let (_, me) = auth.member("read:bookmarks")?;
+    let rows = posts::bookmarks(&ctx, me, p.i64("max_id")?, p.i64("limit")?.unwrap_or(20)).await?;
+    let mut headers = axum::http::HeaderMap::new();
+    if let Some((last, _)) = rows.last() {
+        if let Ok(v) = format!(
+            "<{}?max_id={last}>; rel=\"next\"",
+            ctx.url("/api/v1/bookmarks")
+        )
+        .parse()
+        {
+            headers.insert(axum::http::header::LINK, v);
+        }
+    }
+    let list = rows.into_iter().map(|(_, post)| post).collect();
+    Ok((
+        headers,
+        Json(json!(views::statuses(&ctx, Some(me.id), list).await?)),
+    ))
+}
+
+fn markers_json(
+    rows: Vec<(String, String, i32, chrono::NaiveDateTime)>,
+    wanted: &[String],
+) -> Value {
+    let mut out = serde_json::Map::new();
+    for (timeline, last_read_id, version, updated_at) in rows {
+        if wanted.is_empty() || wanted.contains(&timeline) {
+            out.insert(timeline, json!({ "last_read_id": last_read_id, "version": version, "updated_at": views::time(updated_at) }));
+        }
+    }
+    Value::Object(out)
+}
+
+/// `GET /api/v1/markers?timeline[]=home&timeline[]=notifications`
+pub async fn markers(auth: Auth, State(ctx): State<Context>, p: Params) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("read:statuses")?;
+    Ok(Json(markers_json(
+        posts::markers(&ctx, me).await?,
+        &p.list("timeline"),
+    )))
+}
+
+/// `POST /api/v1/markers` with `home[last_read_id]` and/or `notifications[last_read_id]`.
+pub async fn save_markers(
+    auth: Auth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:statuses")?;
+    let mut saved = Vec::new();
+    for timeline in posts::MARKER_TIMELINES {
+        if let Some(Value::Object(m)) = p.value(timeline) {
+            let id = match m.get("last_read_id") {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => {
+                    return Err(ApiError::unprocessable(format!(
+                        "Validation failed: {timeline}[last_read_id] can't be blank"
+                    )))
+                }
+            };
+            posts::set_marker(&ctx, me, timeline, &id).await?;
+            saved.push(timeline.to_string());
+        }
+    }
+    if saved.is_empty() {
+        return Err(ApiError::unprocessable(
+            "Validation failed: give home[last_read_id] or notifications[last_read_id]",
+        ));
+    }
+    Ok(Json(markers_json(posts::markers(&ctx, me).await?, &saved)))
 }

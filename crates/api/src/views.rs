@@ -185,6 +185,7 @@ struct Batch {
     counts: HashMap<i64, (i64, i64, i64)>,
     favourited: Vec<i64>,
     reblogged: Vec<i64>,
+    bookmarked: Vec<i64>,
     parent_authors: HashMap<i64, i64>,
 }
 
@@ -230,12 +231,13 @@ pub async fn statuses(
                 .into_iter()
                 .map(|(id, r, b, f)| (id, (r, b, f)))
                 .collect();
-            let (favourited, reblogged) = match viewer {
+            let (favourited, reblogged, bookmarked) = match viewer {
                 Some(v) => (
                     posts::favourited_among(c, v, &ids)?,
                     posts::reblogged_among(c, v, &ids)?,
+                    tsunagu_db::queries::bookmarks::among(c, v, &ids)?,
                 ),
-                None => (Vec::new(), Vec::new()),
+                None => (Vec::new(), Vec::new(), Vec::new()),
             };
             Ok(Batch {
                 posts: map,
@@ -245,6 +247,7 @@ pub async fn statuses(
                 counts,
                 favourited,
                 reblogged,
+                bookmarked,
                 parent_authors,
             })
         })
@@ -349,7 +352,7 @@ fn status_value(
         "favourited": batch.favourited.contains(&post.id),
         "reblogged": batch.reblogged.contains(&post.id),
         "muted": false,
-        "bookmarked": false,
+        "bookmarked": batch.bookmarked.contains(&post.id),
         "pinned": false,
         "filtered": [],
     })

@@ -225,6 +225,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     instances,
     post_edits,
     reports,
+    bookmarks,
+    markers,
 );
 
 diesel::table! {
@@ -317,3 +319,24 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    bookmarks (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        post_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    markers (actor_id, timeline) {
+        actor_id -> BigInt,
+        timeline -> Text,
+        last_read_id -> Text,
+        version -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(bookmarks -> posts (post_id));

@@ -35,6 +35,7 @@ impl Settings {
                 title: "Tsunagu".into(),
                 description: "An alumni network on the fediverse".into(),
                 contact_email: String::new(),
+                rate_limit: 300,
             },
             delivery: DeliverySettings::default(),
         }
@@ -138,7 +139,9 @@ pub async fn start_with_db(
     let server = tokio::spawn(async move {
         axum::serve(
             listener,
-            axum::ServiceExt::<axum::extract::Request>::into_make_service(app),
+            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+                std::net::SocketAddr,
+            >(app),
         )
         .with_graceful_shutdown(async move {
             let _ = stop.wait_for(|s| *s).await;

@@ -66,6 +66,9 @@ struct ServeArgs {
     /// Contact address shown to clients.
     #[arg(long, env = "TSUNAGU_CONTACT_EMAIL", default_value = "")]
     contact_email: String,
+    /// Client API requests allowed per five minutes for each access token or address.
+    #[arg(long, env = "TSUNAGU_RATE_LIMIT", default_value_t = 300)]
+    rate_limit: u32,
     /// Seconds before the first retry of a failed delivery (each retry waits 4 times longer).
     #[arg(long, env = "TSUNAGU_RETRY_BASE_SECS", default_value_t = 30)]
     retry_base_secs: u64,
@@ -249,6 +252,7 @@ async fn serve(args: ServeArgs) -> CliResult {
     let mut settings = settings(&args.instance);
     settings.instance.title = args.title;
     settings.instance.contact_email = args.contact_email;
+    settings.instance.rate_limit = args.rate_limit.max(1);
     settings.delivery.retry_base = Duration::from_secs(args.retry_base_secs.max(1));
     let listener = tokio::net::TcpListener::bind(&args.bind)
         .await

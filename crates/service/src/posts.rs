@@ -551,3 +551,73 @@ pub async fn history(
     let versions = ctx.db.read(move |c| posts::versions(c, post_id)).await?;
     Ok((post, versions))
 }
+
+/// Bookmarks a status the member may see (idempotent).
+pub async fn bookmark(ctx: &Context, actor: &Actor, post_id: i64) -> ServiceResult<Post> {
+    let post = visible_post(ctx, Some(actor.id), post_id).await?;
+    let aid = actor.id;
+    ctx.db
+        .write(move |c| tsunagu_db::queries::bookmarks::add(c, aid, post_id, now()))
+        .await?;
+    Ok(post)
+}
+
+pub async fn unbookmark(ctx: &Context, actor: &Actor, post_id: i64) -> ServiceResult<Post> {
+    let post = get_post(ctx, post_id).await?;
+    let aid = actor.id;
+    ctx.db
+        .write(move |c| tsunagu_db::queries::bookmarks::remove(c, aid, post_id))
+        .await?;
+    Ok(post)
+}
+
+/// The member's bookmarks, newest first, as (bookmark id, post) for paging.
+pub async fn bookmarks(
+    ctx: &Context,
+    actor: &Actor,
+    max_id: Option<i64>,
+    limit: i64,
+) -> ServiceResult<Vec<(i64, Post)>> {
+    let aid = actor.id;
+    Ok(ctx
+        .db
+        .read(move |c| tsunagu_db::queries::bookmarks::list(c, aid, max_id, limit))
+        .await?)
+}
+
+/// Timelines whose reading position clients may save.
+pub const MARKER_TIMELINES: [&str; 2] = ["home", "notifications"];
+
+/// Saves where the member stopped reading `timeline`.
+pub async fn set_marker(
+    ctx: &Context,
+    actor: &Actor,
+    timeline: &str,
+    last_read_id: &str,
+) -> ServiceResult<()> {
+    if !MARKER_TIMELINES.contains(&timeline) {
+        return Err(invalid(format!(
+            "unknown timeline {timeline:?}: use home or notifications"
+        )));
+    }
+    if last_read_id.is_empty() || last_read_id.len() > 40 {
+        return Err(invalid("last_read_id can't be blank"));
+    }
+    let (aid, t, id) = (actor.id, timeline.to_string(), last_read_id.to_string());
+    ctx.db
+        .write(move |c| tsunagu_db::queries::bookmarks::set_marker(c, aid, &t, &id, now()))
+        .await?;
+    Ok(())
+}
+
+/// (timeline, last read id, version, updated at) of the member's markers.
+pub async fn markers(
+    ctx: &Context,
+    actor: &Actor,
+) -> ServiceResult<Vec<(String, String, i32, chrono::NaiveDateTime)>> {
+    let aid = actor.id;
+    Ok(ctx
+        .db
+        .read(move |c| tsunagu_db::queries::bookmarks::markers_of(c, aid))
+        .await?)
+}

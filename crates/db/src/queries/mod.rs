@@ -3,6 +3,7 @@
 
 pub mod actors;
 pub mod boards;
+pub mod bookmarks;
 pub mod deliveries;
 pub mod follows;
 pub mod notifications;

@@ -1,0 +1,2 @@
+DROP TABLE markers;
+DROP TABLE bookmarks;
