@@ -303,7 +303,7 @@ impl InboxActivity {
             Err(e) => {
                 if !existed {
                     let pid = post.id;
-                    data.db.write(move |c| posts::delete_row(c, pid)).await?;
+                    inbound::discard_post(ctx, pid).await?;
                 }
                 return Err(e.into());
             }
@@ -510,10 +510,7 @@ impl InboxActivity {
                             .await
                             .is_some_and(|s| s == 404 || s == 410));
                 if confirmed {
-                    let pid = post.id;
-                    data.db
-                        .write(move |c| posts::mark_deleted(c, pid, tsunagu_db::now()))
-                        .await?;
+                    inbound::take_down_post(ctx, post.id).await?;
                 }
             }
             "Lock" | "Undo" => {
@@ -548,12 +545,7 @@ impl InboxActivity {
                     return Ok(());
                 }
                 if let Some(post) = data.db.read(move |c| posts::by_ap_id(c, &url)).await? {
-                    let (pid, bid, pinned) = (post.id, group.0.id, inner_kind == "Add");
-                    data.db
-                        .write(move |c| {
-                            tsunagu_db::queries::boards::set_pinned(c, pid, bid, pinned)
-                        })
-                        .await?;
+                    boards::apply_remote_pin(ctx, &group.0, post.id, inner_kind == "Add").await?;
                 }
             }
             other => tracing::debug!("ignoring Announce({other}) from {}", self.actor),

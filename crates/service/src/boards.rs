@@ -974,3 +974,17 @@ pub async fn edit_thread(
     ctx.publish(Event::PostUpdated { post_id: post.id }).await;
     Ok(post)
 }
+
+/// A remote board pinned or unpinned one of its threads.
+pub async fn apply_remote_pin(
+    ctx: &Context,
+    board: &Actor,
+    post_id: i64,
+    pinned: bool,
+) -> ServiceResult<()> {
+    let bid = board.id;
+    ctx.db
+        .write(move |c| q::set_pinned(c, post_id, bid, pinned))
+        .await?;
+    Ok(())
+}

@@ -414,3 +414,18 @@ pub async fn receive_unannounce(
         .await?;
     Ok(())
 }
+
+/// Forgets a post that was just stored and then refused (by a board's rules): it was never
+/// accepted, so it leaves no trace.
+pub async fn discard_post(ctx: &Context, post_id: i64) -> ServiceResult<()> {
+    ctx.db.write(move |c| posts::delete_row(c, post_id)).await?;
+    Ok(())
+}
+
+/// A post taken down at its origin or by the board holding it, as another server tells us.
+pub async fn take_down_post(ctx: &Context, post_id: i64) -> ServiceResult<()> {
+    ctx.db
+        .write(move |c| posts::mark_deleted(c, post_id, now()))
+        .await?;
+    Ok(())
+}
