@@ -353,3 +353,103 @@ async fn three_instances(backend: Backend) {
     let (status, _) = fetch_ap(dm_uri).await;
     assert_eq!(status, 404);
 }
+
+on_both_backends!(
+    blocks_end_follows_across_instances_and_mutes_hide,
+    blocks_and_mutes
+);
+async fn blocks_and_mutes(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let corp = TestInstance::start(&backend).await;
+    let alice = uni.member("alice").await;
+    let carol = uni.member("carol").await;
+    let bob = corp.member("bob").await;
+    let alice_on_corp = bob.follow(&alice.handle).await;
+    let bob_on_uni = alice.resolve(&bob.handle).await;
+    let bob_id = bob_on_uni["id"].as_str().expect("id");
+
+    // Alice blocks Bob: the follow ends on both sides and Bob cannot follow again.
+    let r = alice
+        .post(&format!("/api/v1/accounts/{bob_id}/block"), json!({}))
+        .await;
+    assert_eq!(r["blocking"], json!(true));
+    assert_eq!(
+        alice.get("/api/v1/blocks").await[0]["acct"],
+        json!(bob.handle)
+    );
+    assert_eq!(
+        alice.get("/api/v1/accounts/verify_credentials").await["followers_count"],
+        json!(0)
+    );
+    let alice_id = alice_on_corp["id"].as_str().expect("id").to_string();
+    let b = bob.clone();
+    let aid = alice_id.clone();
+    eventually("the block reaches corp", || {
+        let b = b.clone();
+        let aid = aid.clone();
+        async move {
+            let r = b
+                .get(&format!("/api/v1/accounts/relationships?id[]={aid}"))
+                .await;
+            (r[0]["following"] == json!(false) && r[0]["blocked_by"] == json!(true)).then_some(())
+        }
+    })
+    .await;
+    let (status, _) = bob
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/accounts/{alice_id}/follow"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    // Unblocking is sent too; Bob may follow again.
+    alice
+        .post(&format!("/api/v1/accounts/{bob_id}/unblock"), json!({}))
+        .await;
+    let b = bob.clone();
+    let aid = alice_id.clone();
+    eventually("the unblock reaches corp", || {
+        let b = b.clone();
+        let aid = aid.clone();
+        async move {
+            let r = b
+                .get(&format!("/api/v1/accounts/relationships?id[]={aid}"))
+                .await;
+            (r[0]["blocked_by"] == json!(false)).then_some(())
+        }
+    })
+    .await;
+    bob.follow(&alice.handle).await;
+
+    // Mutes hide posts and notifications, and tell nobody.
+    let r = alice
+        .post(&format!("/api/v1/accounts/{}/mute", carol.id), json!({}))
+        .await;
+    assert_eq!(r["muting"], json!(true));
+    carol.status("@alice hello from a muted account").await;
+    let public = alice.get("/api/v1/timelines/public?local=true").await;
+    assert!(!public
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|s| s["account"]["username"] == json!("carol")));
+    assert!(!alice
+        .notifications()
+        .await
+        .iter()
+        .any(|n| n["account"]["username"] == json!("carol")));
+    assert_eq!(
+        alice.get("/api/v1/mutes").await[0]["username"],
+        json!("carol")
+    );
+    alice
+        .post(&format!("/api/v1/accounts/{}/unmute", carol.id), json!({}))
+        .await;
+    assert!(alice
+        .notifications()
+        .await
+        .iter()
+        .any(|n| n["account"]["username"] == json!("carol")));
+}

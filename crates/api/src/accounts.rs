@@ -316,3 +316,66 @@ pub async fn member_profile(
     let entries = accounts::profile(&ctx, user.id, who).await?;
     Ok(Json(profile_json(&entries)))
 }
+
+pub async fn block(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:blocks")?;
+    let target = find_account(&ctx, &id).await?;
+    Ok(Json(views::relationship(
+        &relations::block(&ctx, me, target.id).await?,
+    )))
+}
+
+pub async fn unblock(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:blocks")?;
+    let target = find_account(&ctx, &id).await?;
+    Ok(Json(views::relationship(
+        &relations::unblock(&ctx, me, target.id).await?,
+    )))
+}
+
+/// `POST /api/v1/accounts/:id/mute` with `notifications` (default true).
+pub async fn mute(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:mutes")?;
+    let target = find_account(&ctx, &id).await?;
+    let notifications = p.bool("notifications")?.unwrap_or(true);
+    Ok(Json(views::relationship(
+        &relations::mute(&ctx, me, target.id, notifications).await?,
+    )))
+}
+
+pub async fn unmute(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:mutes")?;
+    let target = find_account(&ctx, &id).await?;
+    Ok(Json(views::relationship(
+        &relations::unmute(&ctx, me, target.id).await?,
+    )))
+}
+
+pub async fn blocks(auth: Auth, State(ctx): State<Context>) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("read:blocks")?;
+    let list = relations::blocked_or_muted(&ctx, me, false).await?;
+    Ok(Json(json!(views::accounts(&ctx, &list).await?)))
+}
+
+pub async fn mutes(auth: Auth, State(ctx): State<Context>) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("read:mutes")?;
+    let list = relations::blocked_or_muted(&ctx, me, true).await?;
+    Ok(Json(json!(views::accounts(&ctx, &list).await?)))
+}

@@ -54,7 +54,7 @@ pub async fn public(
         Some(false) => "remote=true",
         None => "",
     };
-    let list = timelines::public(&ctx, local, page(&p)?).await?;
+    let list = timelines::public(&ctx, viewer, local, page(&p)?).await?;
     respond(&ctx, viewer, "/api/v1/timelines/public", extra, list).await
 }
 
@@ -65,7 +65,7 @@ pub async fn tag(
     p: Params,
 ) -> ApiResult<(HeaderMap, Json<Value>)> {
     let viewer = viewer.viewer("read:statuses")?;
-    let list = timelines::tag(&ctx, &tag, page(&p)?).await?;
+    let list = timelines::tag(&ctx, viewer, &tag, page(&p)?).await?;
     respond(
         &ctx,
         viewer,

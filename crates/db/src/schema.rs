@@ -227,6 +227,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     bookmarks,
     markers,
+    blocks,
+    mutes,
 );
 
 diesel::table! {
@@ -340,3 +342,23 @@ diesel::table! {
 }
 
 diesel::joinable!(bookmarks -> posts (post_id));
+
+diesel::table! {
+    blocks (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        target_id -> BigInt,
+        ap_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mutes (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        target_id -> BigInt,
+        notifications -> Bool,
+        created_at -> Timestamp,
+    }
+}

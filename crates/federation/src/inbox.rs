@@ -154,6 +154,12 @@ impl InboxActivity {
                 Ok(())
             }
             "Announce" => self.receive_announce(&actor, data).await,
+            "Block" => {
+                let target = self.object_id()?;
+                inbound::receive_block(ctx, &actor.0, target.as_str(), self.id.as_str(), true)
+                    .await?;
+                Ok(())
+            }
             "Flag" => {
                 let objects = crate::objects::ids_of(&self.object);
                 let comment = self
@@ -358,6 +364,10 @@ impl InboxActivity {
             }
             Some("Announce") => {
                 inbound::receive_unannounce(ctx, &actor.0, inner_id.as_str()).await?;
+            }
+            Some("Block") => {
+                let target = inner_object.clone().unwrap_or_default();
+                inbound::receive_block(ctx, &actor.0, &target, inner_id.as_str(), false).await?;
             }
             Some(_) => {}
             None => {

@@ -393,6 +393,30 @@ async fn build(event: &Event, data: &Data) -> Result<Option<Outgoing>, FedError>
                 inboxes,
             })
         }
+        Event::Blocked {
+            actor_id,
+            target_id,
+            block_ap_id,
+            blocked,
+        } => {
+            let (actor, target) = two_actors(data, actor_id, target_id).await?;
+            let block = json!({
+                "id": block_ap_id,
+                "type": "Block",
+                "actor": actor.ap_id,
+                "object": target.ap_id,
+            });
+            let activity = if blocked {
+                block
+            } else {
+                json!({ "id": activity_id(ctx, "undo"), "type": "Undo", "actor": actor.ap_id, "object": block })
+            };
+            Some(Outgoing {
+                actor_id,
+                activity,
+                inboxes: vec![target.inbox_url.clone()],
+            })
+        }
         // Board moderation is sent by the board itself (see `crate::boards`).
         Event::ThreadLocked { .. }
         | Event::ThreadPinned { .. }

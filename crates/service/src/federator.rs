@@ -80,6 +80,13 @@ pub enum Event {
     ReportForwarded {
         report_id: i64,
     },
+    /// A member blocked (or, with `blocked` false, unblocked) an account on another server.
+    Blocked {
+        actor_id: i64,
+        target_id: i64,
+        block_ap_id: String,
+        blocked: bool,
+    },
     /// A local board changed (title, description, rules, posting mode, moderators).
     BoardUpdated {
         board_id: i64,

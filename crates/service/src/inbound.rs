@@ -429,3 +429,39 @@ pub async fn take_down_post(ctx: &Context, post_id: i64) -> ServiceResult<()> {
         .await?;
     Ok(())
 }
+
+/// A remote account blocks (or, with `blocked` false, stops blocking) a local one: follows
+/// between them end, and the local member no longer sees it.
+pub async fn receive_block(
+    ctx: &Context,
+    blocker: &Actor,
+    target_ap_id: &str,
+    block_ap_id: &str,
+    blocked: bool,
+) -> ServiceResult<()> {
+    let (bid, target, ap) = (
+        blocker.id,
+        target_ap_id.to_string(),
+        block_ap_id.to_string(),
+    );
+    ctx.db
+        .write(move |c| {
+            let Some(t) = actors::by_ap_id(c, &target)?.filter(|a| a.local) else {
+                return Ok(());
+            };
+            if !blocked {
+                tsunagu_db::queries::blocks::unblock(c, bid, t.id)?;
+                return Ok(());
+            }
+            tsunagu_db::queries::blocks::block(c, bid, t.id, &ap, now())?;
+            for f in [follows::find(c, bid, t.id)?, follows::find(c, t.id, bid)?]
+                .into_iter()
+                .flatten()
+            {
+                follows::delete(c, f.id)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(())
+}

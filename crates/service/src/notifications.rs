@@ -11,10 +11,15 @@ pub async fn list(
     exclude: Vec<String>,
     page: Page,
 ) -> ServiceResult<Vec<Notification>> {
-    Ok(ctx
+    let list = ctx
         .db
         .read(move |c| notifications::list(c, recipient, types.as_deref(), &exclude, page))
-        .await?)
+        .await?;
+    let hidden = crate::relations::hidden_from(ctx, recipient).await?;
+    Ok(list
+        .into_iter()
+        .filter(|n| !hidden.contains(&n.from_actor_id))
+        .collect())
 }
 
 pub async fn get(ctx: &Context, recipient: i64, id: i64) -> ServiceResult<Notification> {

@@ -2,7 +2,7 @@
 
 use crate::posts::{notify, random_token};
 use crate::{Context, Event, ServiceError, ServiceResult};
-use tsunagu_db::queries::{actors, follows};
+use tsunagu_db::queries::{actors, blocks, follows};
 use tsunagu_db::{now, Actor, NewFollow};
 
 /// How two accounts relate, from the viewer's side.
@@ -13,6 +13,9 @@ pub struct Relationship {
     pub requested: bool,
     pub followed_by: bool,
     pub requested_by: bool,
+    pub blocking: bool,
+    pub blocked_by: bool,
+    pub muting: bool,
 }
 
 pub async fn relationship(ctx: &Context, viewer: i64, target: i64) -> ServiceResult<Relationship> {
@@ -27,6 +30,9 @@ pub async fn relationship(ctx: &Context, viewer: i64, target: i64) -> ServiceRes
                 requested: out.as_ref().is_some_and(|f| !f.accepted),
                 followed_by: back.as_ref().is_some_and(|f| f.accepted),
                 requested_by: back.as_ref().is_some_and(|f| !f.accepted),
+                blocking: blocks::block_of(c, viewer, target)?.is_some(),
+                blocked_by: blocks::block_of(c, target, viewer)?.is_some(),
+                muting: blocks::is_muting(c, viewer, target)?,
             })
         })
         .await?)
@@ -67,6 +73,18 @@ pub async fn follow(
         ));
     }
     let follower_id = follower.id;
+    let blocked = ctx
+        .db
+        .read(move |c| {
+            Ok(blocks::block_of(c, follower_id, target_id)?.is_some()
+                || blocks::block_of(c, target_id, follower_id)?.is_some())
+        })
+        .await?;
+    if blocked {
+        return Err(ServiceError::Forbidden(
+            "one of you blocks the other".into(),
+        ));
+    }
     let existing = ctx
         .db
         .read(move |c| follows::find(c, follower_id, target_id))
@@ -239,4 +257,120 @@ pub async fn list_follows(
         .into_iter()
         .map(|(f, a)| (f.id, a))
         .collect())
+}
+
+/// Blocks an account: follows between the two end, neither sees the other, and the other
+/// server is told (as Mastodon does).
+pub async fn block(ctx: &Context, me: &Actor, target_id: i64) -> ServiceResult<Relationship> {
+    let target = get_actor(ctx, target_id).await?;
+    if target.id == me.id {
+        return Err(ServiceError::Invalid("you cannot block yourself".into()));
+    }
+    let me_id = me.id;
+    let ap_id = ctx.url(&format!("/activities/block/{}", random_token()));
+    let block_ap = ap_id.clone();
+    let (mine, theirs) = ctx
+        .db
+        .write(move |c| {
+            blocks::block(c, me_id, target_id, &block_ap, now())?;
+            let mine = follows::find(c, me_id, target_id)?;
+            let theirs = follows::find(c, target_id, me_id)?;
+            for f in mine.iter().chain(theirs.iter()) {
+                follows::delete(c, f.id)?;
+            }
+            Ok((mine, theirs))
+        })
+        .await?;
+    if !target.local {
+        if let Some(f) = mine {
+            ctx.publish(Event::Unfollowed {
+                follower_id: me_id,
+                followee_id: target_id,
+                follow_ap_id: f.ap_id,
+            })
+            .await;
+        }
+        if let Some(f) = theirs {
+            ctx.publish(Event::FollowRejected {
+                follower_id: target_id,
+                followee_id: me_id,
+                follow_ap_id: f.ap_id,
+            })
+            .await;
+        }
+        ctx.publish(Event::Blocked {
+            actor_id: me_id,
+            target_id,
+            block_ap_id: ap_id,
+            blocked: true,
+        })
+        .await;
+    }
+    relationship(ctx, me.id, target_id).await
+}
+
+pub async fn unblock(ctx: &Context, me: &Actor, target_id: i64) -> ServiceResult<Relationship> {
+    let target = get_actor(ctx, target_id).await?;
+    let me_id = me.id;
+    let existing = ctx
+        .db
+        .read(move |c| blocks::block_of(c, me_id, target_id))
+        .await?;
+    if let Some(ap_id) = existing {
+        ctx.db
+            .write(move |c| blocks::unblock(c, me_id, target_id))
+            .await?;
+        if !target.local {
+            let block_ap_id = ap_id.unwrap_or_default();
+            ctx.publish(Event::Blocked {
+                actor_id: me_id,
+                target_id,
+                block_ap_id,
+                blocked: false,
+            })
+            .await;
+        }
+    }
+    relationship(ctx, me.id, target_id).await
+}
+
+/// Mutes an account: its posts (and, with `notifications`, its notifications) stop showing.
+/// Nobody else is told.
+pub async fn mute(
+    ctx: &Context,
+    me: &Actor,
+    target_id: i64,
+    notifications: bool,
+) -> ServiceResult<Relationship> {
+    let target = get_actor(ctx, target_id).await?;
+    if target.id == me.id {
+        return Err(ServiceError::Invalid("you cannot mute yourself".into()));
+    }
+    let me_id = me.id;
+    ctx.db
+        .write(move |c| blocks::mute(c, me_id, target_id, notifications, now()))
+        .await?;
+    relationship(ctx, me.id, target_id).await
+}
+
+pub async fn unmute(ctx: &Context, me: &Actor, target_id: i64) -> ServiceResult<Relationship> {
+    let me_id = me.id;
+    ctx.db
+        .write(move |c| blocks::unmute(c, me_id, target_id))
+        .await?;
+    relationship(ctx, me.id, target_id).await
+}
+
+/// Accounts `me` blocks (or, with `muted`, mutes).
+pub async fn blocked_or_muted(ctx: &Context, me: &Actor, muted: bool) -> ServiceResult<Vec<Actor>> {
+    let me_id = me.id;
+    Ok(ctx
+        .db
+        .read(move |c| blocks::listed(c, me_id, muted))
+        .await?)
+}
+
+/// Accounts whose posts and notifications `viewer` should not see.
+pub async fn hidden_from(ctx: &Context, viewer: i64) -> ServiceResult<Vec<i64>> {
+    Ok(ctx.db.read(move |c| blocks::hidden_from(c, viewer)).await?)
 }

@@ -5,26 +5,76 @@ use crate::{Context, ServiceResult};
 use tsunagu_db::queries::{posts, Page};
 use tsunagu_db::Post;
 
+/// Drops posts (and boosts of posts) by accounts the viewer blocks, mutes or is blocked by.
+pub async fn without_hidden(
+    ctx: &Context,
+    viewer: Option<i64>,
+    list: Vec<Post>,
+) -> ServiceResult<Vec<Post>> {
+    let Some(viewer) = viewer else {
+        return Ok(list);
+    };
+    let hidden = crate::relations::hidden_from(ctx, viewer).await?;
+    if hidden.is_empty() {
+        return Ok(list);
+    }
+    let originals: Vec<i64> = list.iter().filter_map(|p| p.reblog_of_id).collect();
+    let original_authors: Vec<(i64, i64)> = ctx
+        .db
+        .read(move |c| {
+            Ok(posts::by_ids(c, &originals)?
+                .into_iter()
+                .map(|p| (p.id, p.author_id))
+                .collect())
+        })
+        .await?;
+    Ok(list
+        .into_iter()
+        .filter(|p| !hidden.contains(&p.author_id))
+        .filter(|p| {
+            p.reblog_of_id.is_none_or(|o| {
+                original_authors
+                    .iter()
+                    .find(|(id, _)| *id == o)
+                    .is_none_or(|(_, a)| !hidden.contains(a))
+            })
+        })
+        .collect())
+}
+
 pub async fn home(ctx: &Context, viewer: i64, page: Page) -> ServiceResult<Vec<Post>> {
-    Ok(ctx
+    let list = ctx
         .db
         .read(move |c| posts::home_timeline(c, viewer, page))
-        .await?)
+        .await?;
+    without_hidden(ctx, Some(viewer), list).await
 }
 
-pub async fn public(ctx: &Context, local: Option<bool>, page: Page) -> ServiceResult<Vec<Post>> {
-    Ok(ctx
+pub async fn public(
+    ctx: &Context,
+    viewer: Option<i64>,
+    local: Option<bool>,
+    page: Page,
+) -> ServiceResult<Vec<Post>> {
+    let list = ctx
         .db
         .read(move |c| posts::public_timeline(c, local, page))
-        .await?)
+        .await?;
+    without_hidden(ctx, viewer, list).await
 }
 
-pub async fn tag(ctx: &Context, tag: &str, page: Page) -> ServiceResult<Vec<Post>> {
+pub async fn tag(
+    ctx: &Context,
+    viewer: Option<i64>,
+    tag: &str,
+    page: Page,
+) -> ServiceResult<Vec<Post>> {
     let tag = tag.to_lowercase();
-    Ok(ctx
+    let list = ctx
         .db
         .read(move |c| posts::tag_timeline(c, &tag, page))
-        .await?)
+        .await?;
+    without_hidden(ctx, viewer, list).await
 }
 
 pub struct AccountFilter {
@@ -79,7 +129,7 @@ pub async fn context(
         }
     }
     ancestors.reverse();
-    let descendants = descendants(ctx, post.id, 1000).await?;
+    let descendants = without_hidden(ctx, viewer, descendants(ctx, post.id, 1000).await?).await?;
     let mut visible = Vec::with_capacity(descendants.len());
     for p in descendants {
         if can_see(ctx, viewer, &p).await? {

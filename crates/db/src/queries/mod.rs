@@ -2,6 +2,7 @@
 //! thing; transactions are the caller's (see [`crate::Db::write`]).
 
 pub mod actors;
+pub mod blocks;
 pub mod boards;
 pub mod bookmarks;
 pub mod deliveries;
