@@ -814,3 +814,75 @@ async fn markers_and_limits(backend: Backend) {
         .await;
     assert_eq!(mine.as_array().map(Vec::len), Some(2));
 }
+
+on_both_backends!(
+    pinned_statuses_show_on_the_profile_and_federate,
+    pinned_statuses
+);
+async fn pinned_statuses(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let alice = uni.member("alice").await;
+    let bob = uni.member("bob").await;
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        ids.push(
+            alice.status(&format!("pin me {i}")).await["id"]
+                .as_str()
+                .expect("id")
+                .to_string(),
+        );
+    }
+    let pinned = alice
+        .post(&format!("/api/v1/statuses/{}/pin", ids[0]), json!({}))
+        .await;
+    assert_eq!(pinned["pinned"], json!(true));
+    let listed = bob
+        .get(&format!(
+            "/api/v1/accounts/{}/statuses?pinned=true",
+            alice.id
+        ))
+        .await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    assert_eq!(listed[0]["id"], json!(ids[0]));
+    let (_, actor) = fetch_ap(&alice.actor_url).await;
+    let (status, featured) = fetch_ap(actor["featured"].as_str().expect("featured")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        featured["orderedItems"][0]["content"],
+        json!("<p>pin me 0</p>")
+    );
+
+    // Only one's own statuses, and at most five.
+    let own = bob.status("not alice's").await;
+    let (status, _) = alice
+        .request(
+            Method::POST,
+            &format!("/api/v1/statuses/{}/pin", own["id"].as_str().expect("id")),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    for id in &ids[1..5] {
+        alice
+            .post(&format!("/api/v1/statuses/{id}/pin"), json!({}))
+            .await;
+    }
+    let (status, _) = alice
+        .request(
+            Method::POST,
+            &format!("/api/v1/statuses/{}/pin", ids[5]),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    alice
+        .post(&format!("/api/v1/statuses/{}/unpin", ids[0]), json!({}))
+        .await;
+    let listed = alice
+        .get(&format!(
+            "/api/v1/accounts/{}/statuses?pinned=true",
+            alice.id
+        ))
+        .await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(4));
+}

@@ -99,8 +99,16 @@ pub async fn statuses(
 ) -> ApiResult<(HeaderMap, Json<Value>)> {
     let viewer = viewer.viewer("read:statuses")?;
     let actor = find_account(&ctx, &id).await?;
-    if p.bool("pinned")?.unwrap_or(false) || p.bool("only_media")?.unwrap_or(false) {
-        // Nothing is pinned and no status has media yet.
+    if p.bool("pinned")?.unwrap_or(false) {
+        let pinned = tsunagu_service::posts::pinned(&ctx, actor.id).await?;
+        let pinned = tsunagu_service::timelines::without_hidden(&ctx, viewer, pinned).await?;
+        return Ok((
+            HeaderMap::new(),
+            Json(json!(views::statuses(&ctx, viewer, pinned).await?)),
+        ));
+    }
+    if p.bool("only_media")?.unwrap_or(false) {
+        // No status has media yet.
         return Ok((HeaderMap::new(), Json(json!([]))));
     }
     let filter = AccountFilter {

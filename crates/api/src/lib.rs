@@ -185,6 +185,8 @@ pub fn router(ctx: Context, info: InstanceInfo) -> Router {
         .route("/api/v1/conversations", get(placeholders::empty_list))
         .route("/api/v1/bookmarks", get(statuses::bookmarks))
         .route("/api/v1/statuses/{id}/bookmark", post(statuses::bookmark))
+        .route("/api/v1/statuses/{id}/pin", post(statuses::pin))
+        .route("/api/v1/statuses/{id}/unpin", post(statuses::unpin))
         .route(
             "/api/v1/statuses/{id}/unbookmark",
             post(statuses::unbookmark),

@@ -387,3 +387,23 @@ pub async fn save_markers(
     }
     Ok(Json(markers_json(posts::markers(&ctx, me).await?, &saved)))
 }
+
+pub async fn pin(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:accounts")?;
+    let post = posts::pin(&ctx, me, parse_id(&id)?).await?;
+    Ok(Json(views::status(&ctx, Some(me.id), post).await?))
+}
+
+pub async fn unpin(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:accounts")?;
+    let post = posts::unpin(&ctx, me, parse_id(&id)?).await?;
+    Ok(Json(views::status(&ctx, Some(me.id), post).await?))
+}

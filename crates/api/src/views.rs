@@ -186,6 +186,7 @@ struct Batch {
     favourited: Vec<i64>,
     reblogged: Vec<i64>,
     bookmarked: Vec<i64>,
+    pinned: Vec<i64>,
     parent_authors: HashMap<i64, i64>,
 }
 
@@ -231,13 +232,17 @@ pub async fn statuses(
                 .into_iter()
                 .map(|(id, r, b, f)| (id, (r, b, f)))
                 .collect();
-            let (favourited, reblogged, bookmarked) = match viewer {
+            let (favourited, reblogged, bookmarked, pinned) = match viewer {
                 Some(v) => (
                     posts::favourited_among(c, v, &ids)?,
                     posts::reblogged_among(c, v, &ids)?,
                     tsunagu_db::queries::bookmarks::among(c, v, &ids)?,
+                    tsunagu_db::queries::bookmarks::pinned(c, v)?
+                        .into_iter()
+                        .map(|p| p.id)
+                        .collect(),
                 ),
-                None => (Vec::new(), Vec::new(), Vec::new()),
+                None => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
             };
             Ok(Batch {
                 posts: map,
@@ -248,6 +253,7 @@ pub async fn statuses(
                 favourited,
                 reblogged,
                 bookmarked,
+                pinned,
                 parent_authors,
             })
         })
@@ -353,7 +359,7 @@ fn status_value(
         "reblogged": batch.reblogged.contains(&post.id),
         "muted": false,
         "bookmarked": batch.bookmarked.contains(&post.id),
-        "pinned": false,
+        "pinned": batch.pinned.contains(&post.id),
         "filtered": [],
     })
 }

@@ -229,6 +229,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     markers,
     blocks,
     mutes,
+    status_pins,
 );
 
 diesel::table! {
@@ -359,6 +360,14 @@ diesel::table! {
         actor_id -> BigInt,
         target_id -> BigInt,
         notifications -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    status_pins (actor_id, post_id) {
+        actor_id -> BigInt,
+        post_id -> BigInt,
         created_at -> Timestamp,
     }
 }

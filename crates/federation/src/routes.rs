@@ -38,6 +38,7 @@ pub fn router() -> Router {
         .route("/users/{name}/outbox", get(get_outbox))
         .route("/users/{name}/followers", get(get_followers))
         .route("/users/{name}/following", get(get_following))
+        .route("/users/{name}/featured", get(get_member_featured))
         .route("/posts/{id}", get(get_post))
         .route("/posts/{id}/activity", get(get_post_activity))
         .route("/posts/{id}/replies", get(get_replies))
@@ -434,4 +435,25 @@ async fn get_activity(
         return Err(FedError::NotFound);
     }
     Ok(ap_json(body))
+}
+
+/// A member's pinned statuses (Mastodon's `featured` collection).
+async fn get_member_featured(Path(name): Path<String>, data: Data) -> Result<Response, FedError> {
+    let member = local_actor(&data, &name).await?;
+    let mut items = Vec::new();
+    for post in tsunagu_service::posts::pinned(data.app_data(), member.id).await? {
+        if matches!(post.visibility.as_str(), "public" | "unlisted") {
+            let mut object = post_json(data.app_data(), &post).await?;
+            if let Value::Object(map) = &mut object {
+                map.remove("@context");
+            }
+            items.push(object);
+        }
+    }
+    Ok(ap_json(with_context(json!({
+        "id": format!("{}/featured", member.ap_id),
+        "type": "OrderedCollection",
+        "totalItems": items.len(),
+        "orderedItems": items,
+    }))))
 }

@@ -621,3 +621,46 @@ pub async fn markers(
         .read(move |c| tsunagu_db::queries::bookmarks::markers_of(c, aid))
         .await?)
 }
+
+/// How many statuses a member may pin to their profile, as on Mastodon.
+pub const MAX_PINS: usize = 5;
+
+/// Pins one's own public or unlisted status to one's profile.
+pub async fn pin(ctx: &Context, actor: &Actor, post_id: i64) -> ServiceResult<Post> {
+    let post = visible_post(ctx, Some(actor.id), post_id).await?;
+    if post.author_id != actor.id || post.reblog_of_id.is_some() {
+        return Err(invalid("only your own statuses can be pinned"));
+    }
+    if !matches!(post.visibility.as_str(), "public" | "unlisted") {
+        return Err(invalid("only public and unlisted statuses can be pinned"));
+    }
+    let aid = actor.id;
+    let pinned = ctx
+        .db
+        .read(move |c| tsunagu_db::queries::bookmarks::pinned(c, aid))
+        .await?;
+    if !pinned.iter().any(|p| p.id == post_id) && pinned.len() >= MAX_PINS {
+        return Err(invalid(format!("you can pin at most {MAX_PINS} statuses")));
+    }
+    ctx.db
+        .write(move |c| tsunagu_db::queries::bookmarks::pin(c, aid, post_id, now()))
+        .await?;
+    Ok(post)
+}
+
+pub async fn unpin(ctx: &Context, actor: &Actor, post_id: i64) -> ServiceResult<Post> {
+    let post = get_post(ctx, post_id).await?;
+    let aid = actor.id;
+    ctx.db
+        .write(move |c| tsunagu_db::queries::bookmarks::unpin(c, aid, post_id))
+        .await?;
+    Ok(post)
+}
+
+/// A member's pinned statuses.
+pub async fn pinned(ctx: &Context, actor_id: i64) -> ServiceResult<Vec<Post>> {
+    Ok(ctx
+        .db
+        .read(move |c| tsunagu_db::queries::bookmarks::pinned(c, actor_id))
+        .await?)
+}

@@ -121,3 +121,47 @@ pub fn set_marker(
     }
     Ok(())
 }
+
+/// Pins a status to its author's profile.
+pub fn pin(conn: &mut Conn, actor: i64, post: i64, at: NaiveDateTime) -> QueryResult<()> {
+    use crate::schema::status_pins;
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        status_pins::table
+            .filter(status_pins::actor_id.eq(actor))
+            .filter(status_pins::post_id.eq(post)),
+    ))
+    .get_result(conn)?;
+    if !exists {
+        diesel::insert_into(status_pins::table)
+            .values((
+                status_pins::actor_id.eq(actor),
+                status_pins::post_id.eq(post),
+                status_pins::created_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn unpin(conn: &mut Conn, actor: i64, post: i64) -> QueryResult<()> {
+    use crate::schema::status_pins;
+    diesel::delete(
+        status_pins::table
+            .filter(status_pins::actor_id.eq(actor))
+            .filter(status_pins::post_id.eq(post)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// A member's pinned statuses, most recently pinned first.
+pub fn pinned(conn: &mut Conn, actor: i64) -> QueryResult<Vec<Post>> {
+    use crate::schema::status_pins;
+    status_pins::table
+        .inner_join(posts::table.on(posts::id.eq(status_pins::post_id)))
+        .filter(status_pins::actor_id.eq(actor))
+        .filter(posts::deleted_at.is_null())
+        .order(status_pins::created_at.desc())
+        .select(Post::as_select())
+        .load(conn)
+}

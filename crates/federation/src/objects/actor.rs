@@ -108,6 +108,9 @@ pub async fn actor_json(ctx: &Context, actor: &Actor) -> Result<Value, FedError>
     if let Some(avatar) = &actor.avatar_url {
         value["icon"] = json!({ "type": "Image", "url": avatar });
     }
+    if actor.kind == "Person" && actor.local {
+        value["featured"] = json!(format!("{}/featured", actor.ap_id));
+    }
     if actor.kind == "Group" && actor.local {
         crate::boards::group_fields(ctx, actor, &mut value).await?;
     }
