@@ -54,25 +54,11 @@ pub async fn lookup(
     p: Params,
 ) -> ApiResult<Json<Value>> {
     let acct = p.require("acct")?;
-    let acct = acct.trim_start_matches('@');
-    let (name, host) = match acct.split_once('@') {
-        Some((n, h)) => (n.to_string(), h.to_lowercase()),
-        None => (acct.to_string(), ctx.domain.clone()),
-    };
-    let (n, h) = (name.clone(), host.clone());
-    let found = ctx
-        .db
-        .read(move |c| actors::by_handle(c, &n, &h))
-        .await
-        .map_err(ServiceError::from)?;
-    let actor = match found {
-        Some(a) => a,
-        // Looking up other servers costs requests: only for signed-in members.
-        None if host != ctx.domain && viewer.viewer("read:accounts")?.is_some() => {
-            ctx.federator()?.resolve_handle(&name, &host).await?
-        }
-        None => return Err(ApiError::not_found()),
-    };
+    // Looking up other servers costs requests: only for signed-in members.
+    let resolve = viewer.viewer("read:accounts")?.is_some();
+    let actor = relations::find_by_handle(&ctx, &acct, resolve)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     if actor.kind == "Application" {
         return Err(ApiError::not_found());
     }
@@ -138,12 +124,7 @@ async fn follow_list(
         actor.id,
         if outgoing { "following" } else { "followers" }
     );
-    let mut headers = HeaderMap::new();
-    if let Some(last) = cursor.last() {
-        if let Ok(v) = format!("<{}?max_id={last}>; rel=\"next\"", ctx.url(&path)).parse() {
-            headers.insert(axum::http::header::LINK, v);
-        }
-    }
+    let headers = crate::paging::next_link(ctx, &path, cursor.last().copied());
     Ok((headers, Json(json!(views::accounts(ctx, &list).await?))))
 }
 

@@ -7,11 +7,10 @@ use crate::views;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Value};
-use tsunagu_db::queries::actors;
 use tsunagu_db::queries::boards::ThreadOrder;
 use tsunagu_db::{Actor, Board, Post};
 use tsunagu_service::boards::{self, BoardChanges, NewBoard, NewThread, PostingMode};
-use tsunagu_service::{posts, Context, ServiceError};
+use tsunagu_service::{posts, Context};
 
 async fn board_json(ctx: &Context, board: &Board, actor: &Actor) -> ApiResult<Value> {
     let moderators = boards::moderators(ctx, actor.id).await?;
@@ -158,30 +157,10 @@ pub async fn threads(
 
 /// A board by `name` (here) or `name@host` (known remote board).
 async fn find_any_board(ctx: &Context, name: &str) -> ApiResult<Actor> {
-    let (n, host) = match name.split_once('@') {
-        Some((n, h)) => (n.to_string(), h.to_lowercase()),
-        None => (name.to_string(), ctx.domain.clone()),
-    };
-    let found = ctx
-        .db
-        .read(move |c| actors::by_handle(c, &n, &host))
-        .await
-        .map_err(ServiceError::from)?
-        .filter(|a| a.kind == "Group");
-    match found {
-        Some(a) => Ok(a),
-        None => match name.split_once('@') {
-            Some((n, h)) if h != ctx.domain => {
-                let actor = ctx.federator()?.resolve_handle(n, h).await?;
-                if actor.kind == "Group" {
-                    Ok(actor)
-                } else {
-                    Err(ApiError::not_found())
-                }
-            }
-            _ => Err(ApiError::not_found()),
-        },
-    }
+    tsunagu_service::relations::find_by_handle(ctx, name, true)
+        .await?
+        .filter(|a| a.kind == "Group")
+        .ok_or_else(ApiError::not_found)
 }
 
 /// `POST /api/v1/tsunagu/threads`: `{title, body, tags, question, boards: ["name", "name@host"]}`.

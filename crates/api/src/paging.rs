@@ -39,3 +39,16 @@ pub fn link_header(ctx: &Context, path: &str, extra: &str, ids: &[i64]) -> Heade
     }
     headers
 }
+
+/// `Link: <...?max_id=CURSOR>; rel="next"` for lists paged by a cursor of their own (follows,
+/// favourites, bookmarks) rather than by status id.
+pub fn next_link(ctx: &Context, path: &str, last_cursor: Option<i64>) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Some(last) = last_cursor {
+        let value = format!("<{}?max_id={last}>; rel=\"next\"", ctx.url(path));
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(axum::http::header::LINK, v);
+        }
+    }
+    headers
+}

@@ -265,27 +265,22 @@ pub async fn favourites(
     p: Params,
 ) -> ApiResult<(axum::http::HeaderMap, Json<Value>)> {
     let (_, me) = auth.member("read:favourites")?;
-    let (me_id, max_id, limit) = (me.id, p.i64("max_id")?, p.i64("limit")?.unwrap_or(20));
-    let rows = ctx
-        .db
-        .read(move |c| post_queries::favourites_of(c, me_id, max_id, limit))
-        .await
-        .map_err(ServiceError::from)?;
-    let mut headers = axum::http::HeaderMap::new();
-    if let Some((last, _)) = rows.last() {
-        if let Ok(v) = format!(
-            "<{}?max_id={last}>; rel=\"next\"",
-            ctx.url("/api/v1/favourites")
-        )
-        .parse()
-        {
-            headers.insert(axum::http::header::LINK, v);
-        }
-    }
+    let rows = posts::favourites(&ctx, me, p.i64("max_id")?, p.i64("limit")?.unwrap_or(20)).await?;
+    cursor_page(&ctx, me.id, "/api/v1/favourites", rows).await
+}
+
+/// A list paged by its own cursor (favourite or bookmark ids): the statuses and a `next` link.
+async fn cursor_page(
+    ctx: &Context,
+    viewer: i64,
+    path: &str,
+    rows: Vec<(i64, tsunagu_db::Post)>,
+) -> ApiResult<(axum::http::HeaderMap, Json<Value>)> {
+    let headers = crate::paging::next_link(ctx, path, rows.last().map(|(cursor, _)| *cursor));
     let list = rows.into_iter().map(|(_, post)| post).collect();
     Ok((
         headers,
-        Json(json!(views::statuses(&ctx, Some(me.id), list).await?)),
+        Json(json!(views::statuses(ctx, Some(viewer), list).await?)),
     ))
 }
 
@@ -317,22 +312,7 @@ pub async fn bookmarks(
 ) -> ApiResult<(axum::http::HeaderMap, Json<Value>)> {
     let (_, me) = auth.member("read:bookmarks")?;
     let rows = posts::bookmarks(&ctx, me, p.i64("max_id")?, p.i64("limit")?.unwrap_or(20)).await?;
-    let mut headers = axum::http::HeaderMap::new();
-    if let Some((last, _)) = rows.last() {
-        if let Ok(v) = format!(
-            "<{}?max_id={last}>; rel=\"next\"",
-            ctx.url("/api/v1/bookmarks")
-        )
-        .parse()
-        {
-            headers.insert(axum::http::header::LINK, v);
-        }
-    }
-    let list = rows.into_iter().map(|(_, post)| post).collect();
-    Ok((
-        headers,
-        Json(json!(views::statuses(&ctx, Some(me.id), list).await?)),
-    ))
+    cursor_page(&ctx, me.id, "/api/v1/bookmarks", rows).await
 }
 
 fn markers_json(

@@ -157,26 +157,9 @@ pub async fn search(
             _ => {}
         }
     } else if looks_like_handle && wants("accounts") {
-        let (name, host) = handle.split_once('@').unwrap_or((handle, ""));
-        let (n, h) = (name.to_string(), host.to_lowercase());
-        let known = ctx
-            .db
-            .read(move |c| actors::by_handle(c, &n, &h))
-            .await
-            .map_err(ServiceError::from)?;
-        match known {
-            Some(a) => found_accounts.push(a),
-            None if resolve && host.to_lowercase() != ctx.domain => {
-                match ctx
-                    .federator()?
-                    .resolve_handle(name, &host.to_lowercase())
-                    .await
-                {
-                    Ok(a) => found_accounts.push(a),
-                    Err(e) => tracing::info!("search could not resolve {handle}: {e}"),
-                }
-            }
-            None => {}
+        match tsunagu_service::relations::find_by_handle(&ctx, handle, resolve).await {
+            Ok(found) => found_accounts.extend(found),
+            Err(e) => tracing::info!("search could not resolve {handle}: {e}"),
         }
     } else {
         if wants("accounts") {

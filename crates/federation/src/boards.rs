@@ -48,19 +48,11 @@ pub(crate) async fn board_activities(
             locked,
         } => {
             let (post, board, moderator) = three(data, post_id, board_id, moderator_id).await?;
-            let lock = json!({
-                "id": activity_id(ctx, "lock"),
-                "type": "Lock",
-                "actor": moderator.ap_id,
-                "object": post.ap_id,
-                "audience": board.ap_id,
-                "to": [PUBLIC],
-                "cc": [board.ap_id],
-            });
+            let lock = moderation(ctx, "Lock", &moderator, &board, json!(post.ap_id));
             let inner = if locked {
                 lock
             } else {
-                undo(ctx, &moderator, &board, lock)
+                moderation(ctx, "Undo", &moderator, &board, lock)
             };
             out.extend(announce(data, &board, &inner, None).await?);
         }
@@ -71,16 +63,9 @@ pub(crate) async fn board_activities(
             pinned,
         } => {
             let (post, board, moderator) = three(data, post_id, board_id, moderator_id).await?;
-            let inner = json!({
-                "id": activity_id(ctx, if pinned { "add" } else { "remove" }),
-                "type": if pinned { "Add" } else { "Remove" },
-                "actor": moderator.ap_id,
-                "object": post.ap_id,
-                "target": format!("{}/featured", board.ap_id),
-                "audience": board.ap_id,
-                "to": [PUBLIC],
-                "cc": [board.ap_id],
-            });
+            let kind = if pinned { "Add" } else { "Remove" };
+            let mut inner = moderation(ctx, kind, &moderator, &board, json!(post.ap_id));
+            inner["target"] = json!(format!("{}/featured", board.ap_id));
             out.extend(announce(data, &board, &inner, None).await?);
         }
         Event::PostRemoved {
@@ -90,16 +75,8 @@ pub(crate) async fn board_activities(
             reason,
         } => {
             let (post, board, moderator) = three(data, post_id, board_id, moderator_id).await?;
-            let inner = json!({
-                "id": activity_id(ctx, "delete"),
-                "type": "Delete",
-                "actor": moderator.ap_id,
-                "object": post.ap_id,
-                "summary": reason,
-                "audience": board.ap_id,
-                "to": [PUBLIC],
-                "cc": [board.ap_id],
-            });
+            let mut inner = moderation(ctx, "Delete", &moderator, &board, json!(post.ap_id));
+            inner["summary"] = json!(reason);
             out.extend(announce(data, &board, &inner, None).await?);
         }
         Event::PostApproved { post_id, board_id } => {
@@ -180,12 +157,20 @@ async fn three(
         .await?)
 }
 
-fn undo(ctx: &tsunagu_service::Context, actor: &Actor, board: &Actor, inner: Value) -> Value {
+/// A moderator's activity in a board (`Lock`, `Add`, `Delete`, `Undo`...), addressed to the
+/// board, which then announces it.
+fn moderation(
+    ctx: &tsunagu_service::Context,
+    kind: &str,
+    moderator: &Actor,
+    board: &Actor,
+    object: Value,
+) -> Value {
     json!({
-        "id": activity_id(ctx, "undo"),
-        "type": "Undo",
-        "actor": actor.ap_id,
-        "object": inner,
+        "id": activity_id(ctx, &kind.to_lowercase()),
+        "type": kind,
+        "actor": moderator.ap_id,
+        "object": object,
         "audience": board.ap_id,
         "to": [PUBLIC],
         "cc": [board.ap_id],
@@ -263,13 +248,8 @@ pub(crate) async fn detect_software(data: &Data, domain: &str) {
     } else {
         "https"
     };
-    let client = match reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::limited(3))
-        .build()
-    {
-        Ok(c) => c,
-        Err(_) => return,
+    let Some(client) = crate::plain_client() else {
+        return;
     };
     let fetch = |url: String| {
         let client = client.clone();

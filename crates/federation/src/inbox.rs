@@ -591,11 +591,7 @@ fn same_host(a: &str, b: &str) -> bool {
 /// The HTTP status of an unsigned GET, to tell a deleted object (404, 410) from one that
 /// is there.
 async fn fetch_status(url: &str) -> Option<u16> {
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .ok()?;
-    let res = client
+    let res = crate::plain_client()?
         .get(url)
         .header("Accept", "application/activity+json")
         .send()

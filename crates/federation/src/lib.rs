@@ -55,3 +55,20 @@ pub async fn configure(
 pub fn router(config: FederationConfig<Context>) -> Router {
     routes::router().layer(FederationMiddleware::new(config))
 }
+
+/// A client for the few unsigned requests we make (NodeInfo, checking that an object is gone).
+/// Built once, since building one loads the TLS roots; it keeps no idle connections, which
+/// would be tied to the runtime that opened them.
+pub(crate) fn plain_client() -> Option<reqwest::Client> {
+    static CLIENT: std::sync::OnceLock<Option<reqwest::Client>> = std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .redirect(reqwest::redirect::Policy::limited(3))
+                .pool_max_idle_per_host(0)
+                .build()
+                .ok()
+        })
+        .clone()
+}

@@ -664,3 +664,17 @@ pub async fn pinned(ctx: &Context, actor_id: i64) -> ServiceResult<Vec<Post>> {
         .read(move |c| tsunagu_db::queries::bookmarks::pinned(c, actor_id))
         .await?)
 }
+
+/// What the member favourited, newest favourite first, as (favourite id, post) for paging.
+pub async fn favourites(
+    ctx: &Context,
+    actor: &Actor,
+    max_id: Option<i64>,
+    limit: i64,
+) -> ServiceResult<Vec<(i64, Post)>> {
+    let aid = actor.id;
+    Ok(ctx
+        .db
+        .read(move |c| posts::favourites_of(c, aid, max_id, limit))
+        .await?)
+}

@@ -374,3 +374,29 @@ pub async fn blocked_or_muted(ctx: &Context, me: &Actor, muted: bool) -> Service
 pub async fn hidden_from(ctx: &Context, viewer: i64) -> ServiceResult<Vec<i64>> {
     Ok(ctx.db.read(move |c| blocks::hidden_from(c, viewer)).await?)
 }
+
+/// An account by `name` or `name@host`: from what we know, or, with `resolve`, looked up on
+/// its server by WebFinger. `None` when there is no such account (or it may not be looked up).
+pub async fn find_by_handle(
+    ctx: &Context,
+    handle: &str,
+    resolve: bool,
+) -> ServiceResult<Option<Actor>> {
+    let handle = handle.trim().trim_start_matches('@');
+    let (name, host) = match handle.split_once('@') {
+        Some((n, h)) => (n.to_string(), h.to_lowercase()),
+        None => (handle.to_string(), ctx.domain.clone()),
+    };
+    let (n, h) = (name.clone(), host.clone());
+    if let Some(actor) = ctx.db.read(move |c| actors::by_handle(c, &n, &h)).await? {
+        return Ok(Some(actor));
+    }
+    if !resolve || host == ctx.domain {
+        return Ok(None);
+    }
+    match ctx.federator()?.resolve_handle(&name, &host).await {
+        Ok(actor) => Ok(Some(actor)),
+        Err(ServiceError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
