@@ -84,6 +84,8 @@ fn status(text: String) -> NewStatus {
         in_reply_to_id: None,
         spoiler_text: String::new(),
         sensitive: false,
+        media_ids: Vec::new(),
+        poll: None,
     }
 }
 

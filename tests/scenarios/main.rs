@@ -5,5 +5,7 @@ mod boards;
 mod delivery;
 mod federation;
 mod fixtures;
+mod media_polls;
 mod peers;
 mod signatures;
+mod streaming;

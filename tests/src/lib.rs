@@ -58,7 +58,8 @@ macro_rules! on_both_backends {
 /// `tsunagu_db::testing`), since the instance using it may still be winding down.
 pub struct TestDb {
     pub url: String,
-    _dir: Option<tempfile::TempDir>,
+    /// Holds the SQLite file (if any) and the uploaded media.
+    dir: tempfile::TempDir,
 }
 
 impl TestDb {
@@ -67,16 +68,14 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}/tsunagu.db", dir.path().display());
-                TestDb {
-                    url,
-                    _dir: Some(dir),
-                }
+                TestDb { url, dir }
             }
             Backend::Postgres(admin) => {
                 let name = format!("tsunagu_test_{}", random_suffix());
                 let url = tsunagu_db::testing::create_database(admin, &name)
                     .expect("create test database");
-                TestDb { url, _dir: None }
+                let dir = tempfile::tempdir().expect("temp dir");
+                TestDb { url, dir }
             }
         }
     }
@@ -102,8 +101,15 @@ pub struct TestInstance {
     pub db: TestDb,
 }
 
-fn test_settings(domain: &str, db_url: &str) -> Settings {
-    let mut settings = Settings::new(domain, db_url, true);
+impl TestDb {
+    pub fn media_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("media")
+    }
+}
+
+fn test_settings(domain: &str, db: &TestDb) -> Settings {
+    let mut settings = Settings::new(domain, &db.url, true);
+    settings.media_dir = db.media_dir();
     settings.delivery.retry_base = Duration::from_millis(500);
     settings.delivery.retry_max = Duration::from_secs(2);
     settings.delivery.poll_interval = Duration::from_millis(200);
@@ -135,7 +141,7 @@ impl TestInstance {
     /// (several processes behind a load balancer).
     pub async fn second_process(&self) -> tsunagu::Instance {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        tsunagu::start(test_settings(&self.domain, &self.db.url), listener)
+        tsunagu::start(test_settings(&self.domain, &self.db), listener)
             .await
             .expect("start second process")
     }
@@ -144,7 +150,7 @@ impl TestInstance {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let domain = format!("localhost:{port}");
-        let running = tsunagu::start(test_settings(&domain, &db.url), listener)
+        let running = tsunagu::start(test_settings(&domain, &db), listener)
             .await
             .expect("start instance");
         TestInstance {
@@ -174,7 +180,7 @@ impl TestInstance {
             .await
             .expect("rebind");
         self.running = Some(
-            tsunagu::start(test_settings(&self.domain, &self.db.url), listener)
+            tsunagu::start(test_settings(&self.domain, &self.db), listener)
                 .await
                 .expect("restart instance"),
         );
@@ -328,6 +334,37 @@ impl Member {
         body
     }
 
+    /// Uploads a file through `POST /api/v2/media` with extra form fields.
+    pub async fn upload(
+        &self,
+        bytes: Vec<u8>,
+        file_name: &str,
+        mime: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(file_name.to_string())
+            .mime_str(mime)
+            .expect("mime");
+        let mut form = reqwest::multipart::Form::new().part("file", part);
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        let res = http()
+            .post(format!("{}/api/v2/media", self.base))
+            .bearer_auth(&self.token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
     pub async fn status(&self, text: &str) -> Value {
         self.post("/api/v1/statuses", json!({ "status": text }))
             .await
@@ -384,6 +421,16 @@ impl Member {
             .cloned()
             .unwrap_or_default()
     }
+}
+
+/// A 1×1 PNG image.
+pub const TINY_PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
+pub fn tiny_png() -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(TINY_PNG)
+        .expect("png")
 }
 
 /// Polls `check` until it returns `Some`, for up to 20 seconds.

@@ -26,6 +26,14 @@ fn bearer(parts: &Parts) -> Option<String> {
             .or_else(|| value.strip_prefix("bearer "))?;
         return Some(token.trim().to_string());
     }
+    // WebSocket clients in browsers can only send it as the protocol.
+    if let Some(token) = parts
+        .headers
+        .get("sec-websocket-protocol")
+        .and_then(|v| v.to_str().ok())
+    {
+        return Some(token.trim().to_string());
+    }
     // Streaming clients send the token in the query string.
     let query = parts.uri.query()?;
     url::form_urlencoded::parse(query.as_bytes())

@@ -7,7 +7,7 @@ use axum::{Extension, Json};
 use serde_json::{json, Value};
 use tsunagu_db::queries::{actors, posts};
 use tsunagu_service::posts::MAX_STATUS_CHARS;
-use tsunagu_service::Context;
+use tsunagu_service::{media, polls, Context};
 
 /// Mastodon API version we follow, then ours: clients parse the leading `X.Y.Z`.
 pub fn version() -> String {
@@ -20,22 +20,23 @@ fn configuration(ctx: &Context) -> Value {
         "accounts": { "max_featured_tags": 0, "max_pinned_statuses": 0 },
         "statuses": {
             "max_characters": MAX_STATUS_CHARS,
-            "max_media_attachments": 0,
+            "max_media_attachments": media::MAX_ATTACHMENTS,
             "characters_reserved_per_url": 23,
         },
         "media_attachments": {
-            "supported_mime_types": [],
-            "image_size_limit": 0,
-            "image_matrix_limit": 0,
+            "supported_mime_types": ["image/png", "image/jpeg", "image/gif", "image/webp"],
+            "description_limit": media::MAX_DESCRIPTION_CHARS,
+            "image_size_limit": media::MAX_IMAGE_BYTES,
+            "image_matrix_limit": media::MAX_IMAGE_PIXELS,
             "video_size_limit": 0,
             "video_frame_rate_limit": 0,
             "video_matrix_limit": 0,
         },
         "polls": {
-            "max_options": 0,
-            "max_characters_per_option": 0,
-            "min_expiration": 300,
-            "max_expiration": 2629746,
+            "max_options": polls::MAX_OPTIONS,
+            "max_characters_per_option": polls::MAX_OPTION_CHARS,
+            "min_expiration": polls::MIN_EXPIRY_SECS,
+            "max_expiration": polls::MAX_EXPIRY_SECS,
         },
         "translation": { "enabled": false },
     })

@@ -8,11 +8,14 @@ mod boards;
 mod error;
 mod instance;
 mod limits;
+mod media;
 mod oauth;
 mod paging;
 mod params;
 mod placeholders;
+mod polls;
 mod statuses;
+mod streaming;
 mod timelines;
 pub mod views;
 
@@ -84,6 +87,15 @@ pub fn router(ctx: Context, info: InstanceInfo) -> Router {
             "/api/v1/follow_requests/{id}/reject",
             post(accounts::reject_follow),
         )
+        .route("/api/v1/streaming", get(streaming::root))
+        .route("/api/v1/streaming/health", get(streaming::health))
+        .route("/api/v1/streaming/{*stream}", get(streaming::sse_stream))
+        .route("/api/v1/media", post(media::upload))
+        .route("/api/v2/media", post(media::upload))
+        .route("/api/v1/media/{id}", get(media::show).put(media::update))
+        .route("/media/{name}", get(media::file))
+        .route("/api/v1/polls/{id}", get(polls::show))
+        .route("/api/v1/polls/{id}/votes", post(polls::vote))
         .route("/api/v1/statuses", post(statuses::create))
         .route(
             "/api/v1/statuses/{id}",

@@ -8,16 +8,28 @@ use axum::extract::{FromRequest, Request};
 use axum::http::header::CONTENT_TYPE;
 use serde_json::{Map, Value};
 
-/// Request bodies larger than this are refused.
+/// Request bodies larger than this are refused (uploads have their own limit).
 pub const MAX_BODY: usize = 1024 * 1024;
+/// Multipart bodies (uploads) may be this much larger than the largest file.
+const MULTIPART_OVERHEAD: usize = 64 * 1024;
+
+/// A file sent in a multipart body.
+#[derive(Debug, Clone)]
+pub struct UploadedFile {
+    pub field: String,
+    pub bytes: Bytes,
+}
 
 #[derive(Debug, Default, Clone)]
-pub struct Params(pub Map<String, Value>);
+pub struct Params {
+    fields: Map<String, Value>,
+    files: Vec<UploadedFile>,
+}
 
 impl<S: Send + Sync> FromRequest<S> for Params {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
         let mut params = Params::default();
         if let Some(q) = req.uri().query() {
             params.merge_form(q.as_bytes());
@@ -28,21 +40,27 @@ impl<S: Send + Sync> FromRequest<S> for Params {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let body = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::new(e.status(), e.body_text()))?;
-        if body.len() > MAX_BODY {
-            return Err(ApiError::new(
+        let multipart = content_type.starts_with("multipart/form-data");
+        let limit = if multipart {
+            tsunagu_service::media::MAX_IMAGE_BYTES + MULTIPART_OVERHEAD
+        } else {
+            MAX_BODY
+        };
+        let too_large = || {
+            ApiError::new(
                 axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "request body is too large",
-            ));
-        }
+                format!("request body is too large (at most {} bytes)", limit),
+            )
+        };
+        let body = read_body(req.into_body(), limit)
+            .await?
+            .ok_or_else(too_large)?;
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(params);
         }
         if content_type.starts_with("application/json") {
             match serde_json::from_slice::<Value>(&body) {
-                Ok(Value::Object(map)) => params.0.extend(map),
+                Ok(Value::Object(map)) => params.fields.extend(map),
                 Ok(_) => return Err(ApiError::bad_request("JSON body must be an object")),
                 Err(e) => return Err(ApiError::bad_request(format!("invalid JSON: {e}"))),
             }
@@ -50,31 +68,73 @@ impl<S: Send + Sync> FromRequest<S> for Params {
             || content_type.is_empty()
         {
             params.merge_form(&body);
-        } else if content_type.starts_with("multipart/form-data") {
-            return Err(ApiError::new(
-                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "multipart bodies are accepted only for media uploads",
-            ));
+        } else if multipart {
+            params.merge_multipart(&content_type, body).await?;
         } else {
             return Err(ApiError::new(
                 axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "use a JSON or form body",
+                "use a JSON, form or multipart body",
             ));
         }
         Ok(params)
     }
 }
 
+/// Reads a body of at most `limit` bytes; `None` when it is larger. A larger body is still read
+/// (up to a bound) and dropped, so the client gets the 413 answer rather than a reset connection.
+async fn read_body(body: axum::body::Body, limit: usize) -> Result<Option<Bytes>, ApiError> {
+    use futures::StreamExt;
+    const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+    let mut stream = body.into_data_stream();
+    let mut collected = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("reading the body: {e}")))?;
+        total += chunk.len();
+        if total <= limit {
+            collected.extend_from_slice(&chunk);
+        } else if total > DRAIN_LIMIT {
+            break;
+        }
+    }
+    Ok((total <= limit).then(|| Bytes::from(collected)))
+}
+
 impl Params {
     /// Adds `key=value` pairs; `a[]` keys build arrays and `a[b]` keys build objects.
     pub fn merge_form(&mut self, raw: &[u8]) {
         for (key, value) in url::form_urlencoded::parse(raw) {
-            insert_path(&mut self.0, &key, Value::String(value.into_owned()));
+            insert_path(&mut self.fields, &key, Value::String(value.into_owned()));
         }
     }
 
+    /// Text parts become fields as in a form; parts with a file name are kept as files.
+    async fn merge_multipart(&mut self, content_type: &str, body: Bytes) -> Result<(), ApiError> {
+        let boundary = multer::parse_boundary(content_type)
+            .map_err(|e| ApiError::bad_request(format!("invalid multipart body: {e}")))?;
+        let stream = futures::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
+        let mut parts = multer::Multipart::new(stream, boundary);
+        let bad = |e: multer::Error| ApiError::bad_request(format!("invalid multipart body: {e}"));
+        while let Some(part) = parts.next_field().await.map_err(bad)? {
+            let name = part.name().unwrap_or_default().to_string();
+            if part.file_name().is_some() {
+                let bytes = part.bytes().await.map_err(bad)?;
+                self.files.push(UploadedFile { field: name, bytes });
+            } else {
+                let text = part.text().await.map_err(bad)?;
+                insert_path(&mut self.fields, &name, Value::String(text));
+            }
+        }
+        Ok(())
+    }
+
+    /// The file sent as `field`, if any.
+    pub fn file(&self, field: &str) -> Option<&UploadedFile> {
+        self.files.iter().find(|f| f.field == field)
+    }
+
     pub fn value(&self, key: &str) -> Option<&Value> {
-        self.0.get(key).filter(|v| !v.is_null())
+        self.fields.get(key).filter(|v| !v.is_null())
     }
 
     /// A string, number or boolean as a string.
@@ -134,10 +194,13 @@ impl Params {
         }
     }
 
-    #[cfg(test)]
+    /// A nested object (`poll[options][]=...` or `{"poll": {...}}`) as parameters.
     pub fn object(&self, key: &str) -> Option<Params> {
         match self.value(key)? {
-            Value::Object(map) => Some(Params(map.clone())),
+            Value::Object(map) => Some(Params {
+                fields: map.clone(),
+                files: Vec::new(),
+            }),
             _ => None,
         }
     }

@@ -15,6 +15,19 @@ fn parse_id(id: &str) -> ApiResult<i64> {
     id.parse().map_err(|_| ApiError::not_found())
 }
 
+/// `media_ids[]`: ids of one's uploads, in the order they are to show.
+fn media_ids(p: &Params) -> ApiResult<Vec<i64>> {
+    p.list("media_ids")
+        .iter()
+        .filter(|id| !id.is_empty())
+        .map(|id| {
+            id.parse().map_err(|_| {
+                ApiError::unprocessable(format!("Validation failed: no media attachment {id}"))
+            })
+        })
+        .collect()
+}
+
 pub async fn create(
     auth: Auth,
     State(ctx): State<Context>,
@@ -34,16 +47,6 @@ pub async fn create(
             return Ok(Json(views::status(&ctx, Some(me.id), post).await?));
         }
     }
-    if !p.list("media_ids").is_empty() {
-        return Err(ApiError::unprocessable(
-            "Validation failed: media attachments are not supported yet",
-        ));
-    }
-    if p.value("poll").is_some() {
-        return Err(ApiError::unprocessable(
-            "Validation failed: polls are not supported yet",
-        ));
-    }
     let visibility = match p.str("visibility").filter(|v| !v.is_empty()) {
         Some(v) => v.parse::<PostVisibility>()?,
         None => PostVisibility::Public,
@@ -61,6 +64,8 @@ pub async fn create(
             in_reply_to_id,
             spoiler_text: p.str("spoiler_text").unwrap_or_default(),
             sensitive: p.bool("sensitive")?.unwrap_or(false),
+            media_ids: media_ids(&p)?,
+            poll: crate::polls::new_poll(&p)?,
         },
     )
     .await?;
@@ -188,7 +193,7 @@ pub async fn reblogged_by(
     actors_who(&ctx, viewer, &id, false).await
 }
 
-/// `PUT /api/v1/statuses/:id`: edit `status`, `spoiler_text`, `sensitive`.
+/// `PUT /api/v1/statuses/:id`: edit `status`, `spoiler_text`, `sensitive`, `media_ids`.
 pub async fn edit(
     Path(id): Path<String>,
     auth: Auth,
@@ -203,6 +208,11 @@ pub async fn edit(
         &p.str("status").unwrap_or_default(),
         &p.str("spoiler_text").unwrap_or_default(),
         p.bool("sensitive")?.unwrap_or(false),
+        if p.value("media_ids").is_some() || p.value("media_ids[]").is_some() {
+            Some(media_ids(&p)?)
+        } else {
+            None
+        },
     )
     .await?;
     Ok(Json(views::status(&ctx, Some(me.id), post).await?))
@@ -237,7 +247,8 @@ pub async fn history(
         "sensitive": current["sensitive"],
         "created_at": views::time(post.updated_at.unwrap_or(post.created_at)),
         "account": current["account"],
-        "media_attachments": [],
+        "media_attachments": current["media_attachments"],
+        "poll": current["poll"],
         "emojis": [],
     }));
     Ok(Json(json!(out)))

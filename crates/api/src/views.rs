@@ -6,8 +6,9 @@ use chrono::NaiveDateTime;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use tsunagu_db::queries::{actors, follows, posts, users};
-use tsunagu_db::{Actor, Notification, Post};
+use tsunagu_db::{Actor, Media, Notification, Post};
 use tsunagu_service::accounts::{self, Viewer};
+use tsunagu_service::polls::PollState;
 use tsunagu_service::relations::Relationship;
 use tsunagu_service::Context;
 
@@ -188,6 +189,8 @@ struct Batch {
     bookmarked: Vec<i64>,
     pinned: Vec<i64>,
     parent_authors: HashMap<i64, i64>,
+    media: HashMap<i64, Vec<Media>>,
+    polls: HashMap<i64, Value>,
 }
 
 /// Status entities for a list of posts, in the same order.
@@ -244,7 +247,33 @@ pub async fn statuses(
                 ),
                 None => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
             };
+            let mut media: HashMap<i64, Vec<Media>> = HashMap::new();
+            for m in tsunagu_db::queries::media::of_posts(c, &ids)? {
+                if let Some(post) = m.post_id {
+                    media.entry(post).or_default().push(m);
+                }
+            }
+            let own_votes = match viewer {
+                Some(v) => tsunagu_db::queries::polls::choices_of(c, v, &ids)?,
+                None => Vec::new(),
+            };
+            let polls = tsunagu_db::queries::polls::of_posts(c, &ids)?
+                .into_iter()
+                .map(|poll| {
+                    let id = poll.post_id;
+                    let mine: Vec<i32> = own_votes
+                        .iter()
+                        .filter(|(p, _)| *p == id)
+                        .map(|(_, choice)| *choice)
+                        .collect();
+                    let author = map.get(&id).map(|p| p.author_id);
+                    let state = tsunagu_service::polls::PollState::from_row(poll);
+                    (id, poll_value(&state, viewer, author, &mine))
+                })
+                .collect();
             Ok(Batch {
+                media,
+                polls,
                 posts: map,
                 actors,
                 mentions,
@@ -338,7 +367,11 @@ fn status_value(
         "visibility": post.visibility,
         "sensitive": post.sensitive,
         "spoiler_text": tsunagu_service::html::to_text(&post.summary),
-        "media_attachments": [],
+        "media_attachments": batch
+            .media
+            .get(&post.id)
+            .map(|list| list.iter().map(|m| attachment(ctx, m)).collect::<Vec<_>>())
+            .unwrap_or_default(),
         "application": null,
         "mentions": mentions,
         "tags": tags,
@@ -352,7 +385,7 @@ fn status_value(
             .and_then(|id| batch.parent_authors.get(&id))
             .map(|id| id.to_string()),
         "reblog": null,
-        "poll": null,
+        "poll": batch.polls.get(&post.id).cloned().unwrap_or(Value::Null),
         "card": null,
         "language": null,
         "favourited": batch.favourited.contains(&post.id),
@@ -401,4 +434,85 @@ pub async fn notifications(
             value
         })
         .collect())
+}
+
+/// A media attachment entity.
+pub fn attachment(ctx: &Context, m: &Media) -> Value {
+    let url = tsunagu_service::media::url_of(ctx, m);
+    let size = match (m.width, m.height) {
+        (Some(w), Some(h)) if w > 0 && h > 0 => json!({
+            "width": w,
+            "height": h,
+            "size": format!("{w}x{h}"),
+            "aspect": f64::from(w) / f64::from(h),
+        }),
+        _ => Value::Null,
+    };
+    json!({
+        "id": m.id.to_string(),
+        "type": m.kind,
+        "url": url,
+        "preview_url": url,
+        "remote_url": m.remote_url,
+        "preview_remote_url": null,
+        "text_url": null,
+        "meta": {
+            "original": size,
+            "small": size,
+            "focus": { "x": m.focus_x, "y": m.focus_y },
+        },
+        "description": (!m.description.is_empty()).then_some(&m.description),
+        "blurhash": null,
+    })
+}
+
+/// A poll entity; `author` is the status's author (who sees counts even when hidden).
+fn poll_value(
+    state: &PollState,
+    viewer: Option<i64>,
+    author: Option<i64>,
+    own_votes: &[i32],
+) -> Value {
+    let expired = state.expired();
+    let show_counts = !state.poll.hide_totals || expired || (viewer.is_some() && viewer == author);
+    let options: Vec<Value> = state
+        .options
+        .iter()
+        .map(|(title, count)| {
+            json!({
+                "title": title,
+                "votes_count": if show_counts { json!(count) } else { Value::Null },
+            })
+        })
+        .collect();
+    json!({
+        "id": state.poll.post_id.to_string(),
+        "expires_at": state.poll.expires_at.map(time),
+        "expired": expired,
+        "multiple": state.poll.multiple,
+        "votes_count": state.votes_count(),
+        "voters_count": if state.poll.multiple { json!(state.poll.voters_count) } else { json!(state.poll.voters_count.max(state.votes_count())) },
+        "voted": viewer.map(|v| Some(v) == author || !own_votes.is_empty()),
+        "own_votes": viewer.map(|_| own_votes.to_vec()),
+        "options": options,
+        "emojis": [],
+    })
+}
+
+/// A poll entity on its own (`GET /api/v1/polls/:id`).
+pub async fn poll(ctx: &Context, viewer: Option<i64>, state: PollState) -> ApiResult<Value> {
+    let post_id = state.poll.post_id;
+    let (author, mine) = ctx
+        .db
+        .read(move |c| {
+            let author = posts::by_id(c, post_id)?.author_id;
+            let mine = match viewer {
+                Some(v) => tsunagu_db::queries::polls::choices_of(c, v, &[post_id])?,
+                None => Vec::new(),
+            };
+            Ok((author, mine))
+        })
+        .await?;
+    let mine: Vec<i32> = mine.into_iter().map(|(_, c)| c).collect();
+    Ok(poll_value(&state, viewer, Some(author), &mine))
 }

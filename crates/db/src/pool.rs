@@ -73,6 +73,8 @@ pub struct Db {
     read: Pool<ConnectionManager<Conn>>,
     write: Pool<ConnectionManager<Conn>>,
     backend: Backend,
+    /// Counts committed writes, so listeners (streaming clients) wake when data changed.
+    writes: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl Db {
@@ -113,6 +115,7 @@ impl Db {
             read,
             write,
             backend,
+            writes: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
         })
     }
 
@@ -156,7 +159,17 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut Conn) -> diesel::QueryResult<T> + Send + 'static,
     {
-        run(self.write.clone(), move |conn| conn.transaction(f)).await
+        let result = run(self.write.clone(), move |conn| conn.transaction(f)).await;
+        if result.is_ok() {
+            self.writes.send_modify(|n| *n = n.wrapping_add(1));
+        }
+        result
+    }
+
+    /// Changes whenever a write made by this process commits. Writes by other processes on
+    /// the same database are not seen here; listeners also look again from time to time.
+    pub fn watch_writes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.writes.subscribe()
     }
 
     /// A connection for synchronous callers (command-line tasks, tests).

@@ -145,6 +145,8 @@ pub struct Follow {
     pub ap_id: Option<String>,
     pub accepted: bool,
     pub created_at: NaiveDateTime,
+    pub notify: bool,
+    pub show_reblogs: bool,
 }
 
 #[derive(Insertable, Debug, Clone)]
@@ -374,4 +376,57 @@ pub struct NewReport {
     pub board_id: Option<i64>,
     pub forwarded: bool,
     pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq)]
+#[diesel(table_name = media)]
+pub struct Media {
+    pub id: i64,
+    pub owner_id: i64,
+    pub post_id: Option<i64>,
+    pub position: i32,
+    pub kind: String,
+    pub content_type: String,
+    pub file_name: Option<String>,
+    pub remote_url: Option<String>,
+    pub description: String,
+    pub focus_x: f64,
+    pub focus_y: f64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub size_bytes: i64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = media)]
+pub struct NewMedia {
+    pub owner_id: i64,
+    pub post_id: Option<i64>,
+    pub position: i32,
+    pub kind: String,
+    pub content_type: String,
+    pub file_name: Option<String>,
+    pub remote_url: Option<String>,
+    pub description: String,
+    pub focus_x: f64,
+    pub focus_y: f64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub size_bytes: i64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
+#[diesel(table_name = polls)]
+pub struct Poll {
+    pub post_id: i64,
+    pub multiple: bool,
+    pub hide_totals: bool,
+    pub expires_at: Option<NaiveDateTime>,
+    /// JSON array of option titles.
+    pub options_json: String,
+    /// JSON array of vote counts, one per option.
+    pub counts_json: String,
+    pub voters_count: i64,
 }

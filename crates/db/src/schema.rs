@@ -96,6 +96,8 @@ diesel::table! {
         ap_id -> Nullable<Text>,
         accepted -> Bool,
         created_at -> Timestamp,
+        notify -> Bool,
+        show_reblogs -> Bool,
     }
 }
 
@@ -230,7 +232,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     blocks,
     mutes,
     status_pins,
+    media,
+    polls,
+    poll_votes,
 );
+
+diesel::joinable!(media -> posts (post_id));
+diesel::joinable!(poll_votes -> posts (post_id));
 
 diesel::table! {
     instance_settings (key) {
@@ -368,6 +376,49 @@ diesel::table! {
     status_pins (actor_id, post_id) {
         actor_id -> BigInt,
         post_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    media (id) {
+        id -> BigInt,
+        owner_id -> BigInt,
+        post_id -> Nullable<BigInt>,
+        position -> Integer,
+        kind -> Text,
+        content_type -> Text,
+        file_name -> Nullable<Text>,
+        remote_url -> Nullable<Text>,
+        description -> Text,
+        focus_x -> Double,
+        focus_y -> Double,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        size_bytes -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    polls (post_id) {
+        post_id -> BigInt,
+        multiple -> Bool,
+        hide_totals -> Bool,
+        expires_at -> Nullable<Timestamp>,
+        options_json -> Text,
+        counts_json -> Text,
+        voters_count -> BigInt,
+    }
+}
+
+diesel::table! {
+    poll_votes (id) {
+        id -> BigInt,
+        post_id -> BigInt,
+        actor_id -> BigInt,
+        choice -> Integer,
+        ap_id -> Nullable<Text>,
         created_at -> Timestamp,
     }
 }

@@ -246,6 +246,30 @@ impl InboxActivity {
                     "object is attributed to another actor".into(),
                 ));
             }
+            if let Some((question, option)) = json.vote() {
+                let local_poll = data
+                    .db
+                    .read(move |c| {
+                        Ok(posts::by_ap_id(c, &question)?
+                            .filter(|p| p.local && p.kind == "Question"))
+                    })
+                    .await?;
+                if let Some(poll) = local_poll {
+                    let voter = ObjectId::<DbActor>::from(self.actor.clone())
+                        .dereference(data)
+                        .await?;
+                    let vote_id = json.id.to_string();
+                    tsunagu_service::polls::receive_vote(
+                        data.app_data(),
+                        &voter.0,
+                        poll.id,
+                        &option,
+                        &vote_id,
+                    )
+                    .await?;
+                    return Ok(());
+                }
+            }
             (DbPost::from_json(json.clone(), data).await?, Some(json))
         };
         self.file_into_boards(data, post.0, json, existed).await

@@ -60,11 +60,16 @@ pub(crate) async fn enqueue(data: &Data, out: Outgoing) -> Result<(), FedError> 
 impl Federator for ApFederator {
     async fn publish(&self, event: Event) -> ServiceResult<()> {
         let data = self.config.to_request_data();
-        let mut outgoing: Vec<Outgoing> = build(&event, &data)
-            .await
-            .map_err(FedError::into_service)?
-            .into_iter()
-            .collect();
+        let mut outgoing: Vec<Outgoing> = match &event {
+            Event::PollVoted { post_id, voter_id } => poll_votes(&data, *post_id, *voter_id)
+                .await
+                .map_err(FedError::into_service)?,
+            _ => build(&event, &data)
+                .await
+                .map_err(FedError::into_service)?
+                .into_iter()
+                .collect(),
+        };
         let shared = crate::boards::board_activities(&event, outgoing.first(), &data)
             .await
             .map_err(FedError::into_service)?;
@@ -153,12 +158,23 @@ async fn build(event: &Event, data: &Data) -> Result<Option<Outgoing>, FedError>
     let ctx = data.app_data();
     let db = &ctx.db;
     Ok(match event.clone() {
-        Event::PostCreated { post_id } | Event::PostUpdated { post_id } => {
+        Event::PostCreated { post_id }
+        | Event::PostUpdated { post_id }
+        | Event::PollUpdated { post_id } => {
             let post = db.read(move |c| posts::by_id(c, post_id)).await?;
             let (author_id, visibility) = (post.author_id, post.visibility.clone());
-            let (author, inboxes) = db
+            let (author, mut inboxes) = db
                 .read(move |c| post_recipients(c, author_id, post_id, &visibility))
                 .await?;
+            if matches!(event, Event::PollUpdated { .. }) {
+                // Remote voters see the new counts even if they follow nobody here.
+                inboxes.extend(
+                    db.read(move |c| tsunagu_db::queries::polls::remote_voter_inboxes(c, post_id))
+                        .await?,
+                );
+                inboxes.sort();
+                inboxes.dedup();
+            }
             let object = post_json(ctx, &post).await?;
             let created = matches!(event, Event::PostCreated { .. });
             let mut activity = json!({
@@ -424,6 +440,8 @@ async fn build(event: &Event, data: &Data) -> Result<Option<Outgoing>, FedError>
         | Event::BoardUpdated { .. }
         | Event::PostApproved { .. }
         | Event::ReportForwarded { .. } => None,
+        // Sent one activity per choice, see `poll_votes`.
+        Event::PollVoted { .. } => None,
         Event::ProfileUpdated { actor_id } => {
             let actor = db.read(move |c| actors::by_id(c, actor_id)).await?;
             let inboxes = db
@@ -443,6 +461,50 @@ async fn build(event: &Event, data: &Data) -> Result<Option<Outgoing>, FedError>
             })
         }
     })
+}
+
+/// A member's votes on a remote poll: one `Create(Note)` per option chosen, to the author only.
+async fn poll_votes(data: &Data, post_id: i64, voter_id: i64) -> Result<Vec<Outgoing>, FedError> {
+    let (post, voter, author, votes, state) = data
+        .db
+        .read(move |c| {
+            let post = posts::by_id(c, post_id)?;
+            let voter = actors::by_id(c, voter_id)?;
+            let author = actors::by_id(c, post.author_id)?;
+            let votes = tsunagu_db::queries::polls::votes_of(c, voter_id, post_id)?;
+            let poll = tsunagu_db::queries::polls::find(c, post_id)?;
+            Ok((post, voter, author, votes, poll))
+        })
+        .await?;
+    let Some(state) = state.map(tsunagu_service::polls::PollState::from_row) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (choice, vote_id) in votes {
+        let Some((option, _)) = state.options.get(choice as usize) else {
+            continue;
+        };
+        let note_id = vote_id.unwrap_or_else(|| activity_id(data.app_data(), "vote"));
+        out.push(Outgoing {
+            actor_id: voter.id,
+            activity: json!({
+                "id": format!("{note_id}/activity"),
+                "type": "Create",
+                "actor": voter.ap_id,
+                "to": [author.ap_id],
+                "object": {
+                    "id": note_id,
+                    "type": "Note",
+                    "name": option,
+                    "attributedTo": voter.ap_id,
+                    "to": [author.ap_id],
+                    "inReplyTo": post.ap_id,
+                },
+            }),
+            inboxes: vec![author.inbox_url.clone()],
+        });
+    }
+    Ok(out)
 }
 
 pub(crate) fn strip_context(mut value: Value) -> Value {

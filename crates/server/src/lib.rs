@@ -21,6 +21,8 @@ pub struct Settings {
     pub domain: String,
     pub database_url: String,
     pub dev: bool,
+    /// Where uploaded media files are kept.
+    pub media_dir: std::path::PathBuf,
     pub instance: InstanceInfo,
     pub delivery: DeliverySettings,
 }
@@ -31,6 +33,7 @@ impl Settings {
             domain: domain.to_string(),
             database_url: database_url.to_string(),
             dev,
+            media_dir: "data/media".into(),
             instance: InstanceInfo {
                 title: "Tsunagu".into(),
                 description: "An alumni network on the fediverse".into(),
@@ -65,7 +68,12 @@ pub fn open_database(url: &str) -> Result<Db, StartError> {
 /// The use-case context for `settings`, for command-line tasks that need no server.
 pub fn context(db: Db, settings: &Settings) -> Context {
     let scheme = if settings.dev { "http" } else { "https" };
-    Context::new(db, settings.domain.clone(), scheme.into())
+    Context::new(
+        db,
+        settings.domain.clone(),
+        scheme.into(),
+        settings.media_dir.clone(),
+    )
 }
 
 /// A running instance.

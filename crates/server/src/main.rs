@@ -72,6 +72,9 @@ struct ServeArgs {
     /// Seconds before the first retry of a failed delivery (each retry waits 4 times longer).
     #[arg(long, env = "TSUNAGU_RETRY_BASE_SECS", default_value_t = 30)]
     retry_base_secs: u64,
+    /// Folder for uploaded media files (created if missing).
+    #[arg(long, env = "TSUNAGU_MEDIA_DIR", default_value = "data/media")]
+    media_dir: std::path::PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -254,6 +257,7 @@ async fn serve(args: ServeArgs) -> CliResult {
     settings.instance.contact_email = args.contact_email;
     settings.instance.rate_limit = args.rate_limit.max(1);
     settings.delivery.retry_base = Duration::from_secs(args.retry_base_secs.max(1));
+    settings.media_dir = args.media_dir.clone();
     let listener = tokio::net::TcpListener::bind(&args.bind)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;

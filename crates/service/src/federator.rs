@@ -87,6 +87,15 @@ pub enum Event {
         block_ap_id: String,
         blocked: bool,
     },
+    /// A local poll's counts changed (a vote came in).
+    PollUpdated {
+        post_id: i64,
+    },
+    /// A member voted on a remote poll: their choices go to its author.
+    PollVoted {
+        post_id: i64,
+        voter_id: i64,
+    },
     /// A local board changed (title, description, rules, posting mode, moderators).
     BoardUpdated {
         board_id: i64,

@@ -27,6 +27,8 @@ pub struct RemotePost {
     /// Accounts mentioned (already resolved to stored actors).
     pub mentions: Vec<i64>,
     pub tags: Vec<String>,
+    pub attachments: Vec<crate::media::RemoteMedia>,
+    pub poll: Option<crate::polls::RemotePoll>,
 }
 
 /// Stores (or, when it exists, updates) a post by `author`.
@@ -97,6 +99,10 @@ pub async fn receive_post(
             tags.dedup();
             posts::add_tags(c, id, &tags)?;
             posts::adopt_orphans(c, id, &remote.ap_id)?;
+            crate::media::record_remote(c, author_id, id, &remote.attachments)?;
+            if let Some(poll) = &remote.poll {
+                crate::polls::record_remote(c, id, poll)?;
+            }
             let mut notified = Vec::new();
             for m in &mentions {
                 if actors::by_id(c, *m)?.local && *m != author_id {
@@ -134,16 +140,24 @@ async fn update_post(ctx: &Context, existing: &Post, remote: RemotePost) -> Serv
         .name
         .clone()
         .map(|n| n.chars().take(300).collect::<String>());
-    // The same post seen again (a re-announce, a re-fetch) is no edit.
+    // New poll counts come as an update of the same post.
+    if let Some(poll) = remote.poll.clone() {
+        ctx.db
+            .write(move |c| crate::polls::record_remote(c, id, &poll))
+            .await?;
+    }
+    // The same post seen again (a re-announce, a re-fetch, new poll counts) is no edit.
     if content == existing.content && summary == existing.summary && name == existing.name {
         return Ok(existing.clone());
     }
     let previous = existing.clone();
+    let (author_id, attachments) = (existing.author_id, remote.attachments.clone());
     Ok(ctx
         .db
         .write(move |c| {
             posts::save_version(c, &previous, now())?;
             posts::update_content(c, id, &content, &summary, sensitive, name.as_deref(), now())?;
+            crate::media::record_remote(c, author_id, id, &attachments)?;
             posts::by_id(c, id)
         })
         .await?)

@@ -12,16 +12,20 @@ mod federator;
 pub mod html;
 pub mod inbound;
 pub mod keys;
+pub mod media;
 pub mod notifications;
 pub mod oauth;
+pub mod polls;
 pub mod posts;
 pub mod relations;
 pub mod reports;
+pub mod streaming;
 pub mod timelines;
 
 pub use error::{ServiceError, ServiceResult};
 pub use federator::{Event, Federator, Resolved};
 
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use tsunagu_db::Db;
 
@@ -33,15 +37,18 @@ pub struct Context {
     pub domain: String,
     /// `https`, or `http` in development mode.
     pub scheme: String,
+    /// Where uploaded files are kept (served at `/media/NAME`).
+    pub media_dir: PathBuf,
     federator: Arc<OnceLock<Arc<dyn Federator>>>,
 }
 
 impl Context {
-    pub fn new(db: Db, domain: String, scheme: String) -> Context {
+    pub fn new(db: Db, domain: String, scheme: String, media_dir: PathBuf) -> Context {
         Context {
             db,
             domain,
             scheme,
+            media_dir,
             federator: Arc::new(OnceLock::new()),
         }
     }

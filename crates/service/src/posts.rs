@@ -62,6 +62,9 @@ pub struct NewStatus {
     pub in_reply_to_id: Option<i64>,
     pub spoiler_text: String,
     pub sensitive: bool,
+    /// Uploads to attach, in order.
+    pub media_ids: Vec<i64>,
+    pub poll: Option<crate::polls::NewPoll>,
 }
 
 /// Accounts found for the mentions in a text, by token.
@@ -191,9 +194,16 @@ pub async fn visible_post(ctx: &Context, viewer: Option<i64>, post_id: i64) -> S
 /// Writes a status as `author` and sends it to followers and mentioned accounts.
 pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> ServiceResult<Post> {
     let text = new.text.trim();
-    if text.is_empty() {
+    if text.is_empty() && new.media_ids.is_empty() {
         return Err(invalid("text can't be blank"));
     }
+    if let Some(poll) = &new.poll {
+        poll.check()?;
+        if !new.media_ids.is_empty() {
+            return Err(invalid("a status can't have both media and a poll"));
+        }
+    }
+    crate::media::check_attachable(ctx, author, &new.media_ids, None).await?;
     if text.chars().count() > MAX_STATUS_CHARS {
         return Err(invalid(format!(
             "text is too long (at most {MAX_STATUS_CHARS} characters)"
@@ -260,7 +270,12 @@ pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> Ser
     let row = NewPost {
         ap_id: ctx.url(&format!("/pending/{}", random_token())),
         author_id: author.id,
-        kind: "Note".into(),
+        kind: if new.poll.is_some() {
+            "Question"
+        } else {
+            "Note"
+        }
+        .into(),
         in_reply_to_id: parent.as_ref().map(|p| p.id),
         in_reply_to_ap_id: parent.as_ref().map(|p| p.ap_id.clone()),
         reblog_of_id: None,
@@ -285,10 +300,15 @@ pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> Ser
         .map(|a| a.id)
         .collect();
     let author_id = author.id;
+    let (media_ids, poll) = (new.media_ids.clone(), new.poll.clone());
     let post = ctx
         .db
         .write(move |c| {
             let id = posts::insert(c, &row)?;
+            tsunagu_db::queries::media::attach(c, id, &media_ids)?;
+            if let Some(poll) = &poll {
+                tsunagu_db::queries::polls::upsert(c, &poll.row(id, row.created_at))?;
+            }
             posts::set_ap_id(c, id, &ctx2.url(&format!("/posts/{id}")))?;
             if row.context.is_none() {
                 posts::set_context(c, id, &ctx2.url(&format!("/contexts/{id}")))?;
@@ -503,6 +523,7 @@ pub async fn edit_status(
     text: &str,
     spoiler_text: &str,
     sensitive: bool,
+    media_ids: Option<Vec<i64>>,
 ) -> ServiceResult<Post> {
     let post = get_post(ctx, post_id).await?;
     if post.deleted_at.is_some() || post.reblog_of_id.is_some() {
@@ -515,7 +536,20 @@ pub async fn edit_status(
         return boards::edit_thread(ctx, actor, post_id, None, Some(text)).await;
     }
     let text = text.trim();
-    if text.is_empty() {
+    if let Some(ids) = &media_ids {
+        crate::media::check_attachable(ctx, actor, ids, Some(post_id)).await?;
+    }
+    let has_media = match &media_ids {
+        Some(ids) => !ids.is_empty(),
+        None => {
+            let pid = post_id;
+            !ctx.db
+                .read(move |c| tsunagu_db::queries::media::of_posts(c, &[pid]))
+                .await?
+                .is_empty()
+        }
+    };
+    if text.is_empty() && !has_media {
         return Err(invalid("text can't be blank"));
     }
     if text.chars().count() > MAX_STATUS_CHARS {
@@ -534,6 +568,9 @@ pub async fn edit_status(
             posts::save_version(c, &post, at)?;
             posts::update_content(c, post_id, &content, &summary, sensitive, None, at)?;
             posts::set_source(c, post_id, &source)?;
+            if let Some(ids) = &media_ids {
+                tsunagu_db::queries::media::attach(c, post_id, ids)?;
+            }
             posts::by_id(c, post_id)
         })
         .await?;

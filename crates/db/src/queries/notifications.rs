@@ -52,3 +52,12 @@ pub fn clear(conn: &mut Conn, recipient: i64) -> QueryResult<usize> {
     diesel::delete(notifications::table.filter(notifications::recipient_id.eq(recipient)))
         .execute(conn)
 }
+
+/// The highest notification id, where new notifications start for a listener.
+pub fn latest_id(conn: &mut Conn) -> QueryResult<i64> {
+    use diesel::dsl::max;
+    Ok(notifications::table
+        .select(max(notifications::id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0))
+}

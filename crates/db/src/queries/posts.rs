@@ -536,3 +536,22 @@ pub fn favourites_of(
         .limit(limit.clamp(1, 40))
         .load(conn)
 }
+
+/// Posts edited or deleted at or after `since` (for streaming `status.update` and `delete`).
+pub fn changed_since(conn: &mut Conn, since: NaiveDateTime, limit: i64) -> QueryResult<Vec<Post>> {
+    posts::table
+        .filter(posts::updated_at.ge(since).or(posts::deleted_at.ge(since)))
+        .order(posts::id.desc())
+        .limit(limit)
+        .select(Post::as_select())
+        .load(conn)
+}
+
+/// The highest post id, where new posts start for a listener.
+pub fn latest_id(conn: &mut Conn) -> QueryResult<i64> {
+    use diesel::dsl::max;
+    Ok(posts::table
+        .select(max(posts::id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0))
+}

@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 use tsunagu_db::queries::{actors, posts};
 use tsunagu_db::{Actor, Post};
 use tsunagu_service::inbound::{self, RemotePost};
+use tsunagu_service::media::RemoteMedia;
+use tsunagu_service::polls::RemotePoll;
 use tsunagu_service::Context;
 use url::Url;
 
@@ -107,13 +109,19 @@ pub fn addressing(post: &Post, author: &Actor, mentioned: &[Actor]) -> (Vec<Stri
 /// The JSON of a local post.
 pub async fn post_json(ctx: &Context, post: &Post) -> Result<Value, FedError> {
     let (author_id, pid) = (post.author_id, post.id);
-    let (author, mentioned, tags) = ctx
+    let (author, mentioned, tags, attachments, poll) = ctx
         .db
         .read(move |c| {
             let author = actors::by_id(c, author_id)?;
             let ids = posts::mentions(c, pid)?;
             let mentioned = actors::by_ids(c, &ids)?;
-            Ok((author, mentioned, posts::tags(c, pid)?))
+            Ok((
+                author,
+                mentioned,
+                posts::tags(c, pid)?,
+                tsunagu_db::queries::media::of_posts(c, &[pid])?,
+                tsunagu_db::queries::polls::find(c, pid)?,
+            ))
         })
         .await?;
     let (to, cc) = addressing(post, &author, &mentioned);
@@ -152,6 +160,49 @@ pub async fn post_json(ctx: &Context, post: &Post) -> Result<Value, FedError> {
     });
     if !post.summary.is_empty() {
         value["summary"] = json!(post.summary);
+    }
+    if !attachments.is_empty() {
+        value["attachment"] = attachments
+            .iter()
+            .map(|m| {
+                json!({
+                    "type": "Document",
+                    "mediaType": m.content_type,
+                    "url": tsunagu_service::media::url_of(ctx, m),
+                    "name": (!m.description.is_empty()).then_some(&m.description),
+                    "focalPoint": [m.focus_x, m.focus_y],
+                    "width": m.width,
+                    "height": m.height,
+                })
+            })
+            .collect();
+    }
+    if let Some(poll) = poll {
+        let state = tsunagu_service::polls::PollState::from_row(poll);
+        let options: Vec<Value> = state
+            .options
+            .iter()
+            .map(|(name, count)| {
+                json!({
+                    "type": "Note",
+                    "name": name,
+                    "replies": { "type": "Collection", "totalItems": count },
+                })
+            })
+            .collect();
+        let key = if state.poll.multiple {
+            "anyOf"
+        } else {
+            "oneOf"
+        };
+        value[key] = json!(options);
+        value["votersCount"] = json!(state.poll.voters_count);
+        if let Some(end) = state.poll.expires_at {
+            value["endTime"] = json!(format_time(end));
+            if state.expired() {
+                value["closed"] = json!(format_time(end));
+            }
+        }
     }
     if let Some(name) = &post.name {
         value["name"] = json!(name);
@@ -192,6 +243,119 @@ pub async fn post_json(ctx: &Context, post: &Post) -> Result<Value, FedError> {
 }
 
 impl PostJson {
+    /// Media attachments with a web address (`Document`, `Image`, `Video`, `Audio`).
+    fn attachments(&self) -> Vec<RemoteMedia> {
+        self.attachment
+            .iter()
+            .filter_map(|a| {
+                let link = a.get("url")?;
+                let (url, link_type) = match link {
+                    Value::String(u) => (u.clone(), None),
+                    Value::Array(list) => {
+                        let first = list.first()?;
+                        (
+                            url_of(first)?,
+                            first.get("mediaType").and_then(Value::as_str),
+                        )
+                    }
+                    other => (
+                        url_of(other)?,
+                        other.get("mediaType").and_then(Value::as_str),
+                    ),
+                };
+                let parsed = Url::parse(&url).ok()?;
+                if !matches!(parsed.scheme(), "https" | "http") {
+                    return None;
+                }
+                let content_type = a
+                    .get("mediaType")
+                    .and_then(Value::as_str)
+                    .or(link_type)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| match a.get("type").and_then(Value::as_str) {
+                        Some("Image") => "image/*".into(),
+                        Some("Video") => "video/*".into(),
+                        Some("Audio") => "audio/*".into(),
+                        _ => "application/octet-stream".into(),
+                    });
+                let number = |key: &str| {
+                    a.get(key)
+                        .and_then(Value::as_i64)
+                        .and_then(|n| i32::try_from(n).ok())
+                };
+                let focus = a
+                    .get("focalPoint")
+                    .and_then(Value::as_array)
+                    .map(|p| {
+                        let at = |i: usize| p.get(i).and_then(Value::as_f64).unwrap_or(0.0);
+                        (at(0), at(1))
+                    })
+                    .unwrap_or((0.0, 0.0));
+                Some(RemoteMedia {
+                    url,
+                    content_type,
+                    description: a
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    focus,
+                    width: number("width"),
+                    height: number("height"),
+                })
+            })
+            .collect()
+    }
+
+    /// The poll of a `Question`: `oneOf` or `anyOf` options with their reply counts.
+    fn poll(&self) -> Option<RemotePoll> {
+        if self.kind != "Question" {
+            return None;
+        }
+        let (options, multiple) = match (self.extra.get("oneOf"), self.extra.get("anyOf")) {
+            (Some(Value::Array(o)), _) => (o, false),
+            (_, Some(Value::Array(o))) => (o, true),
+            _ => return None,
+        };
+        let options = options
+            .iter()
+            .filter_map(|o| {
+                let name = o.get("name")?.as_str()?.to_string();
+                let count = o
+                    .get("replies")
+                    .and_then(|r| r.get("totalItems"))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
+                Some((name, count))
+            })
+            .collect::<Vec<_>>();
+        if options.is_empty() {
+            return None;
+        }
+        let time = |key: &str| {
+            self.extra
+                .get(key)
+                .and_then(Value::as_str)
+                .and_then(|t| parse_time(Some(t)))
+        };
+        Some(RemotePoll {
+            options,
+            multiple,
+            expires_at: time("endTime").or_else(|| time("closed")),
+            voters_count: self.extra.get("votersCount").and_then(Value::as_i64),
+        })
+    }
+
+    /// A vote on a poll: a `Note` with a `name` (the option), no body, answering the question.
+    pub fn vote(&self) -> Option<(String, String)> {
+        if self.kind != "Note" || !self.body().trim().is_empty() {
+            return None;
+        }
+        let option = self.name.clone()?;
+        let question = self.in_reply_to.as_ref().and_then(first_id)?;
+        Some((question, option))
+    }
+
     pub fn author_id(&self) -> Option<String> {
         first_id(&self.attributed_to)
     }
@@ -365,6 +529,8 @@ impl Object for DbPost {
             published: parse_time(json.published.as_deref()),
             mentions,
             tags,
+            attachments: json.attachments(),
+            poll: json.poll(),
         };
         let post = inbound::receive_post(data.app_data(), &author.0, remote).await?;
         DbPost::new(post)

@@ -1,0 +1,252 @@
+//! `/api/v1/streaming`: timelines pushed as they change, over a WebSocket (one connection,
+//! several streams, subscribed by message) or server-sent events (one stream per request).
+//! What to send comes from [`tsunagu_service::streaming::Cursor`]; this module only carries it.
+
+use crate::auth::MaybeAuth;
+use crate::error::{ApiError, ApiResult};
+use crate::params::Params;
+use crate::views;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::stream::{self, StreamExt};
+use serde_json::{json, Value};
+use std::convert::Infallible;
+use std::time::Duration;
+use tsunagu_service::streaming::{Cursor, Happening, Stream};
+use tsunagu_service::Context;
+
+/// How often listeners look again when nothing woke them (writes by other processes).
+const IDLE_LOOK: Duration = Duration::from_secs(2);
+
+/// `GET /api/v1/streaming/health`
+pub async fn health() -> &'static str {
+    "OK"
+}
+
+/// The viewer allowed to listen to `stream`: personal streams need a member token with the
+/// matching scope; public ones take any token or none.
+fn viewer_for(auth: &MaybeAuth, stream: &Stream) -> ApiResult<Option<i64>> {
+    let scope = match stream {
+        Stream::UserNotification => "read:notifications",
+        _ => "read:statuses",
+    };
+    auth.viewer(scope)
+}
+
+async fn start(
+    ctx: &Context,
+    auth: &MaybeAuth,
+    name: &str,
+    tag: Option<&str>,
+) -> ApiResult<Cursor> {
+    let stream = Stream::parse(name, tag)?;
+    let viewer = viewer_for(auth, &stream)?;
+    Ok(Cursor::start(ctx, viewer, stream).await?)
+}
+
+/// One happening as (event name, payload): payloads are JSON text, as Mastodon sends them.
+async fn render(
+    ctx: &Context,
+    viewer: Option<i64>,
+    happening: Happening,
+) -> ApiResult<(String, String)> {
+    Ok(match happening {
+        Happening::Update(post) => (
+            "update".into(),
+            views::status(ctx, viewer, post).await?.to_string(),
+        ),
+        Happening::Edited(post) => (
+            "status.update".into(),
+            views::status(ctx, viewer, post).await?.to_string(),
+        ),
+        Happening::Deleted(id) => ("delete".into(), id.to_string()),
+        Happening::Notification(n) => {
+            let me = viewer.unwrap_or(n.recipient_id);
+            let list = views::notifications(ctx, me, vec![n]).await?;
+            (
+                "notification".into(),
+                list.into_iter().next().unwrap_or(Value::Null).to_string(),
+            )
+        }
+    })
+}
+
+/// What a cursor has to tell now, rendered.
+async fn next_events(
+    ctx: &Context,
+    cursor: &mut Cursor,
+    viewer: Option<i64>,
+) -> Vec<(String, String)> {
+    let happenings = match cursor.poll(ctx).await {
+        Ok(list) => list,
+        Err(e) => {
+            tracing::warn!("streaming: {e}");
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for h in happenings {
+        match render(ctx, viewer, h).await {
+            Ok(event) => out.push(event),
+            Err(e) => tracing::warn!("streaming: rendering: {e:?}"),
+        }
+    }
+    out
+}
+
+/// Waits until this process wrote something or a while has passed.
+async fn wait_for_change(writes: &mut tokio::sync::watch::Receiver<u64>) {
+    tokio::select! {
+        _ = writes.changed() => {}
+        _ = tokio::time::sleep(IDLE_LOOK) => {}
+    }
+}
+
+/// Server-sent events for one stream.
+fn sse(ctx: Context, cursor: Cursor, viewer: Option<i64>) -> Response {
+    let writes = ctx.db.watch_writes();
+    let events = stream::unfold(
+        (ctx, cursor, writes),
+        move |(ctx, mut cursor, mut writes)| async move {
+            wait_for_change(&mut writes).await;
+            let batch = next_events(&ctx, &mut cursor, viewer).await;
+            Some((batch, (ctx, cursor, writes)))
+        },
+    )
+    .flat_map(|batch| {
+        stream::iter(
+            batch
+                .into_iter()
+                .map(|(event, data)| Ok::<_, Infallible>(Event::default().event(event).data(data))),
+        )
+    });
+    Sse::new(events)
+        .keep_alive(
+            KeepAlive::new()
+                .interval(Duration::from_secs(15))
+                .text("thump"),
+        )
+        .into_response()
+}
+
+/// `GET /api/v1/streaming/:stream` (and `/public/local`, `/hashtag/local`...): server-sent
+/// events.
+pub async fn sse_stream(
+    Path(path): Path<String>,
+    auth: MaybeAuth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<Response> {
+    let name = path.trim_matches('/').replace('/', ":");
+    let tag = p.str("tag");
+    let cursor = start(&ctx, &auth, &name, tag.as_deref()).await?;
+    let viewer = viewer_for(&auth, cursor.stream())?;
+    Ok(sse(ctx, cursor, viewer))
+}
+
+/// `GET /api/v1/streaming`: a WebSocket (streams from `?stream=` and `subscribe` messages),
+/// or, without an upgrade, server-sent events for `?stream=`.
+pub async fn root(
+    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+    headers: axum::http::HeaderMap,
+    auth: MaybeAuth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<Response> {
+    let first = match p.str("stream").filter(|s| !s.is_empty()) {
+        Some(name) => Some(start(&ctx, &auth, &name, p.str("tag").as_deref()).await?),
+        None => None,
+    };
+    let Ok(upgrade) = upgrade else {
+        let Some(cursor) = first else {
+            return Err(ApiError::bad_request(
+                "open a WebSocket here, or name a stream (?stream=user) for server-sent events",
+            ));
+        };
+        let viewer = viewer_for(&auth, cursor.stream())?;
+        return Ok(sse(ctx, cursor, viewer));
+    };
+    // A token sent as the WebSocket protocol must be echoed back for browsers to accept.
+    let upgrade = match headers
+        .get("sec-websocket-protocol")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(token) => upgrade.protocols([token.to_string()]),
+        None => upgrade,
+    };
+    Ok(upgrade.on_upgrade(move |socket| websocket(socket, ctx, auth, first)))
+}
+
+/// A WebSocket: messages `{"type": "subscribe" | "unsubscribe", "stream": ..., "tag": ...}`
+/// in; `{"stream": [...], "event": ..., "payload": ...}` out.
+async fn websocket(mut socket: WebSocket, ctx: Context, auth: MaybeAuth, first: Option<Cursor>) {
+    let mut cursors: Vec<(Cursor, Option<i64>)> = Vec::new();
+    if let Some(cursor) = first {
+        let viewer = viewer_for(&auth, cursor.stream()).ok().flatten();
+        cursors.push((cursor, viewer));
+    }
+    let mut writes = ctx.db.watch_writes();
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => {
+                let text = match incoming {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                    Some(Ok(_)) => continue,
+                };
+                if let Err(e) = subscription(&ctx, &auth, &mut cursors, text.as_str()).await {
+                    let body = json!({ "error": e.message }).to_string();
+                    if socket.send(Message::Text(body.into())).await.is_err() {
+                        return;
+                    }
+                }
+                continue;
+            }
+            _ = wait_for_change(&mut writes) => {}
+        }
+        for (cursor, viewer) in cursors.iter_mut() {
+            let names = cursor.stream().names();
+            for (event, payload) in next_events(&ctx, cursor, *viewer).await {
+                let message = json!({ "stream": names, "event": event, "payload": payload });
+                if socket
+                    .send(Message::Text(message.to_string().into()))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+async fn subscription(
+    ctx: &Context,
+    auth: &MaybeAuth,
+    cursors: &mut Vec<(Cursor, Option<i64>)>,
+    text: &str,
+) -> ApiResult<()> {
+    let message: Value = serde_json::from_str(text)
+        .map_err(|_| ApiError::bad_request("messages are JSON objects"))?;
+    let name = message["stream"].as_str().unwrap_or_default();
+    let tag = message["tag"].as_str();
+    let stream = Stream::parse(name, tag)?;
+    match message["type"].as_str() {
+        Some("subscribe") => {
+            if !cursors.iter().any(|(c, _)| *c.stream() == stream) {
+                let viewer = viewer_for(auth, &stream)?;
+                cursors.push((Cursor::start(ctx, viewer, stream).await?, viewer));
+            }
+            Ok(())
+        }
+        Some("unsubscribe") => {
+            cursors.retain(|(c, _)| *c.stream() != stream);
+            Ok(())
+        }
+        _ => Err(ApiError::bad_request(
+            "type must be subscribe or unsubscribe",
+        )),
+    }
+}

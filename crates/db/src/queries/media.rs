@@ -1,0 +1,69 @@
+//! Media attachments: uploads waiting for a status, and the files of statuses and profiles.
+
+use crate::schema::media;
+use crate::{Conn, Media, NewMedia, QueryResult};
+use diesel::prelude::*;
+
+pub fn insert(conn: &mut Conn, new: &NewMedia) -> QueryResult<Media> {
+    let id: i64 = diesel::insert_into(media::table)
+        .values(new)
+        .returning(media::id)
+        .get_result(conn)?;
+    by_id(conn, id)
+}
+
+pub fn by_id(conn: &mut Conn, id: i64) -> QueryResult<Media> {
+    media::table.find(id).select(Media::as_select()).first(conn)
+}
+
+pub fn by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Media>> {
+    media::table
+        .filter(media::id.eq_any(ids))
+        .select(Media::as_select())
+        .load(conn)
+}
+
+/// Attachments of each of `posts`, in their order on the status.
+pub fn of_posts(conn: &mut Conn, posts: &[i64]) -> QueryResult<Vec<Media>> {
+    media::table
+        .filter(media::post_id.eq_any(posts))
+        .order((media::post_id, media::position, media::id))
+        .select(Media::as_select())
+        .load(conn)
+}
+
+pub fn update_details(
+    conn: &mut Conn,
+    id: i64,
+    description: &str,
+    focus: (f64, f64),
+) -> QueryResult<()> {
+    diesel::update(media::table.find(id))
+        .set((
+            media::description.eq(description),
+            media::focus_x.eq(focus.0),
+            media::focus_y.eq(focus.1),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Attaches uploads to a status in the given order; the status's earlier attachments that are
+/// not among them are let go (they stay owned by the uploader, unattached).
+pub fn attach(conn: &mut Conn, post: i64, ids: &[i64]) -> QueryResult<()> {
+    diesel::update(media::table.filter(media::post_id.eq(post)))
+        .set(media::post_id.eq(None::<i64>))
+        .execute(conn)?;
+    for (position, id) in ids.iter().enumerate() {
+        diesel::update(media::table.find(*id))
+            .set((media::post_id.eq(post), media::position.eq(position as i32)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Drops the attachments recorded for a remote status (before recording them anew).
+pub fn delete_of_post(conn: &mut Conn, post: i64) -> QueryResult<()> {
+    diesel::delete(media::table.filter(media::post_id.eq(post))).execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,251 @@
+//! Media: images members upload for their statuses and profiles, and attachments seen on
+//! other servers' posts (kept as links, never fetched).
+//!
+//! An upload is accepted for what its bytes are, not for the name or type the client gave:
+//! the format and the dimensions are read from the file's own header.
+
+use crate::error::invalid;
+use crate::posts::random_token;
+use crate::{Context, ServiceError, ServiceResult};
+use tsunagu_db::queries::media;
+use tsunagu_db::{now, Actor, Media, NewMedia};
+
+/// Largest image accepted, in bytes (Mastodon's limit is 16 MB).
+pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
+/// Largest image accepted, in pixels (Mastodon's limit: 33 177 600, a 7680×4320 picture).
+pub const MAX_IMAGE_PIXELS: u64 = 33_177_600;
+/// Longest description (alt text), in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 1500;
+/// Attachments on one status.
+pub const MAX_ATTACHMENTS: usize = 4;
+
+/// The image formats accepted, as (MIME type, file extension).
+fn format_of(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    use imagesize::ImageType;
+    match imagesize::image_type(bytes).ok()? {
+        ImageType::Png => Some(("image/png", "png")),
+        ImageType::Jpeg => Some(("image/jpeg", "jpg")),
+        ImageType::Gif => Some(("image/gif", "gif")),
+        ImageType::Webp => Some(("image/webp", "webp")),
+        _ => None,
+    }
+}
+
+/// The MIME type of a stored file, from the extension it was given at upload.
+pub fn content_type_of(file_name: &str) -> Option<&'static str> {
+    match file_name.rsplit_once('.')?.1 {
+        "png" => Some("image/png"),
+        "jpg" => Some("image/jpeg"),
+        "gif" => Some("image/gif"),
+        "webp" => Some("image/webp"),
+        _ => None,
+    }
+}
+
+/// A focal point as Mastodon writes it: `"x,y"`, each from -1.0 to 1.0.
+pub fn parse_focus(raw: &str) -> ServiceResult<(f64, f64)> {
+    let bad = || invalid("focus must be two numbers from -1.0 to 1.0, as \"x,y\"");
+    let (x, y) = raw.split_once(',').ok_or_else(bad)?;
+    let x: f64 = x.trim().parse().map_err(|_| bad())?;
+    let y: f64 = y.trim().parse().map_err(|_| bad())?;
+    if !(-1.0..=1.0).contains(&x) || !(-1.0..=1.0).contains(&y) {
+        return Err(bad());
+    }
+    Ok((x, y))
+}
+
+fn check_description(description: &str) -> ServiceResult<()> {
+    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(invalid(format!(
+            "description is too long (at most {MAX_DESCRIPTION_CHARS} characters)"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks an image and keeps it under the media directory, owned by `owner` and attached to
+/// nothing yet.
+pub async fn upload(
+    ctx: &Context,
+    owner: &Actor,
+    bytes: &[u8],
+    description: &str,
+    focus: Option<(f64, f64)>,
+) -> ServiceResult<Media> {
+    if bytes.is_empty() {
+        return Err(invalid("file is empty"));
+    }
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return Err(invalid(format!(
+            "file is too large (at most {} MB)",
+            MAX_IMAGE_BYTES / (1024 * 1024)
+        )));
+    }
+    let (content_type, ext) = format_of(bytes).ok_or_else(|| {
+        invalid("file is not an image this server accepts (PNG, JPEG, GIF or WebP)")
+    })?;
+    let size = imagesize::blob_size(bytes)
+        .map_err(|_| invalid("image is damaged: its dimensions cannot be read"))?;
+    if size.width == 0 || size.height == 0 {
+        return Err(invalid("image has no pixels"));
+    }
+    if (size.width as u64) * (size.height as u64) > MAX_IMAGE_PIXELS {
+        return Err(invalid(format!(
+            "image is too large (at most {MAX_IMAGE_PIXELS} pixels)"
+        )));
+    }
+    check_description(description)?;
+    let file_name = format!("{}.{ext}", random_token());
+    tokio::fs::create_dir_all(&ctx.media_dir)
+        .await
+        .map_err(|e| ServiceError::Internal(format!("media directory: {e}")))?;
+    tokio::fs::write(ctx.media_dir.join(&file_name), bytes)
+        .await
+        .map_err(|e| ServiceError::Internal(format!("writing media: {e}")))?;
+    let (fx, fy) = focus.unwrap_or((0.0, 0.0));
+    let row = NewMedia {
+        owner_id: owner.id,
+        post_id: None,
+        position: 0,
+        kind: "image".into(),
+        content_type: content_type.into(),
+        file_name: Some(file_name),
+        remote_url: None,
+        description: description.trim().to_string(),
+        focus_x: fx,
+        focus_y: fy,
+        width: i32::try_from(size.width).ok(),
+        height: i32::try_from(size.height).ok(),
+        size_bytes: bytes.len() as i64,
+        created_at: now(),
+    };
+    Ok(ctx.db.write(move |c| media::insert(c, &row)).await?)
+}
+
+/// One's own upload (attached or not).
+pub async fn own(ctx: &Context, owner: &Actor, id: i64) -> ServiceResult<Media> {
+    let found = ctx.db.read(move |c| media::by_id(c, id)).await;
+    match found {
+        Ok(m) if m.owner_id == owner.id && m.remote_url.is_none() => Ok(m),
+        Ok(_) => Err(ServiceError::NotFound("media attachment")),
+        Err(e) if e.is_not_found() => Err(ServiceError::NotFound("media attachment")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Changes the description or focal point of one's own upload.
+pub async fn update(
+    ctx: &Context,
+    owner: &Actor,
+    id: i64,
+    description: Option<&str>,
+    focus: Option<(f64, f64)>,
+) -> ServiceResult<Media> {
+    let current = own(ctx, owner, id).await?;
+    let description = description
+        .map(|d| d.trim().to_string())
+        .unwrap_or(current.description);
+    check_description(&description)?;
+    let focus = focus.unwrap_or((current.focus_x, current.focus_y));
+    Ok(ctx
+        .db
+        .write(move |c| {
+            media::update_details(c, id, &description, focus)?;
+            media::by_id(c, id)
+        })
+        .await?)
+}
+
+/// Checks the uploads a status is to carry: one's own, at most four, not on another status.
+pub async fn check_attachable(
+    ctx: &Context,
+    owner: &Actor,
+    ids: &[i64],
+    post_id: Option<i64>,
+) -> ServiceResult<()> {
+    if ids.len() > MAX_ATTACHMENTS {
+        return Err(invalid(format!(
+            "too many attachments (at most {MAX_ATTACHMENTS})"
+        )));
+    }
+    let wanted = ids.to_vec();
+    let found = ctx.db.read(move |c| media::by_ids(c, &wanted)).await?;
+    for id in ids {
+        let Some(m) = found.iter().find(|m| m.id == *id) else {
+            return Err(invalid(format!("media attachment {id} does not exist")));
+        };
+        if m.owner_id != owner.id || m.remote_url.is_some() {
+            return Err(invalid(format!("media attachment {id} is not yours")));
+        }
+        if m.post_id.is_some() && m.post_id != post_id {
+            return Err(invalid(format!(
+                "media attachment {id} is already on another status"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The address a file is served at: our own for uploads, the origin's for remote media.
+pub fn url_of(ctx: &Context, m: &Media) -> String {
+    match (&m.remote_url, &m.file_name) {
+        (Some(remote), _) => remote.clone(),
+        (None, Some(name)) => ctx.url(&format!("/media/{name}")),
+        (None, None) => String::new(),
+    }
+}
+
+/// An attachment on a remote post.
+#[derive(Debug, Clone)]
+pub struct RemoteMedia {
+    pub url: String,
+    pub content_type: String,
+    pub description: String,
+    pub focus: (f64, f64),
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+}
+
+impl RemoteMedia {
+    /// Mastodon's attachment type for a MIME type.
+    pub fn kind(&self) -> &'static str {
+        match self.content_type.split('/').next().unwrap_or("") {
+            "image" => "image",
+            "video" => "video",
+            "audio" => "audio",
+            _ => "unknown",
+        }
+    }
+}
+
+/// Replaces the attachments recorded for a remote post.
+pub(crate) fn record_remote(
+    c: &mut tsunagu_db::Conn,
+    owner: i64,
+    post: i64,
+    list: &[RemoteMedia],
+) -> tsunagu_db::QueryResult<()> {
+    media::delete_of_post(c, post)?;
+    for (position, m) in list.iter().take(MAX_ATTACHMENTS * 4).enumerate() {
+        media::insert(
+            c,
+            &NewMedia {
+                owner_id: owner,
+                post_id: Some(post),
+                position: position as i32,
+                kind: m.kind().into(),
+                content_type: m.content_type.clone(),
+                file_name: None,
+                remote_url: Some(m.url.clone()),
+                description: m.description.chars().take(MAX_DESCRIPTION_CHARS).collect(),
+                focus_x: m.focus.0.clamp(-1.0, 1.0),
+                focus_y: m.focus.1.clamp(-1.0, 1.0),
+                width: m.width,
+                height: m.height,
+                size_bytes: 0,
+                created_at: now(),
+            },
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,242 @@
+//! Streaming: what a listener on a timeline has not been told yet.
+//!
+//! The database is the stream. A listener keeps a cursor (the last post and notification it
+//! saw, and when it last looked for edits and deletions) and asks for what is newer whenever
+//! this process commits a write, and every few seconds in case another process on the same
+//! database did. Nothing is lost if a listener is slow, and several server processes need no
+//! message bus between them.
+
+use crate::posts::can_see;
+use crate::{notifications, timelines, Context, ServiceError, ServiceResult};
+use chrono::{Duration, NaiveDateTime};
+use std::collections::HashSet;
+use tsunagu_db::queries::{notifications as notification_rows, posts, Page};
+use tsunagu_db::{now, Notification, Post};
+
+/// The timelines one can listen to, with Mastodon's names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stream {
+    /// Home timeline and notifications.
+    User,
+    /// Notifications only.
+    UserNotification,
+    Public {
+        local: Option<bool>,
+    },
+    Hashtag {
+        tag: String,
+        local: bool,
+    },
+}
+
+impl Stream {
+    /// `user`, `public:local`, `hashtag` (with `tag`)...
+    pub fn parse(name: &str, tag: Option<&str>) -> ServiceResult<Stream> {
+        let tag = || {
+            tag.map(|t| t.trim_start_matches('#').to_lowercase())
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| ServiceError::Invalid("hashtag streams need a tag".into()))
+        };
+        Ok(match name {
+            "user" => Stream::User,
+            "user:notification" => Stream::UserNotification,
+            "public" => Stream::Public { local: None },
+            "public:local" => Stream::Public { local: Some(true) },
+            "public:remote" => Stream::Public { local: Some(false) },
+            "hashtag" => Stream::Hashtag {
+                tag: tag()?,
+                local: false,
+            },
+            "hashtag:local" => Stream::Hashtag {
+                tag: tag()?,
+                local: true,
+            },
+            other => return Err(ServiceError::Invalid(format!("unknown stream {other:?}"))),
+        })
+    }
+
+    /// The name as sent back with each event: `["hashtag", "rust"]`.
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            Stream::User => vec!["user".into()],
+            Stream::UserNotification => vec!["user:notification".into()],
+            Stream::Public { local: None } => vec!["public".into()],
+            Stream::Public { local: Some(true) } => vec!["public:local".into()],
+            Stream::Public { local: Some(false) } => vec!["public:remote".into()],
+            Stream::Hashtag { tag, local } => vec![
+                if *local { "hashtag:local" } else { "hashtag" }.into(),
+                tag.clone(),
+            ],
+        }
+    }
+
+    fn personal(&self) -> bool {
+        matches!(self, Stream::User | Stream::UserNotification)
+    }
+}
+
+/// Something to tell a listener.
+#[derive(Debug, Clone)]
+pub enum Happening {
+    /// A new post in the timeline (`update`).
+    Update(Post),
+    /// A post in the timeline was edited (`status.update`).
+    Edited(Post),
+    /// A post was deleted (`delete`, with its id).
+    Deleted(i64),
+    Notification(Notification),
+}
+
+/// How far back each look for edits and deletions reaches past the previous one, so a write
+/// stamped just before a look but committed just after it is still seen.
+const OVERLAP_SECS: i64 = 10;
+const BATCH: i64 = 40;
+
+/// Where a listener is in its stream.
+pub struct Cursor {
+    stream: Stream,
+    viewer: Option<i64>,
+    last_post: i64,
+    last_notification: i64,
+    changes_since: NaiveDateTime,
+    /// Edits and deletions already told, as (post, when), within the overlap.
+    told: HashSet<(i64, NaiveDateTime)>,
+}
+
+impl Cursor {
+    /// Starts listening now; personal streams need a member.
+    pub async fn start(
+        ctx: &Context,
+        viewer: Option<i64>,
+        stream: Stream,
+    ) -> ServiceResult<Cursor> {
+        if stream.personal() && viewer.is_none() {
+            return Err(ServiceError::Unauthorized(
+                "this stream needs a member's access token".into(),
+            ));
+        }
+        let (last_post, last_notification) = ctx
+            .db
+            .read(|c| Ok((posts::latest_id(c)?, notification_rows::latest_id(c)?)))
+            .await?;
+        Ok(Cursor {
+            stream,
+            viewer,
+            last_post,
+            last_notification,
+            changes_since: now(),
+            told: HashSet::new(),
+        })
+    }
+
+    pub fn stream(&self) -> &Stream {
+        &self.stream
+    }
+
+    /// What happened since the previous call, oldest first.
+    pub async fn poll(&mut self, ctx: &Context) -> ServiceResult<Vec<Happening>> {
+        let mut out = Vec::new();
+        let page = Page {
+            min_id: Some(self.last_post),
+            limit: BATCH,
+            ..Page::default()
+        };
+        let fresh = match (&self.stream, self.viewer) {
+            (Stream::User, Some(me)) => timelines::home(ctx, me, page).await?,
+            (Stream::UserNotification, _) | (Stream::User, None) => Vec::new(),
+            (Stream::Public { local }, viewer) => {
+                timelines::public(ctx, viewer, *local, page).await?
+            }
+            (Stream::Hashtag { tag, local }, viewer) => {
+                let list = timelines::tag(ctx, viewer, tag, page).await?;
+                list.into_iter().filter(|p| !*local || p.local).collect()
+            }
+        };
+        // Pages come newest first; listeners want them in the order they happened.
+        for post in fresh.into_iter().rev() {
+            self.last_post = self.last_post.max(post.id);
+            out.push(Happening::Update(post));
+        }
+        if let (true, Some(me)) = (self.stream.personal(), self.viewer) {
+            let page = Page {
+                min_id: Some(self.last_notification),
+                limit: BATCH,
+                ..Page::default()
+            };
+            let list = notifications::list(ctx, me, None, Vec::new(), page).await?;
+            for n in list.into_iter().rev() {
+                self.last_notification = self.last_notification.max(n.id);
+                out.push(Happening::Notification(n));
+            }
+        }
+        if self.stream != Stream::UserNotification {
+            out.extend(self.changes(ctx).await?);
+        }
+        Ok(out)
+    }
+
+    /// Edits and deletions of posts this stream shows.
+    async fn changes(&mut self, ctx: &Context) -> ServiceResult<Vec<Happening>> {
+        let looked_at = now();
+        let since = self.changes_since - Duration::seconds(OVERLAP_SECS);
+        let changed = ctx
+            .db
+            .read(move |c| posts::changed_since(c, since, 200))
+            .await?;
+        let following = match (&self.stream, self.viewer) {
+            (Stream::User, Some(me)) => ctx.db.read(move |c| followed_ids(c, me)).await?,
+            _ => Vec::new(),
+        };
+        let mut out = Vec::new();
+        for post in changed.into_iter().rev() {
+            let when = post
+                .deleted_at
+                .or(post.updated_at)
+                .unwrap_or(post.created_at);
+            if post.id > self.last_post || self.told.contains(&(post.id, when)) {
+                continue;
+            }
+            let shown = match &self.stream {
+                Stream::User => {
+                    Some(post.author_id) == self.viewer || following.contains(&post.author_id)
+                }
+                Stream::UserNotification => false,
+                Stream::Public { local } => {
+                    post.visibility == "public" && local.is_none_or(|l| l == post.local)
+                }
+                Stream::Hashtag { tag, local } => {
+                    let (pid, tag) = (post.id, tag.clone());
+                    post.visibility == "public"
+                        && (!*local || post.local)
+                        && ctx
+                            .db
+                            .read(move |c| posts::tags(c, pid))
+                            .await?
+                            .contains(&tag)
+                }
+            };
+            if !shown {
+                continue;
+            }
+            self.told.insert((post.id, when));
+            if post.deleted_at.is_some() {
+                out.push(Happening::Deleted(post.id));
+            } else if can_see(ctx, self.viewer, &post).await? {
+                out.push(Happening::Edited(post));
+            }
+        }
+        self.changes_since = looked_at;
+        let horizon = looked_at - Duration::seconds(OVERLAP_SECS * 2);
+        self.told.retain(|(_, when)| *when >= horizon);
+        Ok(out)
+    }
+}
+
+fn followed_ids(c: &mut tsunagu_db::Conn, me: i64) -> tsunagu_db::QueryResult<Vec<i64>> {
+    Ok(
+        tsunagu_db::queries::follows::following(c, me, None, 10_000)?
+            .into_iter()
+            .map(|(f, _)| f.followee_id)
+            .collect(),
+    )
+}
