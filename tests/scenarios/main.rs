@@ -1,5 +1,6 @@
 //! Scenarios across real instances on loopback ports, over SQLite and PostgreSQL.
 
+mod accounts;
 mod api;
 mod boards;
 mod delivery;

@@ -11,8 +11,8 @@ use axum::Json;
 use serde_json::{json, Value};
 use tsunagu_db::queries::actors;
 use tsunagu_service::accounts::{self, ProfileKey, Viewer, Visibility};
-use tsunagu_service::relations;
 use tsunagu_service::timelines::{self, AccountFilter};
+use tsunagu_service::{media, relations};
 use tsunagu_service::{Context, ServiceError};
 
 pub async fn verify_credentials(auth: Auth, State(ctx): State<Context>) -> ApiResult<Json<Value>> {
@@ -20,17 +20,55 @@ pub async fn verify_credentials(auth: Auth, State(ctx): State<Context>) -> ApiRe
     Ok(Json(views::credential_account(&ctx, user, actor).await?))
 }
 
+/// `PATCH /api/v1/accounts/update_credentials`: `display_name`, `note`, `locked`,
+/// `fields_attributes`, and `avatar` / `header` images (multipart).
 pub async fn update_credentials(
     auth: Auth,
     State(ctx): State<Context>,
     p: Params,
 ) -> ApiResult<Json<Value>> {
     let (user, actor) = auth.member("write:accounts")?;
-    let display_name = p.str("display_name");
-    let note = p.str("note");
-    let actor =
-        accounts::update_identity(&ctx, actor, display_name.as_deref(), note.as_deref()).await?;
+    let mut update = accounts::ProfileUpdate {
+        display_name: p.str("display_name"),
+        note: p.str("note"),
+        fields: fields_attributes(&p),
+        locked: p.bool("locked")?,
+        ..Default::default()
+    };
+    for (field, slot) in [
+        ("avatar", &mut update.avatar),
+        ("header", &mut update.header),
+    ] {
+        if let Some(file) = p.file(field) {
+            *slot = Some(media::upload(&ctx, actor, &file.bytes, "", None).await?);
+        }
+    }
+    let actor = accounts::update_profile(&ctx, actor, update).await?;
     Ok(Json(views::credential_account(&ctx, user, &actor).await?))
+}
+
+/// `fields_attributes[0][name]=...` (an object keyed by position) or a JSON array of
+/// `{name, value}`.
+fn fields_attributes(p: &Params) -> Option<Vec<(String, String)>> {
+    let raw = p.value("fields_attributes")?;
+    let entries: Vec<&Value> = match raw {
+        Value::Array(items) => items.iter().collect(),
+        Value::Object(map) => {
+            let mut keyed: Vec<(&String, &Value)> = map.iter().collect();
+            keyed.sort_by_key(|(k, _)| k.parse::<usize>().unwrap_or(usize::MAX));
+            keyed.into_iter().map(|(_, v)| v).collect()
+        }
+        _ => return None,
+    };
+    Some(
+        entries
+            .into_iter()
+            .map(|e| {
+                let text = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+                (text("name"), text("value"))
+            })
+            .collect(),
+    )
 }
 
 async fn find_account(ctx: &Context, id: &str) -> ApiResult<tsunagu_db::Actor> {
@@ -148,10 +186,15 @@ pub async fn follow(
     Path(id): Path<String>,
     auth: Auth,
     State(ctx): State<Context>,
+    p: Params,
 ) -> ApiResult<Json<Value>> {
     let (_, me) = auth.member("write:follows")?;
     let target = find_account(&ctx, &id).await?;
-    let r = relations::follow(&ctx, me, target.id).await?;
+    let options = relations::FollowOptions {
+        notify: p.bool("notify")?,
+        reblogs: p.bool("reblogs")?,
+    };
+    let r = relations::follow(&ctx, me, target.id, options).await?;
     Ok(Json(views::relationship(&r)))
 }
 

@@ -63,16 +63,10 @@ pub async fn accounts(ctx: &Context, list: &[Actor]) -> ApiResult<Vec<Value>> {
                 accounts::visible_entries(rows, Viewer::Anonymous)
                     .into_iter()
                     .map(|e| json!({ "name": e.key.label(), "value": tsunagu_service::html::escape(&e.value), "verified_at": null }))
+                    .chain(own_fields(&actor.fields_json))
                     .collect()
             }
-            None => serde_json::from_str::<Vec<Value>>(&actor.fields_json)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|mut f| {
-                    f["verified_at"] = Value::Null;
-                    f
-                })
-                .collect(),
+            None => own_fields(&actor.fields_json).collect(),
         };
         let (followers, following) = follow_counts.get(&actor.id).copied().unwrap_or_default();
         let avatar = actor
@@ -119,6 +113,17 @@ pub async fn accounts(ctx: &Context, list: &[Actor]) -> ApiResult<Vec<Value>> {
     Ok(out)
 }
 
+/// Name/value fields stored with an account (written by the member, or from their server).
+fn own_fields(fields_json: &str) -> impl Iterator<Item = Value> {
+    serde_json::from_str::<Vec<Value>>(fields_json)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|mut f| {
+            f["verified_at"] = Value::Null;
+            f
+        })
+}
+
 pub async fn account(ctx: &Context, actor: &Actor) -> ApiResult<Value> {
     Ok(accounts(ctx, std::slice::from_ref(actor)).await?.remove(0))
 }
@@ -142,7 +147,7 @@ pub async fn credential_account(
         "sensitive": false,
         "language": "",
         "note": tsunagu_service::html::to_text(&actor.summary),
-        "fields": value["fields"],
+        "fields": serde_json::from_str::<Value>(&actor.fields_json).unwrap_or(json!([])),
         "follow_requests_count": pending,
     });
     value["role"] = json!({ "id": "0", "name": user.role, "permissions": "0", "color": "", "highlighted": false });
@@ -162,8 +167,8 @@ pub fn relationship(r: &Relationship) -> Value {
     json!({
         "id": r.target_id.to_string(),
         "following": r.following,
-        "showing_reblogs": r.following,
-        "notifying": false,
+        "showing_reblogs": r.showing_reblogs,
+        "notifying": r.notifying,
         "languages": null,
         "followed_by": r.followed_by,
         "blocking": r.blocking,

@@ -572,32 +572,83 @@ pub async fn set_profile_fields(
     Ok(())
 }
 
-/// Changes display name and bio; the bio is plain text rendered to HTML.
-pub async fn update_identity(
+/// What a member changes about their public profile; `None` leaves a part as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileUpdate {
+    pub display_name: Option<String>,
+    pub note: Option<String>,
+    /// Name/value pairs shown on the profile (at most [`MAX_OWN_FIELDS`]).
+    pub fields: Option<Vec<(String, String)>>,
+    /// Follow requests must be approved.
+    pub locked: Option<bool>,
+    /// An uploaded image (see [`crate::media::upload`]) for the avatar or the header.
+    pub avatar: Option<tsunagu_db::Media>,
+    pub header: Option<tsunagu_db::Media>,
+}
+
+pub const MAX_OWN_FIELDS: usize = 4;
+
+/// Changes a member's public profile and tells their followers' servers.
+pub async fn update_profile(
     ctx: &Context,
     actor: &Actor,
-    display_name: Option<&str>,
-    note: Option<&str>,
+    update: ProfileUpdate,
 ) -> ServiceResult<Actor> {
-    let name = match display_name {
+    let name = match update.display_name {
         Some(n) if n.chars().count() > 100 => {
             return Err(invalid("display name must be at most 100 characters"))
         }
         Some(n) => n.trim().to_string(),
         None => actor.display_name.clone(),
     };
-    let summary = match note {
+    let summary = match update.note {
         Some(n) if n.chars().count() > 2000 => {
             return Err(invalid("note must be at most 2000 characters"))
         }
-        Some(n) => crate::posts::render_text(ctx, n).await?.0,
+        Some(n) => crate::posts::render_text(ctx, &n).await?.0,
         None => actor.summary.clone(),
     };
-    let (id, fields) = (actor.id, actor.fields_json.clone());
+    let fields = match update.fields {
+        Some(list) => {
+            let list: Vec<(String, String)> = list
+                .into_iter()
+                .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+                .filter(|(n, v)| !n.is_empty() || !v.is_empty())
+                .collect();
+            if list.len() > MAX_OWN_FIELDS {
+                return Err(invalid(format!("at most {MAX_OWN_FIELDS} profile fields")));
+            }
+            if list
+                .iter()
+                .any(|(n, v)| n.chars().count() > 255 || v.chars().count() > 255)
+            {
+                return Err(invalid(
+                    "profile field names and values are at most 255 characters",
+                ));
+            }
+            let values: Vec<serde_json::Value> = list
+                .iter()
+                .map(|(n, v)| serde_json::json!({ "name": n, "value": crate::html::escape(v) }))
+                .collect();
+            serde_json::Value::Array(values).to_string()
+        }
+        None => actor.fields_json.clone(),
+    };
+    let locked = update.locked.unwrap_or(actor.manually_approves_followers);
+    let avatar = update
+        .avatar
+        .map(|m| crate::media::url_of(ctx, &m))
+        .or_else(|| actor.avatar_url.clone());
+    let header = update
+        .header
+        .map(|m| crate::media::url_of(ctx, &m))
+        .or_else(|| actor.header_url.clone());
+    let id = actor.id;
     let updated = ctx
         .db
         .write(move |c| {
             actors::update_profile(c, id, &name, &summary, &fields)?;
+            actors::update_looks(c, id, locked, avatar.as_deref(), header.as_deref())?;
             actors::by_id(c, id)
         })
         .await?;

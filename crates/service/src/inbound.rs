@@ -110,6 +110,7 @@ pub async fn receive_post(
                     notified.push(*m);
                 }
             }
+            crate::posts::notify_subscribers(c, author_id, id, &notified)?;
             if let Some(parent) = &parent {
                 if !notified.contains(&parent.author_id)
                     && parent.author_id != author_id

@@ -318,6 +318,7 @@ pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> Ser
             for recipient in &local_mentions {
                 notify(c, *recipient, "mention", author_id, Some(id))?;
             }
+            notify_subscribers(c, author_id, id, &local_mentions)?;
             posts::by_id(c, id)
         })
         .await?;
@@ -337,6 +338,29 @@ pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> Ser
     };
     ctx.publish(Event::PostCreated { post_id: post.id }).await;
     Ok(post)
+}
+
+/// A `status` notification for those who follow `author` with notifications on (unless the
+/// status already notified them as a mention). Replies do not count, as on Mastodon.
+pub(crate) fn notify_subscribers(
+    c: &mut tsunagu_db::Conn,
+    author: i64,
+    post_id: i64,
+    already: &[i64],
+) -> tsunagu_db::QueryResult<()> {
+    let post = posts::by_id(c, post_id)?;
+    if post.in_reply_to_id.is_some()
+        || post.in_reply_to_ap_id.is_some()
+        || post.visibility == "direct"
+    {
+        return Ok(());
+    }
+    for follower in tsunagu_db::queries::follows::notify_subscribers(c, author)? {
+        if !already.contains(&follower) {
+            notify(c, follower, "status", author, Some(post_id))?;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn notify(

@@ -11,6 +11,10 @@ pub struct Relationship {
     pub target_id: i64,
     pub following: bool,
     pub requested: bool,
+    /// Boosts by the followed account show in the home timeline.
+    pub showing_reblogs: bool,
+    /// A notification comes for each of their new statuses.
+    pub notifying: bool,
     pub followed_by: bool,
     pub requested_by: bool,
     pub blocking: bool,
@@ -28,6 +32,8 @@ pub async fn relationship(ctx: &Context, viewer: i64, target: i64) -> ServiceRes
                 target_id: target,
                 following: out.as_ref().is_some_and(|f| f.accepted),
                 requested: out.as_ref().is_some_and(|f| !f.accepted),
+                showing_reblogs: out.as_ref().is_some_and(|f| f.show_reblogs),
+                notifying: out.as_ref().is_some_and(|f| f.notify),
                 followed_by: back.as_ref().is_some_and(|f| f.accepted),
                 requested_by: back.as_ref().is_some_and(|f| !f.accepted),
                 blocking: blocks::block_of(c, viewer, target)?.is_some(),
@@ -56,12 +62,22 @@ pub async fn get_actor(ctx: &Context, actor_id: i64) -> ServiceResult<Actor> {
     Ok(actor)
 }
 
-/// `follower` (a local member) follows `target_id`. Local targets answer at once; remote ones
-/// get a `Follow` and the request stays pending until their `Accept` arrives.
+/// How one follows: with a notification for each new status, with or without boosts.
+/// `None` keeps what was chosen before (or the default: boosts, no notifications).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FollowOptions {
+    pub notify: Option<bool>,
+    pub reblogs: Option<bool>,
+}
+
+/// `follower` (a local member) follows `target_id`. Local targets answer at once unless they
+/// approve followers; remote ones get a `Follow` and the request stays pending until their
+/// `Accept` arrives. Following again changes the options only.
 pub async fn follow(
     ctx: &Context,
     follower: &Actor,
     target_id: i64,
+    options: FollowOptions,
 ) -> ServiceResult<Relationship> {
     let target = get_actor(ctx, target_id).await?;
     if target.id == follower.id {
@@ -116,6 +132,21 @@ pub async fn follow(
         if !target.local {
             ctx.publish(Event::FollowRequested { follow_id }).await;
         }
+    }
+    if options.notify.is_some() || options.reblogs.is_some() {
+        ctx.db
+            .write(move |c| {
+                let Some(f) = follows::find(c, follower_id, target_id)? else {
+                    return Ok(());
+                };
+                follows::set_options(
+                    c,
+                    f.id,
+                    options.notify.unwrap_or(f.notify),
+                    options.reblogs.unwrap_or(f.show_reblogs),
+                )
+            })
+            .await?;
     }
     relationship(ctx, follower.id, target_id).await
 }

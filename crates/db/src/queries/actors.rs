@@ -74,6 +74,24 @@ pub fn update_profile(
     Ok(())
 }
 
+/// Whether follow requests wait for approval, and the avatar and header images.
+pub fn update_looks(
+    conn: &mut Conn,
+    actor_id: i64,
+    locked: bool,
+    avatar: Option<&str>,
+    header: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(actors.find(actor_id))
+        .set((
+            manually_approves_followers.eq(locked),
+            avatar_url.eq(avatar),
+            header_url.eq(header),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn mark_deleted(conn: &mut Conn, actor_id: i64) -> QueryResult<()> {
     diesel::update(actors.find(actor_id))
         .set(deleted.eq(true))

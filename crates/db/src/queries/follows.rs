@@ -180,3 +180,30 @@ pub fn counts_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64, i64
         })
         .collect())
 }
+
+pub fn set_options(
+    conn: &mut Conn,
+    follow_id: i64,
+    notify: bool,
+    reblogs: bool,
+) -> QueryResult<()> {
+    diesel::update(follows::table.find(follow_id))
+        .set((
+            follows::notify.eq(notify),
+            follows::show_reblogs.eq(reblogs),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Local members who asked to be notified of each new status by `followee`.
+pub fn notify_subscribers(conn: &mut Conn, followee: i64) -> QueryResult<Vec<i64>> {
+    follows::table
+        .inner_join(actors::table.on(actors::id.eq(follows::follower_id)))
+        .filter(follows::followee_id.eq(followee))
+        .filter(follows::accepted.eq(true))
+        .filter(follows::notify.eq(true))
+        .filter(actors::local.eq(true))
+        .select(follows::follower_id)
+        .load(conn)
+}

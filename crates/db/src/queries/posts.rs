@@ -208,6 +208,11 @@ pub fn home_timeline(conn: &mut Conn, viewer: i64, page: Page) -> QueryResult<Ve
         .filter(follows::follower_id.eq(viewer))
         .filter(follows::accepted.eq(true))
         .select(follows::followee_id);
+    // Boosts show only from accounts followed with boosts on.
+    let boosts_hidden = follows::table
+        .filter(follows::follower_id.eq(viewer))
+        .filter(follows::show_reblogs.eq(false))
+        .select(follows::followee_id);
     let mentioning = post_mentions::table
         .filter(post_mentions::actor_id.eq(viewer))
         .select(post_mentions::post_id);
@@ -227,7 +232,12 @@ pub fn home_timeline(conn: &mut Conn, viewer: i64, page: Page) -> QueryResult<Ve
                 .eq(viewer)
                 .or(posts::author_id
                     .eq_any(followed)
-                    .and(posts::visibility.ne("direct")))
+                    .and(posts::visibility.ne("direct"))
+                    .and(
+                        posts::reblog_of_id
+                            .is_null()
+                            .or(posts::author_id.ne_all(boosts_hidden)),
+                    ))
                 .or(posts::id.eq_any(mentioning))
                 .or(posts::id
                     .eq_any(in_followed_boards)

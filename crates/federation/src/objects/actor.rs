@@ -81,6 +81,14 @@ pub async fn actor_json(ctx: &Context, actor: &Actor) -> Result<Value, FedError>
                 "value": html::escape(&entry.value),
             }));
         }
+        // Then the fields the member wrote themselves (name and value, as Mastodon's).
+        for field in serde_json::from_str::<Vec<Value>>(&actor.fields_json).unwrap_or_default() {
+            attachment.push(json!({
+                "type": "PropertyValue",
+                "name": field["name"],
+                "value": field["value"],
+            }));
+        }
     }
     let mut value = json!({
         "type": actor.kind,
