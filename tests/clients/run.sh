@@ -8,7 +8,7 @@ bin="$root/target/debug/tsunagu"
 [ -x "$bin" ] || cargo build --bin tsunagu
 
 venv="${TSUNAGU_CLIENT_VENV:-$root/target/client-venv}"
-if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/pip" freeze 2>/dev/null | grep -qi '^toot==0.52.1'; then
+if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/pip" freeze 2>/dev/null | grep -qi '^websocket-client==1.9.2'; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r tests/clients/requirements.txt
 fi

@@ -197,7 +197,7 @@ async fn websocket(mut socket: WebSocket, ctx: Context, auth: MaybeAuth, first: 
                     Some(Ok(_)) => continue,
                 };
                 if let Err(e) = subscription(&ctx, &auth, &mut cursors, text.as_str()).await {
-                    let body = json!({ "error": e.message }).to_string();
+                    let body = json!({ "error": e.message, "status": e.status.as_u16() }).to_string();
                     if socket.send(Message::Text(body.into())).await.is_err() {
                         return;
                     }
