@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: every Rust test on SQLite and on a throwaway PostgreSQL server, then
-# real Mastodon clients (toot, Mastodon.py) driving running instances.
+# real clients (toot, Mastodon.py, megalodon, and Chromium on the login pages) driving running
+# instances.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/support/postgres.sh

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Drives two running Tsunagu instances (SQLite, development mode) with real Mastodon clients
-# installed from PyPI: Mastodon.py and toot.
+# Drives two running Tsunagu instances (SQLite, development mode) with real clients: toot and
+# Mastodon.py from PyPI, megalodon from npm, and Chromium (Debian's) through the login pages.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -11,6 +11,11 @@ venv="${TSUNAGU_CLIENT_VENV:-$root/target/client-venv}"
 if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/pip" freeze 2>/dev/null | grep -qi '^websocket-client==1.9.2'; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r tests/clients/requirements.txt
+fi
+
+js=tests/clients/js
+if [ ! -d "$js/node_modules/megalodon" ] || [ ! -d "$js/node_modules/playwright-core" ]; then
+  (cd "$js" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 work=$(mktemp -d /tmp/tsunagu-clients.XXXXXX)
@@ -58,4 +63,7 @@ export TSUNAGU_A_DOMAIN="localhost:$port_a"
 export TSUNAGU_B_DOMAIN="localhost:$port_b"
 export XDG_CONFIG_HOME="$work/config"
 export PATH="$venv/bin:$PATH"
-"$venv/bin/pytest" -q tests/clients "$@"
+status=0
+"$venv/bin/pytest" -q tests/clients "$@" || status=$?
+(cd "$js" && node --test --test-concurrency=1) || status=$?
+exit "$status"
