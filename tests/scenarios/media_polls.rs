@@ -130,6 +130,16 @@ async fn media(backend: Backend) {
         posted["media_attachments"][0]["description"],
         "One dot, centred"
     );
+    alice.status("No picture here").await;
+    let only_media = alice
+        .get(&format!(
+            "/api/v1/accounts/{}/statuses?only_media=true",
+            alice.id
+        ))
+        .await;
+    let listed: Vec<&Value> = only_media.as_array().expect("list").iter().collect();
+    assert_eq!(listed.len(), 1, "{only_media}");
+    assert_eq!(listed[0]["id"], posted["id"]);
     // Once on a status, an upload is not free to attach elsewhere.
     let (status, _) = alice
         .request(

@@ -131,13 +131,10 @@ pub async fn statuses(
             Json(json!(views::statuses(&ctx, viewer, pinned).await?)),
         ));
     }
-    if p.bool("only_media")?.unwrap_or(false) {
-        // No status has media yet.
-        return Ok((HeaderMap::new(), Json(json!([]))));
-    }
     let filter = AccountFilter {
         exclude_replies: p.bool("exclude_replies")?.unwrap_or(false),
         exclude_reblogs: p.bool("exclude_reblogs")?.unwrap_or(false),
+        only_media: p.bool("only_media")?.unwrap_or(false),
     };
     let posts = timelines::account(&ctx, viewer, actor.id, filter, page(&p)?).await?;
     let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();

@@ -278,7 +278,15 @@ async fn get_outbox(
     let id = actor.outbox_url.clone().unwrap_or_default();
     let aid = actor.id;
     let public = move |c: &mut tsunagu_db::Conn, page: Page| {
-        posts::by_author(c, aid, true, false, false, page)
+        posts::by_author(
+            c,
+            aid,
+            posts::AuthorFilter {
+                public_only: true,
+                ..Default::default()
+            },
+            page,
+        )
     };
     let total = data
         .db

@@ -80,6 +80,7 @@ pub async fn tag(
 pub struct AccountFilter {
     pub exclude_replies: bool,
     pub exclude_reblogs: bool,
+    pub only_media: bool,
 }
 
 /// An account's posts as `viewer` may see them.
@@ -94,14 +95,13 @@ pub async fn account(
     let rows = ctx
         .db
         .read(move |c| {
-            posts::by_author(
-                c,
-                author,
+            let filter = posts::AuthorFilter {
                 public_only,
-                filter.exclude_replies,
-                filter.exclude_reblogs,
-                page,
-            )
+                exclude_replies: filter.exclude_replies,
+                exclude_reblogs: filter.exclude_reblogs,
+                only_media: filter.only_media,
+            };
+            posts::by_author(c, author, filter, page)
         })
         .await?;
     Ok(rows)

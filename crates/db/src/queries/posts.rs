@@ -141,13 +141,22 @@ pub fn replies_to(conn: &mut Conn, parents: &[i64]) -> QueryResult<Vec<Post>> {
         .load(conn)
 }
 
-/// Posts by one author, newest first; `public_only` hides what only followers may see.
+/// Which of an author's posts to list.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AuthorFilter {
+    /// Hide what only followers (or those mentioned) may see.
+    pub public_only: bool,
+    pub exclude_replies: bool,
+    pub exclude_reblogs: bool,
+    /// Only posts with media attachments.
+    pub only_media: bool,
+}
+
+/// Posts by one author, newest first.
 pub fn by_author(
     conn: &mut Conn,
     author: i64,
-    public_only: bool,
-    exclude_replies: bool,
-    exclude_reblogs: bool,
+    filter: AuthorFilter,
     page: Page,
 ) -> QueryResult<Vec<Post>> {
     let mut q = posts::table
@@ -156,14 +165,20 @@ pub fn by_author(
         .filter(posts::held.eq(false))
         .select(Post::as_select())
         .into_boxed();
-    if public_only {
+    if filter.public_only {
         q = q.filter(posts::visibility.eq_any(["public", "unlisted"]));
     }
-    if exclude_replies {
+    if filter.exclude_replies {
         q = q.filter(posts::in_reply_to_id.is_null());
     }
-    if exclude_reblogs {
+    if filter.exclude_reblogs {
         q = q.filter(posts::reblog_of_id.is_null());
+    }
+    if filter.only_media {
+        let with_media = crate::schema::media::table
+            .filter(crate::schema::media::post_id.is_not_null())
+            .select(crate::schema::media::post_id.assume_not_null());
+        q = q.filter(posts::id.eq_any(with_media));
     }
     let (q, asc) = paginate!(q, posts::id, page);
     Ok(newest_first(q.load(conn)?, asc))
