@@ -1,21 +1,7 @@
 //! Two and three instances following, posting, replying, deleting and undoing.
 
 use serde_json::{json, Value};
-use tsunagu_tests::{eventually, fetch_ap, on_both_backends, Backend, Member, TestInstance};
-
-fn find_by_uri<'a>(timeline: &'a [Value], uri: &str) -> Option<&'a Value> {
-    timeline.iter().find(|s| s["uri"] == json!(uri))
-}
-
-async fn wait_in_home(member: &Member, uri: &str) -> Value {
-    let m = member.clone();
-    eventually(&format!("{uri} reaches {}", member.handle), || {
-        let m = m.clone();
-        let uri = uri.to_string();
-        async move { find_by_uri(&m.home().await, &uri).cloned() }
-    })
-    .await
-}
+use tsunagu_tests::{eventually, fetch_ap, find_by_uri, on_both_backends, Backend, TestInstance};
 
 on_both_backends!(
     follow_through_search_then_receive_posts,
@@ -42,7 +28,7 @@ async fn follow_then_receive(backend: Backend) {
     );
 
     let post = alice.status("Anyone in logistics in Osaka? #careers").await;
-    let seen = wait_in_home(&bob, post["uri"].as_str().expect("uri")).await;
+    let seen = bob.wait_in_home(post["uri"].as_str().expect("uri")).await;
     assert!(seen["content"]
         .as_str()
         .expect("content")
@@ -57,7 +43,9 @@ async fn follow_then_receive(backend: Backend) {
             json!({ "status": "for followers", "visibility": "private" }),
         )
         .await;
-    let seen = wait_in_home(&bob, private["uri"].as_str().expect("uri")).await;
+    let seen = bob
+        .wait_in_home(private["uri"].as_str().expect("uri"))
+        .await;
     assert_eq!(seen["visibility"], json!("private"));
     let (status, _) = fetch_ap(private["uri"].as_str().expect("uri")).await;
     assert_eq!(
@@ -104,7 +92,9 @@ async fn reply_threads(backend: Backend) {
     let question = alice
         .status("What is it like to work at a trading company?")
         .await;
-    let on_corp = wait_in_home(&bob, question["uri"].as_str().expect("uri")).await;
+    let on_corp = bob
+        .wait_in_home(question["uri"].as_str().expect("uri"))
+        .await;
     let reply = bob
         .post(
             "/api/v1/statuses",
@@ -175,7 +165,7 @@ async fn delete_reaches(backend: Backend) {
     bob.follow(&alice.handle).await;
     let post = alice.status("this will be gone").await;
     let uri = post["uri"].as_str().expect("uri").to_string();
-    let copy = wait_in_home(&bob, &uri).await;
+    let copy = bob.wait_in_home(&uri).await;
 
     let (status, deleted) = alice
         .request(
@@ -219,7 +209,7 @@ async fn undo_everything(backend: Backend) {
     let bob = corp.member("bob").await;
     let account = bob.follow(&alice.handle).await;
     let post = alice.status("like me").await;
-    let copy = wait_in_home(&bob, post["uri"].as_str().expect("uri")).await;
+    let copy = bob.wait_in_home(post["uri"].as_str().expect("uri")).await;
     let copy_id = copy["id"].as_str().expect("id");
     let pid = post["id"].as_str().expect("id").to_string();
 
@@ -319,7 +309,7 @@ async fn peer_down_then_back(backend: Backend) {
     .await;
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     corp.restart().await;
-    wait_in_home(&bob, post["uri"].as_str().expect("uri")).await;
+    bob.wait_in_home(post["uri"].as_str().expect("uri")).await;
 }
 
 on_both_backends!(three_instances_fan_out_and_direct_messages, three_instances);
@@ -335,8 +325,8 @@ async fn three_instances(backend: Backend) {
 
     let post = alice.status("Homecoming day is on 3 October").await;
     let uri = post["uri"].as_str().expect("uri");
-    wait_in_home(&bob, uri).await;
-    wait_in_home(&carol, uri).await;
+    bob.wait_in_home(uri).await;
+    carol.wait_in_home(uri).await;
 
     let dm = alice
         .post(
@@ -345,7 +335,7 @@ async fn three_instances(backend: Backend) {
         )
         .await;
     let dm_uri = dm["uri"].as_str().expect("uri");
-    let seen = wait_in_home(&carol, dm_uri).await;
+    let seen = carol.wait_in_home(dm_uri).await;
     assert_eq!(seen["visibility"], json!("direct"));
     // Give the other delivery a moment, then check Bob never got it.
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;

@@ -3,17 +3,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use tsunagu_tests::{eventually, http, on_both_backends, tiny_png, Backend, Member, TestInstance};
-
-async fn wait_for_status(member: &Member, uri: &str) -> Value {
-    let m = member.clone();
-    eventually(&format!("{uri} reaches {}", member.handle), || {
-        let m = m.clone();
-        let uri = uri.to_string();
-        async move { m.home().await.into_iter().find(|s| s["uri"] == json!(uri)) }
-    })
-    .await
-}
+use tsunagu_tests::{eventually, http, on_both_backends, tiny_png, Backend, TestInstance};
 
 on_both_backends!(media_uploads_checked_attached_and_federated, media);
 async fn media(backend: Backend) {
@@ -151,7 +141,7 @@ async fn media(backend: Backend) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
     // The other instance shows the attachment, linked to its origin.
-    let seen = wait_for_status(&bob, posted["uri"].as_str().expect("uri")).await;
+    let seen = bob.wait_in_home(posted["uri"].as_str().expect("uri")).await;
     let attachment = &seen["media_attachments"][0];
     assert_eq!(attachment["type"], "image");
     assert_eq!(attachment["remote_url"], json!(url));
@@ -236,7 +226,7 @@ async fn polls(backend: Backend) {
 
     // The poll reaches the other server as a Question; a vote there comes back as a Note.
     let uri = status["uri"].as_str().expect("uri").to_string();
-    let seen = wait_for_status(&bob, &uri).await;
+    let seen = bob.wait_in_home(&uri).await;
     assert_eq!(seen["poll"]["options"][1]["title"], "Autumn");
     assert_eq!(seen["poll"]["voted"], false);
     let remote_poll = seen["poll"]["id"].as_str().expect("poll").to_string();
@@ -337,4 +327,37 @@ async fn polls(backend: Backend) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let ended = dave.get(&format!("/api/v1/polls/{poll_id}")).await;
     assert_eq!(ended["expired"], true);
+
+    // Voters and the author hear that it ended, here and, for bob, on his own server once
+    // the final counts reach it.
+    for member in [&alice, &carol, &bob] {
+        let m = member.clone();
+        let uri = json!(uri);
+        eventually(&format!("{} is told the poll ended", member.handle), || {
+            let m = m.clone();
+            let uri = uri.clone();
+            async move {
+                m.notifications()
+                    .await
+                    .iter()
+                    .any(|n| n["type"] == "poll" && n["status"]["uri"] == uri)
+                    .then_some(())
+            }
+        })
+        .await;
+    }
+    let told = dave
+        .notifications()
+        .await
+        .iter()
+        .filter(|n| n["type"] == "poll")
+        .count();
+    assert_eq!(told, 0, "dave did not vote");
+    let author_told = alice
+        .notifications()
+        .await
+        .iter()
+        .filter(|n| n["type"] == "poll")
+        .count();
+    assert_eq!(author_told, 1, "each poll's end is told once");
 }

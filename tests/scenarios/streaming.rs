@@ -42,7 +42,7 @@ async fn sse_events(res: &mut reqwest::Response, count: usize) -> Vec<(String, V
 
 on_both_backends!(server_sent_events_on_the_user_stream, user_stream);
 async fn user_stream(backend: Backend) {
-    let uni = TestInstance::start(&backend).await;
+    let mut uni = TestInstance::start(&backend).await;
     let alice = uni.member("alice").await;
     let carol = uni.member("carol").await;
 
@@ -150,6 +150,14 @@ async fn user_stream(backend: Backend) {
         .unwrap_or("")
         .contains("other process"));
     other.stop().await;
+
+    // Shutting down ends open streams rather than waiting for them.
+    let stopped = tokio::time::timeout(Duration::from_secs(15), uni.stop()).await;
+    assert!(stopped.is_ok(), "the server waited for the open stream");
+    let end = tokio::time::timeout(Duration::from_secs(15), stream.chunk())
+        .await
+        .expect("the stream ends");
+    assert!(matches!(end, Ok(None) | Err(_)), "{end:?}");
 }
 
 async fn next_message(

@@ -110,6 +110,7 @@ impl TestDb {
 fn test_settings(domain: &str, db: &TestDb) -> Settings {
     let mut settings = Settings::new(domain, &db.url, true);
     settings.media_dir = db.media_dir();
+    settings.housekeeping_interval = Duration::from_millis(300);
     settings.delivery.retry_base = Duration::from_millis(500);
     settings.delivery.retry_max = Duration::from_secs(2);
     settings.delivery.poll_interval = Duration::from_millis(200);
@@ -414,6 +415,17 @@ impl Member {
             .unwrap_or_default()
     }
 
+    /// Waits until the status with ActivityPub id `uri` is in the home timeline; returns it.
+    pub async fn wait_in_home(&self, uri: &str) -> Value {
+        let me = self.clone();
+        eventually(&format!("{uri} reaches {}", self.handle), || {
+            let me = me.clone();
+            let uri = uri.to_string();
+            async move { find_by_uri(&me.home().await, &uri).cloned() }
+        })
+        .await
+    }
+
     pub async fn notifications(&self) -> Vec<Value> {
         self.get("/api/v1/notifications")
             .await
@@ -421,6 +433,11 @@ impl Member {
             .cloned()
             .unwrap_or_default()
     }
+}
+
+/// The status with ActivityPub id `uri` in a list of statuses.
+pub fn find_by_uri<'a>(statuses: &'a [Value], uri: &str) -> Option<&'a Value> {
+    statuses.iter().find(|s| s["uri"] == json!(uri))
 }
 
 /// A 1×1 PNG image.

@@ -1,7 +1,7 @@
 //! Accounts: the member's own, others', following, and the alumni profile.
 
 use crate::auth::{Auth, MaybeAuth};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{parse_id, ApiError, ApiResult};
 use crate::paging::{link_header, page};
 use crate::params::Params;
 use crate::views;
@@ -72,7 +72,7 @@ fn fields_attributes(p: &Params) -> Option<Vec<(String, String)>> {
 }
 
 async fn find_account(ctx: &Context, id: &str) -> ApiResult<tsunagu_db::Actor> {
-    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let id = parse_id(id)?;
     let actor = relations::get_actor(ctx, id).await?;
     if actor.kind == "Application" && actor.local {
         return Err(ApiError::not_found());

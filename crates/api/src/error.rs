@@ -13,6 +13,11 @@ pub struct ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// A record id from the path: anything that is not a number is a record that does not exist.
+pub fn parse_id(id: &str) -> ApiResult<i64> {
+    id.parse().map_err(|_| ApiError::not_found())
+}
+
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError {

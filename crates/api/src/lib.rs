@@ -36,7 +36,12 @@ pub struct InstanceInfo {
 }
 
 /// Every client API route in one place.
-pub fn router(ctx: Context, info: InstanceInfo) -> Router {
+/// `stopping` turns true when the server shuts down; open streams then end.
+pub fn router(
+    ctx: Context,
+    info: InstanceInfo,
+    stopping: tokio::sync::watch::Receiver<bool>,
+) -> Router {
     Router::new()
         .route("/api/v1/instance", get(instance::v1))
         .route("/api/v2/instance", get(instance::v2))
@@ -237,6 +242,7 @@ pub fn router(ctx: Context, info: InstanceInfo) -> Router {
             limits::rate_limit,
         ))
         .layer(axum::Extension(info))
+        .layer(axum::Extension(streaming::Stopping(stopping)))
         .layer(axum::Extension(limits::IdempotencyKeys::default()))
         .with_state(ctx)
 }

@@ -1,7 +1,7 @@
 //! Media uploads (`/api/v1/media`, `/api/v2/media`) and the files themselves (`/media/NAME`).
 
 use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{parse_id, ApiError, ApiResult};
 use crate::params::Params;
 use crate::views;
 use axum::extract::{Path, State};
@@ -38,7 +38,7 @@ pub async fn show(
     State(ctx): State<Context>,
 ) -> ApiResult<Json<Value>> {
     let (_, me) = auth.member("write:media")?;
-    let id = id.parse().map_err(|_| ApiError::not_found())?;
+    let id = parse_id(&id)?;
     let found = media::own(&ctx, me, id).await?;
     Ok(Json(views::attachment(&ctx, &found)))
 }
@@ -51,7 +51,7 @@ pub async fn update(
     p: Params,
 ) -> ApiResult<Json<Value>> {
     let (_, me) = auth.member("write:media")?;
-    let id = id.parse().map_err(|_| ApiError::not_found())?;
+    let id = parse_id(&id)?;
     let description = p.str("description");
     let updated = media::update(&ctx, me, id, description.as_deref(), focus_of(&p)?).await?;
     Ok(Json(views::attachment(&ctx, &updated)))

@@ -1,17 +1,13 @@
 //! Polls: `GET /api/v1/polls/:id` and voting.
 
 use crate::auth::{Auth, MaybeAuth};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{parse_id, ApiError, ApiResult};
 use crate::params::Params;
 use crate::views;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::Value;
 use tsunagu_service::{polls, Context};
-
-fn parse_id(id: &str) -> ApiResult<i64> {
-    id.parse().map_err(|_| ApiError::not_found())
-}
 
 pub async fn show(
     Path(id): Path<String>,

@@ -1,7 +1,7 @@
 //! Statuses: write, read, delete, thread context, favourites and boosts.
 
 use crate::auth::{Auth, MaybeAuth};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{parse_id, ApiError, ApiResult};
 use crate::params::Params;
 use crate::views;
 use axum::extract::{Path, State};
@@ -10,10 +10,6 @@ use serde_json::{json, Value};
 use tsunagu_db::queries::{actors, posts as post_queries};
 use tsunagu_service::posts::{self, NewStatus, PostVisibility};
 use tsunagu_service::{timelines, Context, ServiceError};
-
-fn parse_id(id: &str) -> ApiResult<i64> {
-    id.parse().map_err(|_| ApiError::not_found())
-}
 
 /// `media_ids[]`: ids of one's uploads, in the order they are to show.
 fn media_ids(p: &Params) -> ApiResult<Vec<i64>> {
@@ -52,7 +48,7 @@ pub async fn create(
         None => PostVisibility::Public,
     };
     let in_reply_to_id = match p.str("in_reply_to_id").filter(|v| !v.is_empty()) {
-        Some(id) => Some(id.parse().map_err(|_| ApiError::not_found())?),
+        Some(id) => Some(parse_id(&id)?),
         None => None,
     };
     let post = posts::create_status(

@@ -10,6 +10,7 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use futures::stream::{self, StreamExt};
 use serde_json::{json, Value};
 use std::convert::Infallible;
@@ -96,23 +97,34 @@ async fn next_events(
     out
 }
 
-/// Waits until this process wrote something or a while has passed.
-async fn wait_for_change(writes: &mut tokio::sync::watch::Receiver<u64>) {
+/// Turns true when the server shuts down, so streams end instead of holding it up.
+#[derive(Clone)]
+pub struct Stopping(pub tokio::sync::watch::Receiver<bool>);
+
+/// Waits until this process wrote something or a while has passed; false once the server
+/// is shutting down.
+async fn wait_for_change(
+    writes: &mut tokio::sync::watch::Receiver<u64>,
+    stopping: &mut Stopping,
+) -> bool {
     tokio::select! {
-        _ = writes.changed() => {}
-        _ = tokio::time::sleep(IDLE_LOOK) => {}
+        _ = writes.changed() => true,
+        _ = tokio::time::sleep(IDLE_LOOK) => true,
+        _ = stopping.0.wait_for(|s| *s) => false,
     }
 }
 
 /// Server-sent events for one stream.
-fn sse(ctx: Context, cursor: Cursor, viewer: Option<i64>) -> Response {
+fn sse(ctx: Context, cursor: Cursor, viewer: Option<i64>, stopping: Stopping) -> Response {
     let writes = ctx.db.watch_writes();
     let events = stream::unfold(
-        (ctx, cursor, writes),
-        move |(ctx, mut cursor, mut writes)| async move {
-            wait_for_change(&mut writes).await;
+        (ctx, cursor, writes, stopping),
+        move |(ctx, mut cursor, mut writes, mut stopping)| async move {
+            if !wait_for_change(&mut writes, &mut stopping).await {
+                return None;
+            }
             let batch = next_events(&ctx, &mut cursor, viewer).await;
-            Some((batch, (ctx, cursor, writes)))
+            Some((batch, (ctx, cursor, writes, stopping)))
         },
     )
     .flat_map(|batch| {
@@ -135,6 +147,7 @@ fn sse(ctx: Context, cursor: Cursor, viewer: Option<i64>) -> Response {
 /// events.
 pub async fn sse_stream(
     Path(path): Path<String>,
+    Extension(stopping): Extension<Stopping>,
     auth: MaybeAuth,
     State(ctx): State<Context>,
     p: Params,
@@ -143,7 +156,7 @@ pub async fn sse_stream(
     let tag = p.str("tag");
     let cursor = start(&ctx, &auth, &name, tag.as_deref()).await?;
     let viewer = viewer_for(&auth, cursor.stream())?;
-    Ok(sse(ctx, cursor, viewer))
+    Ok(sse(ctx, cursor, viewer, stopping))
 }
 
 /// `GET /api/v1/streaming`: a WebSocket (streams from `?stream=` and `subscribe` messages),
@@ -151,6 +164,7 @@ pub async fn sse_stream(
 pub async fn root(
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
     headers: axum::http::HeaderMap,
+    Extension(stopping): Extension<Stopping>,
     auth: MaybeAuth,
     State(ctx): State<Context>,
     p: Params,
@@ -166,7 +180,7 @@ pub async fn root(
             ));
         };
         let viewer = viewer_for(&auth, cursor.stream())?;
-        return Ok(sse(ctx, cursor, viewer));
+        return Ok(sse(ctx, cursor, viewer, stopping));
     };
     // A token sent as the WebSocket protocol must be echoed back for browsers to accept.
     let upgrade = match headers
@@ -176,12 +190,18 @@ pub async fn root(
         Some(token) => upgrade.protocols([token.to_string()]),
         None => upgrade,
     };
-    Ok(upgrade.on_upgrade(move |socket| websocket(socket, ctx, auth, first)))
+    Ok(upgrade.on_upgrade(move |socket| websocket(socket, ctx, auth, first, stopping)))
 }
 
 /// A WebSocket: messages `{"type": "subscribe" | "unsubscribe", "stream": ..., "tag": ...}`
 /// in; `{"stream": [...], "event": ..., "payload": ...}` out.
-async fn websocket(mut socket: WebSocket, ctx: Context, auth: MaybeAuth, first: Option<Cursor>) {
+async fn websocket(
+    mut socket: WebSocket,
+    ctx: Context,
+    auth: MaybeAuth,
+    first: Option<Cursor>,
+    mut stopping: Stopping,
+) {
     let mut cursors: Vec<(Cursor, Option<i64>)> = Vec::new();
     if let Some(cursor) = first {
         let viewer = viewer_for(&auth, cursor.stream()).ok().flatten();
@@ -204,7 +224,12 @@ async fn websocket(mut socket: WebSocket, ctx: Context, auth: MaybeAuth, first: 
                 }
                 continue;
             }
-            _ = wait_for_change(&mut writes) => {}
+            going_on = wait_for_change(&mut writes, &mut stopping) => {
+                if !going_on {
+                    let _ = socket.send(Message::Close(None)).await;
+                    return;
+                }
+            }
         }
         for (cursor, viewer) in cursors.iter_mut() {
             let names = cursor.stream().names();

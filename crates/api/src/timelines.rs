@@ -1,7 +1,7 @@
 //! Timelines, notifications and search.
 
 use crate::auth::{Auth, MaybeAuth};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{parse_id, ApiResult};
 use crate::paging::{link_header, page};
 use crate::params::Params;
 use crate::views;
@@ -98,7 +98,7 @@ pub async fn notification(
     State(ctx): State<Context>,
 ) -> ApiResult<Json<Value>> {
     let (_, me) = auth.member("read:notifications")?;
-    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let id = parse_id(&id)?;
     let n = notes::get(&ctx, me.id, id).await?;
     let mut views = views::notifications(&ctx, me.id, vec![n]).await?;
     Ok(Json(views.pop().unwrap_or(Value::Null)))
@@ -110,7 +110,7 @@ pub async fn dismiss_notification(
     State(ctx): State<Context>,
 ) -> ApiResult<Json<Value>> {
     let (_, me) = auth.member("write:notifications")?;
-    let id: i64 = id.parse().map_err(|_| ApiError::not_found())?;
+    let id = parse_id(&id)?;
     notes::dismiss(&ctx, me.id, id).await?;
     Ok(Json(json!({})))
 }

@@ -429,4 +429,6 @@ pub struct Poll {
     /// JSON array of vote counts, one per option.
     pub counts_json: String,
     pub voters_count: i64,
+    /// Voters and the author were told the poll ended.
+    pub ended_notified: bool,
 }

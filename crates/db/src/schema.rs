@@ -409,6 +409,7 @@ diesel::table! {
         options_json -> Text,
         counts_json -> Text,
         voters_count -> BigInt,
+        ended_notified -> Bool,
     }
 }
 

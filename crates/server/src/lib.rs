@@ -23,6 +23,8 @@ pub struct Settings {
     pub dev: bool,
     /// Where uploaded media files are kept.
     pub media_dir: std::path::PathBuf,
+    /// How often periodic chores run (announcing ended polls).
+    pub housekeeping_interval: Duration,
     pub instance: InstanceInfo,
     pub delivery: DeliverySettings,
 }
@@ -34,6 +36,7 @@ impl Settings {
             database_url: database_url.to_string(),
             dev,
             media_dir: "data/media".into(),
+            housekeeping_interval: Duration::from_secs(30),
             instance: InstanceInfo {
                 title: "Tsunagu".into(),
                 description: "An alumni network on the fediverse".into(),
@@ -83,6 +86,7 @@ pub struct Instance {
     shutdown: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     worker: JoinHandle<()>,
+    housekeeping: JoinHandle<()>,
 }
 
 impl Instance {
@@ -91,6 +95,7 @@ impl Instance {
         let _ = self.shutdown.send(true);
         let _ = self.server.await;
         let _ = self.worker.await;
+        let _ = self.housekeeping.await;
     }
 
     /// Resolves once a shutdown was requested and everything has stopped.
@@ -101,6 +106,7 @@ impl Instance {
         };
         let _ = self.shutdown.send(true);
         let _ = self.worker.await;
+        let _ = self.housekeeping.await;
         result
     }
 
@@ -129,16 +135,25 @@ pub async fn start_with_db(
     let wake = Arc::new(Notify::new());
     ctx.set_federator(Arc::new(ApFederator::new(config.clone(), wake.clone())));
 
+    let (shutdown, mut stop) = watch::channel(false);
     let app = Router::new()
         .route("/health", get(|| async { "ok" }))
         .merge(tsunagu_federation::router(config.clone()))
-        .merge(tsunagu_api::router(ctx.clone(), settings.instance.clone()));
+        .merge(tsunagu_api::router(
+            ctx.clone(),
+            settings.instance.clone(),
+            shutdown.subscribe(),
+        ));
 
-    let (shutdown, mut stop) = watch::channel(false);
     let worker = tokio::spawn(delivery::run(
         config,
         settings.delivery.clone(),
         wake,
+        shutdown.subscribe(),
+    ));
+    let housekeeping = tokio::spawn(housekeeping(
+        ctx.clone(),
+        settings.housekeeping_interval,
         shutdown.subscribe(),
     ));
     let local_addr = listener.local_addr()?;
@@ -163,7 +178,21 @@ pub async fn start_with_db(
         shutdown,
         server,
         worker,
+        housekeeping,
     })
+}
+
+/// Periodic chores that belong to no request: announcing polls that have ended.
+async fn housekeeping(ctx: Context, every: Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        if let Err(e) = tsunagu_service::polls::announce_ended(&ctx).await {
+            tracing::warn!("announcing ended polls: {e}");
+        }
+    }
 }
 
 fn strip_trailing_slash(mut req: axum::extract::Request) -> axum::extract::Request {

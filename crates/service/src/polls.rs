@@ -68,6 +68,7 @@ impl NewPoll {
             counts_json: serde_json::to_string(&vec![0; options.len()])
                 .unwrap_or_else(|_| "[]".into()),
             voters_count: 0,
+            ended_notified: false,
         }
     }
 }
@@ -281,6 +282,54 @@ pub(crate) fn record_remote(
             options_json: serde_json::to_string(&options).unwrap_or_else(|_| "[]".into()),
             counts_json: serde_json::to_string(&counts).unwrap_or_else(|_| "[]".into()),
             voters_count: voters.max(0),
+            ended_notified: false,
         },
     )
+}
+
+/// Tells of polls that have ended: a `poll` notification to each local voter and to a local
+/// author, and for local polls the final counts to other servers. Each poll once, whichever
+/// process gets to it first. Returns how many polls were announced.
+pub async fn announce_ended(ctx: &Context) -> ServiceResult<usize> {
+    let due = ctx
+        .db
+        .read(|c| polls::ended_unannounced(c, now(), 100))
+        .await?;
+    let mut announced = 0;
+    for poll in due {
+        let post_id = poll.post_id;
+        let local_poll = ctx
+            .db
+            .write(move |c| {
+                if !polls::claim_end(c, post_id)? {
+                    return Ok(None);
+                }
+                let post = tsunagu_db::queries::posts::by_id(c, post_id)?;
+                if post.deleted_at.is_some() {
+                    return Ok(Some(false));
+                }
+                let mut told: Vec<i64> = polls::votes(c, post_id)?
+                    .into_iter()
+                    .map(|(voter, _)| voter)
+                    .collect();
+                told.push(post.author_id);
+                told.sort();
+                told.dedup();
+                let local = tsunagu_db::queries::actors::by_ids(c, &told)?;
+                for actor in local.iter().filter(|a| a.local) {
+                    crate::posts::notify(c, actor.id, "poll", post.author_id, Some(post_id))?;
+                }
+                Ok(Some(post.local))
+            })
+            .await?;
+        match local_poll {
+            Some(true) => {
+                ctx.publish(Event::PollUpdated { post_id }).await;
+                announced += 1;
+            }
+            Some(false) => announced += 1,
+            None => {}
+        }
+    }
+    Ok(announced)
 }

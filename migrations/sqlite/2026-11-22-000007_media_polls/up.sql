@@ -28,8 +28,11 @@ CREATE TABLE polls (
     expires_at TIMESTAMP,
     options_json TEXT NOT NULL,
     counts_json TEXT NOT NULL,
-    voters_count BIGINT NOT NULL DEFAULT 0
+    voters_count BIGINT NOT NULL DEFAULT 0,
+    -- Set once voters and the author were told the poll ended.
+    ended_notified BOOLEAN NOT NULL DEFAULT 0
 );
+CREATE INDEX polls_expires_at ON polls (expires_at);
 
 -- Votes by local members on any poll, and by remote actors on local polls.
 CREATE TABLE poll_votes (

@@ -5,13 +5,43 @@ use crate::{Conn, Poll, QueryResult};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-/// Records a poll, or replaces it (a remote `Update(Question)` with new counts).
+/// Records a poll, or replaces it (a remote `Update(Question)` with new counts), keeping
+/// whether its end was already announced.
 pub fn upsert(conn: &mut Conn, poll: &Poll) -> QueryResult<()> {
+    let announced = find(conn, poll.post_id)?.is_some_and(|p| p.ended_notified);
     diesel::delete(polls::table.find(poll.post_id)).execute(conn)?;
+    let mut row = poll.clone();
+    row.ended_notified |= announced;
     diesel::insert_into(polls::table)
-        .values(poll)
+        .values(&row)
         .execute(conn)?;
     Ok(())
+}
+
+/// Polls that have ended and whose end nobody was told of yet.
+pub fn ended_unannounced(
+    conn: &mut Conn,
+    now: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Poll>> {
+    polls::table
+        .filter(polls::expires_at.le(now))
+        .filter(polls::ended_notified.eq(false))
+        .limit(limit)
+        .select(Poll::as_select())
+        .load(conn)
+}
+
+/// Marks a poll's end as announced; false when another process did it first.
+pub fn claim_end(conn: &mut Conn, post: i64) -> QueryResult<bool> {
+    let changed = diesel::update(
+        polls::table
+            .find(post)
+            .filter(polls::ended_notified.eq(false)),
+    )
+    .set(polls::ended_notified.eq(true))
+    .execute(conn)?;
+    Ok(changed == 1)
 }
 
 pub fn find(conn: &mut Conn, post: i64) -> QueryResult<Option<Poll>> {

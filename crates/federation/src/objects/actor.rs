@@ -116,6 +116,9 @@ pub async fn actor_json(ctx: &Context, actor: &Actor) -> Result<Value, FedError>
     if let Some(avatar) = &actor.avatar_url {
         value["icon"] = json!({ "type": "Image", "url": avatar });
     }
+    if let Some(header) = &actor.header_url {
+        value["image"] = json!({ "type": "Image", "url": header });
+    }
     if actor.kind == "Person" && actor.local {
         value["featured"] = json!(format!("{}/featured", actor.ap_id));
     }
