@@ -49,9 +49,26 @@ async fn profile_and_locked(backend: Backend) {
     assert_eq!(me["locked"], true);
     assert_eq!(me["display_name"], "Alice A.");
     assert_eq!(me["source"]["fields"][0]["name"], "Class of");
-    assert_eq!(me["source"]["fields"][1]["value"], "Robotics &lt;3");
+    assert_eq!(
+        me["source"]["fields"][1]["value"], "Robotics <3",
+        "as written"
+    );
     let fields = me["fields"].as_array().expect("fields");
-    assert!(fields.iter().any(|f| f["name"] == "Lab"), "{fields:?}");
+    assert!(
+        fields
+            .iter()
+            .any(|f| f["name"] == "Lab" && f["value"] == "Robotics &lt;3"),
+        "shown escaped: {fields:?}"
+    );
+    // Saving the fields as read back from `source` changes nothing.
+    let again = alice
+        .request(
+            Method::PATCH,
+            "/api/v1/accounts/update_credentials",
+            Some(json!({ "fields_attributes": me["source"]["fields"] })),
+        )
+        .await;
+    assert_eq!(again.1["source"]["fields"], me["source"]["fields"]);
     let avatar_url = me["avatar"].as_str().expect("avatar").to_string();
     assert!(
         avatar_url.starts_with(&format!("{}/media/", uni.base)),

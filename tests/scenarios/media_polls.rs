@@ -30,6 +30,42 @@ async fn media(backend: Backend) {
     assert_eq!(media["meta"]["focus"]["x"], 0.5);
     assert_eq!(media["meta"]["focus"]["y"], -0.25);
     let url = media["url"].as_str().expect("url").to_string();
+
+    // Browsers' boundaries have capitals (`----WebKitFormBoundary...`): they must be kept.
+    let boundary = "----WebKitFormBoundaryAbCdEfGh12";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(tiny_png());
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let res = http()
+        .post(format!("{}/api/v2/media", uni.base))
+        .bearer_auth(&alice.token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::OK);
+    let browser_upload: Value = res.json().await.expect("json");
+    // Only routes that take files accept bodies that large.
+    let big = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(vec![0u8; 2 * 1024 * 1024]).file_name("x.bin"),
+    );
+    let res = http()
+        .post(format!("{}/api/v1/statuses", uni.base))
+        .bearer_auth(&alice.token)
+        .multipart(big)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(url.starts_with(&uni.base), "{url}");
     let served = http().get(&url).send().await.expect("file");
     assert_eq!(served.status(), StatusCode::OK);
@@ -81,7 +117,7 @@ async fn media(backend: Backend) {
     let stored = std::fs::read_dir(uni.db.media_dir())
         .expect("media dir")
         .count();
-    assert_eq!(stored, 1, "only the good upload is kept");
+    assert_eq!(stored, 2, "only the good uploads are kept");
     let (status, _) = alice
         .request(Method::GET, "/api/v1/media/999999", None)
         .await;
@@ -140,6 +176,12 @@ async fn media(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 
+    // Attached media are no longer shown or changed on their own...
+    let (status, _) = alice
+        .request(Method::GET, &format!("/api/v1/media/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     // The other instance shows the attachment, linked to its origin.
     let seen = bob.wait_in_home(posted["uri"].as_str().expect("uri")).await;
     let attachment = &seen["media_attachments"][0];
@@ -148,6 +190,77 @@ async fn media(backend: Backend) {
     assert_eq!(attachment["url"], json!(url));
     assert_eq!(attachment["description"], "One dot, centred");
     assert_eq!(attachment["meta"]["original"]["width"], 1);
+
+    // "Delete and redraft": the deleted status lets its media go to the new one.
+    let deleted = alice
+        .request(
+            Method::DELETE,
+            &format!("/api/v1/statuses/{}", posted["id"].as_str().expect("id")),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.0, StatusCode::OK);
+    assert_eq!(deleted.1["media_attachments"][0]["id"], json!(id));
+    let redrafted = alice
+        .post(
+            "/api/v1/statuses",
+            json!({ "status": "Redrafted", "media_ids": [id] }),
+        )
+        .await;
+    assert_eq!(redrafted["media_attachments"][0]["id"], json!(id));
+
+    // Camera metadata (EXIF, with its GPS position) is removed before the image is published.
+    let exif = b"Exif\0\0GPS-SECRET-35.0,135.7";
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    jpeg.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+    jpeg.extend_from_slice(exif);
+    jpeg.extend_from_slice(&[
+        0xFF, 0xC0, 0x00, 0x11, 8, 0x00, 0x02, 0x00, 0x03, 3, 1, 0x11, 0, 2, 0x11, 1, 3, 0x11, 1,
+    ]);
+    jpeg.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x0C, 3, 1, 0, 2, 0x11, 3, 0x11, 0, 63, 0]);
+    jpeg.extend_from_slice(&[0x12, 0x34, 0x56, 0xFF, 0xD9]);
+    let (status, photo) = alice
+        .upload(jpeg.clone(), "photo.jpg", "image/jpeg", &[])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{photo}");
+    assert_eq!(photo["meta"]["original"]["width"], 3);
+    assert_eq!(photo["meta"]["original"]["height"], 2);
+    let served = http()
+        .get(photo["url"].as_str().expect("url"))
+        .send()
+        .await
+        .expect("photo")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert!(
+        !served.windows(6).any(|w| w == b"SECRET"),
+        "EXIF was served"
+    );
+    assert!(
+        served.ends_with(&[0x12, 0x34, 0x56, 0xFF, 0xD9]),
+        "the image data is kept"
+    );
+
+    // Uploads left unused are removed after a while (here: at once); used ones stay.
+    let removed = tsunagu_service::media::prune_unattached(uni.ctx(), chrono::Duration::zero())
+        .await
+        .expect("prune");
+    assert_eq!(removed, 2, "the unused photo and the browser's upload");
+    let gone = http()
+        .get(browser_upload["url"].as_str().expect("url"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    let gone = http()
+        .get(photo["url"].as_str().expect("url"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    let kept = http().get(&url).send().await.expect("get");
+    assert_eq!(kept.status(), StatusCode::OK);
 }
 
 on_both_backends!(polls_voted_here_and_from_another_server, polls);
@@ -198,6 +311,18 @@ async fn polls(backend: Backend) {
     assert_eq!(poll["voted"], true, "the author counts as having voted");
     let poll_id = poll["id"].as_str().expect("poll id").to_string();
     let status_id = status["id"].as_str().expect("id").to_string();
+    let (own_vote, _) = alice
+        .request(
+            Method::POST,
+            &format!("/api/v1/polls/{poll_id}/votes"),
+            Some(json!({ "choices": [0] })),
+        )
+        .await;
+    assert_eq!(
+        own_vote,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no voting in one's own poll"
+    );
 
     // A local vote.
     let voted = carol

@@ -11,8 +11,8 @@ use axum::Json;
 use serde_json::{json, Value};
 use tsunagu_db::queries::actors;
 use tsunagu_service::accounts::{self, ProfileKey, Viewer, Visibility};
+use tsunagu_service::relations;
 use tsunagu_service::timelines::{self, AccountFilter};
-use tsunagu_service::{media, relations};
 use tsunagu_service::{Context, ServiceError};
 
 pub async fn verify_credentials(auth: Auth, State(ctx): State<Context>) -> ApiResult<Json<Value>> {
@@ -28,21 +28,14 @@ pub async fn update_credentials(
     p: Params,
 ) -> ApiResult<Json<Value>> {
     let (user, actor) = auth.member("write:accounts")?;
-    let mut update = accounts::ProfileUpdate {
+    let update = accounts::ProfileUpdate {
         display_name: p.str("display_name"),
         note: p.str("note"),
         fields: fields_attributes(&p),
         locked: p.bool("locked")?,
-        ..Default::default()
+        avatar: p.file("avatar").map(|f| f.bytes.to_vec()),
+        header: p.file("header").map(|f| f.bytes.to_vec()),
     };
-    for (field, slot) in [
-        ("avatar", &mut update.avatar),
-        ("header", &mut update.header),
-    ] {
-        if let Some(file) = p.file(field) {
-            *slot = Some(media::upload(&ctx, actor, &file.bytes, "", None).await?);
-        }
-    }
     let actor = accounts::update_profile(&ctx, actor, update).await?;
     Ok(Json(views::credential_account(&ctx, user, &actor).await?))
 }

@@ -35,6 +35,11 @@ pub struct InstanceInfo {
     pub rate_limit: u32,
 }
 
+/// The layer for routes that take files (larger multipart bodies).
+fn uploads() -> axum::Extension<params::TakesUploads> {
+    axum::Extension(params::TakesUploads)
+}
+
 /// Every client API route in one place.
 /// `stopping` turns true when the server shuts down; open streams then end.
 pub fn router(
@@ -65,7 +70,7 @@ pub fn router(
         )
         .route(
             "/api/v1/accounts/update_credentials",
-            patch(accounts::update_credentials),
+            patch(accounts::update_credentials).layer(uploads()),
         )
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
         .route(
@@ -95,8 +100,8 @@ pub fn router(
         .route("/api/v1/streaming", get(streaming::root))
         .route("/api/v1/streaming/health", get(streaming::health))
         .route("/api/v1/streaming/{*stream}", get(streaming::sse_stream))
-        .route("/api/v1/media", post(media::upload))
-        .route("/api/v2/media", post(media::upload))
+        .route("/api/v1/media", post(media::upload).layer(uploads()))
+        .route("/api/v2/media", post(media::upload).layer(uploads()))
         .route("/api/v1/media/{id}", get(media::show).put(media::update))
         .route("/media/{name}", get(media::file))
         .route("/api/v1/polls/{id}", get(polls::show))

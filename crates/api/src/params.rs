@@ -13,6 +13,15 @@ pub const MAX_BODY: usize = 1024 * 1024;
 /// Multipart bodies (uploads) may be this much larger than the largest file.
 const MULTIPART_OVERHEAD: usize = 64 * 1024;
 
+/// Marks the routes that take uploaded files (a layer on those routes): only they accept
+/// multipart bodies larger than [`MAX_BODY`].
+#[derive(Debug, Clone, Copy)]
+pub struct TakesUploads;
+
+/// Form keys longer than this, or nested deeper than [`MAX_KEY_DEPTH`], are refused.
+const MAX_KEY_LEN: usize = 256;
+const MAX_KEY_DEPTH: usize = 4;
+
 /// A file sent in a multipart body.
 #[derive(Debug, Clone)]
 pub struct UploadedFile {
@@ -32,16 +41,19 @@ impl<S: Send + Sync> FromRequest<S> for Params {
     async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
         let mut params = Params::default();
         if let Some(q) = req.uri().query() {
-            params.merge_form(q.as_bytes());
+            params.merge_form(q.as_bytes())?;
         }
-        let content_type = req
+        // The original header is kept for the multipart boundary, which is case-sensitive.
+        let raw_content_type = req
             .headers()
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
-            .to_ascii_lowercase();
+            .to_string();
+        let content_type = raw_content_type.to_ascii_lowercase();
         let multipart = content_type.starts_with("multipart/form-data");
-        let limit = if multipart {
+        // Only routes that take files accept bodies the size of an image.
+        let limit = if multipart && req.extensions().get::<TakesUploads>().is_some() {
             tsunagu_service::media::MAX_IMAGE_BYTES + MULTIPART_OVERHEAD
         } else {
             MAX_BODY
@@ -67,9 +79,9 @@ impl<S: Send + Sync> FromRequest<S> for Params {
         } else if content_type.starts_with("application/x-www-form-urlencoded")
             || content_type.is_empty()
         {
-            params.merge_form(&body);
+            params.merge_form(&body)?;
         } else if multipart {
-            params.merge_multipart(&content_type, body).await?;
+            params.merge_multipart(&raw_content_type, body).await?;
         } else {
             return Err(ApiError::new(
                 axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -102,10 +114,21 @@ async fn read_body(body: axum::body::Body, limit: usize) -> Result<Option<Bytes>
 
 impl Params {
     /// Adds `key=value` pairs; `a[]` keys build arrays and `a[b]` keys build objects.
-    pub fn merge_form(&mut self, raw: &[u8]) {
+    pub fn merge_form(&mut self, raw: &[u8]) -> Result<(), ApiError> {
         for (key, value) in url::form_urlencoded::parse(raw) {
-            insert_path(&mut self.fields, &key, Value::String(value.into_owned()));
+            self.insert(&key, Value::String(value.into_owned()))?;
         }
+        Ok(())
+    }
+
+    fn insert(&mut self, key: &str, value: Value) -> Result<(), ApiError> {
+        if key.len() > MAX_KEY_LEN || key.matches('[').count() > MAX_KEY_DEPTH {
+            return Err(ApiError::bad_request(format!(
+                "parameter names are at most {MAX_KEY_LEN} characters and {MAX_KEY_DEPTH} levels deep"
+            )));
+        }
+        insert_path(&mut self.fields, key, value);
+        Ok(())
     }
 
     /// Text parts become fields as in a form; parts with a file name are kept as files.
@@ -117,12 +140,17 @@ impl Params {
         let bad = |e: multer::Error| ApiError::bad_request(format!("invalid multipart body: {e}"));
         while let Some(part) = parts.next_field().await.map_err(bad)? {
             let name = part.name().unwrap_or_default().to_string();
-            if part.file_name().is_some() {
+            // A part is a file when it has a file name or a type other than text.
+            let is_file = part.file_name().is_some()
+                || part
+                    .content_type()
+                    .is_some_and(|t| t.type_().as_str() != "text");
+            if is_file {
                 let bytes = part.bytes().await.map_err(bad)?;
                 self.files.push(UploadedFile { field: name, bytes });
             } else {
                 let text = part.text().await.map_err(bad)?;
-                insert_path(&mut self.fields, &name, Value::String(text));
+                self.insert(&name, Value::String(text))?;
             }
         }
         Ok(())
@@ -252,11 +280,21 @@ mod tests {
     #[test]
     fn form_arrays_and_objects() {
         let mut p = Params::default();
-        p.merge_form(b"status=hi&media_ids[]=1&media_ids[]=2&poll[options][]=a&poll[options][]=b&poll[expires_in]=60");
+        p.merge_form(b"status=hi&media_ids[]=1&media_ids[]=2&poll[options][]=a&poll[options][]=b&poll[expires_in]=60")
+            .expect("form");
         assert_eq!(p.str("status").as_deref(), Some("hi"));
         assert_eq!(p.list("media_ids"), vec!["1", "2"]);
         let poll = p.object("poll").expect("poll");
         assert_eq!(poll.list("options"), vec!["a", "b"]);
         assert_eq!(poll.i64("expires_in").expect("number"), Some(60));
+    }
+
+    #[test]
+    fn deep_or_long_keys_are_refused() {
+        let mut p = Params::default();
+        assert!(p.merge_form(b"a[b][c][d][e][f]=1").is_err());
+        let long = format!("{}=1", "k".repeat(300));
+        assert!(p.merge_form(long.as_bytes()).is_err());
+        assert!(p.merge_form(b"a[b][c][d]=1").is_ok());
     }
 }

@@ -20,6 +20,8 @@ use tsunagu_service::Context;
 
 /// How often listeners look again when nothing woke them (writes by other processes).
 const IDLE_LOOK: Duration = Duration::from_secs(2);
+/// Streams one WebSocket may carry at once.
+const MAX_SUBSCRIPTIONS: usize = 16;
 
 /// `GET /api/v1/streaming/health`
 pub async fn health() -> &'static str {
@@ -36,6 +38,13 @@ fn viewer_for(auth: &MaybeAuth, stream: &Stream) -> ApiResult<Option<i64>> {
     auth.viewer(scope)
 }
 
+/// Whether the token may read notifications (the `user` stream carries them only then).
+fn reads_notifications(auth: &MaybeAuth) -> bool {
+    auth.0
+        .as_ref()
+        .is_some_and(|a| a.require("read:notifications").is_ok())
+}
+
 async fn start(
     ctx: &Context,
     auth: &MaybeAuth,
@@ -44,7 +53,7 @@ async fn start(
 ) -> ApiResult<Cursor> {
     let stream = Stream::parse(name, tag)?;
     let viewer = viewer_for(auth, &stream)?;
-    Ok(Cursor::start(ctx, viewer, stream).await?)
+    Ok(Cursor::start(ctx, viewer, stream, reads_notifications(auth)).await?)
 }
 
 /// One happening as (event name, payload): payloads are JSON text, as Mastodon sends them.
@@ -261,8 +270,14 @@ async fn subscription(
     match message["type"].as_str() {
         Some("subscribe") => {
             if !cursors.iter().any(|(c, _)| *c.stream() == stream) {
+                if cursors.len() >= MAX_SUBSCRIPTIONS {
+                    return Err(ApiError::unprocessable(format!(
+                        "at most {MAX_SUBSCRIPTIONS} streams on one connection"
+                    )));
+                }
                 let viewer = viewer_for(auth, &stream)?;
-                cursors.push((Cursor::start(ctx, viewer, stream).await?, viewer));
+                let cursor = Cursor::start(ctx, viewer, stream, reads_notifications(auth)).await?;
+                cursors.push((cursor, viewer));
             }
             Ok(())
         }

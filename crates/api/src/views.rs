@@ -63,7 +63,12 @@ pub async fn accounts(ctx: &Context, list: &[Actor]) -> ApiResult<Vec<Value>> {
                 accounts::visible_entries(rows, Viewer::Anonymous)
                     .into_iter()
                     .map(|e| json!({ "name": e.key.label(), "value": tsunagu_service::html::escape(&e.value), "verified_at": null }))
-                    .chain(own_fields(&actor.fields_json))
+                    .chain(own_fields(&actor.fields_json).map(|mut f| {
+                        // A member's own fields are stored as written.
+                        let value = f["value"].as_str().unwrap_or_default().to_string();
+                        f["value"] = json!(tsunagu_service::html::escape(&value));
+                        f
+                    }))
                     .collect()
             }
             None => own_fields(&actor.fields_json).collect(),

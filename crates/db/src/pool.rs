@@ -37,6 +37,13 @@ impl DbError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, DbError::Query(diesel::result::Error::NotFound))
     }
+    /// The transaction was rolled back on purpose by a query that found its rows changed.
+    pub fn is_rollback(&self) -> bool {
+        matches!(
+            self,
+            DbError::Query(diesel::result::Error::RollbackTransaction)
+        )
+    }
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, DbError::Query(e) if crate::is_unique_violation(e))
     }

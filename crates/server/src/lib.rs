@@ -182,7 +182,8 @@ pub async fn start_with_db(
     })
 }
 
-/// Periodic chores that belong to no request: announcing polls that have ended.
+/// Periodic chores that belong to no request: announcing polls that have ended, removing
+/// uploads nobody used.
 async fn housekeeping(ctx: Context, every: Duration, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
@@ -191,6 +192,12 @@ async fn housekeeping(ctx: Context, every: Duration, mut stop: watch::Receiver<b
         }
         if let Err(e) = tsunagu_service::polls::announce_ended(&ctx).await {
             tracing::warn!("announcing ended polls: {e}");
+        }
+        let lifetime = tsunagu_service::media::UNATTACHED_LIFETIME;
+        match tsunagu_service::media::prune_unattached(&ctx, lifetime).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("removed {n} unused upload(s)"),
+            Err(e) => tracing::warn!("removing unused uploads: {e}"),
         }
     }
 }

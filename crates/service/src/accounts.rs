@@ -577,13 +577,15 @@ pub async fn set_profile_fields(
 pub struct ProfileUpdate {
     pub display_name: Option<String>,
     pub note: Option<String>,
-    /// Name/value pairs shown on the profile (at most [`MAX_OWN_FIELDS`]).
+    /// Name/value pairs shown on the profile (at most [`MAX_OWN_FIELDS`]), plain text: stored
+    /// as written and escaped when shown.
     pub fields: Option<Vec<(String, String)>>,
     /// Follow requests must be approved.
     pub locked: Option<bool>,
-    /// An uploaded image (see [`crate::media::upload`]) for the avatar or the header.
-    pub avatar: Option<tsunagu_db::Media>,
-    pub header: Option<tsunagu_db::Media>,
+    /// Image files for the avatar or the header, checked as uploads are
+    /// ([`crate::media::upload`]) once the rest of the update is known to be valid.
+    pub avatar: Option<Vec<u8>>,
+    pub header: Option<Vec<u8>>,
 }
 
 pub const MAX_OWN_FIELDS: usize = 4;
@@ -628,21 +630,21 @@ pub async fn update_profile(
             }
             let values: Vec<serde_json::Value> = list
                 .iter()
-                .map(|(n, v)| serde_json::json!({ "name": n, "value": crate::html::escape(v) }))
+                .map(|(n, v)| serde_json::json!({ "name": n, "value": v }))
                 .collect();
             serde_json::Value::Array(values).to_string()
         }
         None => actor.fields_json.clone(),
     };
     let locked = update.locked.unwrap_or(actor.manually_approves_followers);
-    let avatar = update
-        .avatar
-        .map(|m| crate::media::url_of(ctx, &m))
-        .or_else(|| actor.avatar_url.clone());
-    let header = update
-        .header
-        .map(|m| crate::media::url_of(ctx, &m))
-        .or_else(|| actor.header_url.clone());
+    let mut avatar = actor.avatar_url.clone();
+    let mut header = actor.header_url.clone();
+    for (file, slot) in [(update.avatar, &mut avatar), (update.header, &mut header)] {
+        if let Some(bytes) = file {
+            let image = crate::media::upload(ctx, actor, &bytes, "", None).await?;
+            *slot = Some(crate::media::url_of(ctx, &image));
+        }
+    }
     let id = actor.id;
     let updated = ctx
         .db

@@ -147,18 +147,31 @@ async fn update_post(ctx: &Context, existing: &Post, remote: RemotePost) -> Serv
             .write(move |c| crate::polls::record_remote(c, id, &poll))
             .await?;
     }
+    // Attachments (and their descriptions) may change without the text.
+    let (attachments, author_id) = (remote.attachments.clone(), existing.author_id);
+    let stored = ctx
+        .db
+        .read(move |c| tsunagu_db::queries::media::of_posts(c, &[id]))
+        .await?;
+    let same_media = stored.len() == attachments.len()
+        && stored.iter().zip(&attachments).all(|(s, r)| {
+            s.remote_url.as_deref() == Some(r.url.as_str()) && s.description == r.description
+        });
+    if !same_media {
+        ctx.db
+            .write(move |c| crate::media::record_remote(c, author_id, id, &attachments))
+            .await?;
+    }
     // The same post seen again (a re-announce, a re-fetch, new poll counts) is no edit.
     if content == existing.content && summary == existing.summary && name == existing.name {
         return Ok(existing.clone());
     }
     let previous = existing.clone();
-    let (author_id, attachments) = (existing.author_id, remote.attachments.clone());
     Ok(ctx
         .db
         .write(move |c| {
             posts::save_version(c, &previous, now())?;
             posts::update_content(c, id, &content, &summary, sensitive, name.as_deref(), now())?;
-            crate::media::record_remote(c, author_id, id, &attachments)?;
             posts::by_id(c, id)
         })
         .await?)

@@ -4,6 +4,8 @@
 //! An upload is accepted for what its bytes are, not for the name or type the client gave:
 //! the format and the dimensions are read from the file's own header.
 
+mod metadata;
+
 use crate::error::invalid;
 use crate::posts::random_token;
 use crate::{Context, ServiceError, ServiceResult};
@@ -19,15 +21,25 @@ pub const MAX_DESCRIPTION_CHARS: usize = 1500;
 /// Attachments on one status.
 pub const MAX_ATTACHMENTS: usize = 4;
 
-/// The image formats accepted, as (MIME type, file extension).
-fn format_of(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+/// The image formats accepted, as (MIME type, file extension, format).
+fn format_of(bytes: &[u8]) -> Option<(&'static str, &'static str, metadata::Format)> {
     use imagesize::ImageType;
+    use metadata::Format;
     match imagesize::image_type(bytes).ok()? {
-        ImageType::Png => Some(("image/png", "png")),
-        ImageType::Jpeg => Some(("image/jpeg", "jpg")),
-        ImageType::Gif => Some(("image/gif", "gif")),
-        ImageType::Webp => Some(("image/webp", "webp")),
+        ImageType::Png => Some(("image/png", "png", Format::Png)),
+        ImageType::Jpeg => Some(("image/jpeg", "jpg", Format::Jpeg)),
+        ImageType::Gif => Some(("image/gif", "gif", Format::Gif)),
+        ImageType::Webp => Some(("image/webp", "webp", Format::Webp)),
         _ => None,
+    }
+}
+
+/// A failed attaching write: an upload taken by another status meanwhile, or a database error.
+pub(crate) fn attach_failed(e: tsunagu_db::DbError) -> ServiceError {
+    if e.is_rollback() {
+        invalid("a media attachment is no longer available")
+    } else {
+        e.into()
     }
 }
 
@@ -81,7 +93,7 @@ pub async fn upload(
             MAX_IMAGE_BYTES / (1024 * 1024)
         )));
     }
-    let (content_type, ext) = format_of(bytes).ok_or_else(|| {
+    let (content_type, ext, format) = format_of(bytes).ok_or_else(|| {
         invalid("file is not an image this server accepts (PNG, JPEG, GIF or WebP)")
     })?;
     let size = imagesize::blob_size(bytes)
@@ -95,11 +107,14 @@ pub async fn upload(
         )));
     }
     check_description(description)?;
+    // Camera details and GPS positions are not published.
+    let bytes = metadata::strip(format, bytes)
+        .ok_or_else(|| invalid("image is damaged: its structure cannot be read"))?;
     let file_name = format!("{}.{ext}", random_token());
     tokio::fs::create_dir_all(&ctx.media_dir)
         .await
         .map_err(|e| ServiceError::Internal(format!("media directory: {e}")))?;
-    tokio::fs::write(ctx.media_dir.join(&file_name), bytes)
+    tokio::fs::write(ctx.media_dir.join(&file_name), &bytes)
         .await
         .map_err(|e| ServiceError::Internal(format!("writing media: {e}")))?;
     let (fx, fy) = focus.unwrap_or((0.0, 0.0));
@@ -122,11 +137,12 @@ pub async fn upload(
     Ok(ctx.db.write(move |c| media::insert(c, &row)).await?)
 }
 
-/// One's own upload (attached or not).
+/// One's own upload, not yet on a status (as on Mastodon, attached media are not shown or
+/// changed on their own).
 pub async fn own(ctx: &Context, owner: &Actor, id: i64) -> ServiceResult<Media> {
     let found = ctx.db.read(move |c| media::by_id(c, id)).await;
     match found {
-        Ok(m) if m.owner_id == owner.id && m.remote_url.is_none() => Ok(m),
+        Ok(m) if m.owner_id == owner.id && m.remote_url.is_none() && m.post_id.is_none() => Ok(m),
         Ok(_) => Err(ServiceError::NotFound("media attachment")),
         Err(e) if e.is_not_found() => Err(ServiceError::NotFound("media attachment")),
         Err(e) => Err(e.into()),
@@ -156,7 +172,8 @@ pub async fn update(
         .await?)
 }
 
-/// Checks the uploads a status is to carry: one's own, at most four, not on another status.
+/// Checks the uploads a status is to carry: one's own, at most four, not on another status
+/// (a deleted one lets them go, for "delete and redraft"). Checked again as they are attached.
 pub async fn check_attachable(
     ctx: &Context,
     owner: &Actor,
@@ -169,7 +186,19 @@ pub async fn check_attachable(
         )));
     }
     let wanted = ids.to_vec();
-    let found = ctx.db.read(move |c| media::by_ids(c, &wanted)).await?;
+    let (found, deleted) = ctx
+        .db
+        .read(move |c| {
+            let found = media::by_ids(c, &wanted)?;
+            let holders: Vec<i64> = found.iter().filter_map(|m| m.post_id).collect();
+            let deleted: Vec<i64> = tsunagu_db::queries::posts::by_ids(c, &holders)?
+                .into_iter()
+                .filter(|p| p.deleted_at.is_some())
+                .map(|p| p.id)
+                .collect();
+            Ok((found, deleted))
+        })
+        .await?;
     for id in ids {
         let Some(m) = found.iter().find(|m| m.id == *id) else {
             return Err(invalid(format!("media attachment {id} does not exist")));
@@ -177,7 +206,7 @@ pub async fn check_attachable(
         if m.owner_id != owner.id || m.remote_url.is_some() {
             return Err(invalid(format!("media attachment {id} is not yours")));
         }
-        if m.post_id.is_some() && m.post_id != post_id {
+        if m.post_id.is_some_and(|p| !deleted.contains(&p)) && m.post_id != post_id {
             return Err(invalid(format!(
                 "media attachment {id} is already on another status"
             )));
@@ -248,4 +277,38 @@ pub(crate) fn record_remote(
         )?;
     }
     Ok(())
+}
+
+/// Uploads are kept this long for a status to take them; then, unless they are an avatar or a
+/// header, they are removed.
+pub const UNATTACHED_LIFETIME: chrono::Duration = chrono::Duration::hours(24);
+
+/// Removes uploads older than `age` that are on no status and are no avatar or header: their
+/// rows and their files. Returns how many went.
+pub async fn prune_unattached(ctx: &Context, age: chrono::Duration) -> ServiceResult<usize> {
+    let cutoff = now() - age;
+    let candidates = ctx
+        .db
+        .read(move |c| media::unattached_before(c, cutoff, 500))
+        .await?;
+    let urls: Vec<String> = candidates.iter().map(|m| url_of(ctx, m)).collect();
+    let in_use = ctx
+        .db
+        .read(move |c| tsunagu_db::queries::actors::image_urls_in_use(c, &urls))
+        .await?;
+    let mut removed = 0;
+    for m in candidates {
+        if in_use.contains(&url_of(ctx, &m)) {
+            continue;
+        }
+        let id = m.id;
+        ctx.db.write(move |c| media::delete(c, id)).await?;
+        if let Some(name) = &m.file_name {
+            if let Err(e) = tokio::fs::remove_file(ctx.media_dir.join(name)).await {
+                tracing::warn!("removing media file {name}: {e}");
+            }
+        }
+        removed += 1;
+    }
+    Ok(removed)
 }

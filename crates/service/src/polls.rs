@@ -5,10 +5,10 @@
 //! new counts sent out as an `Update(Question)`.
 
 use crate::error::invalid;
-use crate::posts::{get_post, visible_post};
+use crate::posts::{can_see, get_post, visible_post};
 use crate::{Context, Event, ServiceError, ServiceResult};
 use chrono::{Duration, NaiveDateTime};
-use tsunagu_db::queries::polls;
+use tsunagu_db::queries::{blocks, polls};
 use tsunagu_db::{now, Actor, Poll};
 
 pub const MAX_OPTIONS: usize = 4;
@@ -97,8 +97,27 @@ impl PollState {
     }
 
     pub fn votes_count(&self) -> i64 {
-        self.options.iter().map(|(_, n)| n).sum()
+        self.options
+            .iter()
+            .fold(0i64, |sum, (_, n)| sum.saturating_add(*n))
     }
+}
+
+/// Nobody votes in the poll of someone they block or who blocks them.
+async fn check_not_blocked(ctx: &Context, voter: i64, author: i64) -> ServiceResult<()> {
+    let blocked = ctx
+        .db
+        .read(move |c| {
+            Ok(blocks::block_of(c, voter, author)?.is_some()
+                || blocks::block_of(c, author, voter)?.is_some())
+        })
+        .await?;
+    if blocked {
+        return Err(ServiceError::Forbidden(
+            "one of you blocks the other".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// The poll of a status the viewer may see.
@@ -135,6 +154,10 @@ pub async fn vote(
 ) -> ServiceResult<PollState> {
     let post = visible_post(ctx, Some(voter.id), post_id).await?;
     let state = get(ctx, Some(voter.id), post_id).await?;
+    if post.author_id == voter.id {
+        return Err(invalid("you cannot vote in your own poll"));
+    }
+    check_not_blocked(ctx, voter.id, post.author_id).await?;
     if state.expired() {
         return Err(invalid("the poll has already ended"));
     }
@@ -160,6 +183,7 @@ pub async fn vote(
     let poll = state.poll.clone();
     ctx.db
         .write(move |c| {
+            polls::lock(c, post_id)?;
             if !polls::choices_of(c, vid, &[post_id])?.is_empty() {
                 return Ok(Err(invalid("you have already voted on this poll")));
             }
@@ -173,11 +197,13 @@ pub async fn vote(
                 // Counted here at once; the author's server sends the true counts later.
                 let mut state = PollState::from_row(poll.clone());
                 for choice in &votes {
-                    state.options[*choice as usize].1 += 1;
+                    if let Some(option) = state.options.get_mut(*choice as usize) {
+                        option.1 = option.1.saturating_add(1);
+                    }
                 }
                 let counts: Vec<i64> = state.options.iter().map(|(_, n)| *n).collect();
                 let json = serde_json::to_string(&counts).unwrap_or_else(|_| "[]".into());
-                polls::set_counts(c, post_id, &json, poll.voters_count + 1)?;
+                polls::set_counts(c, post_id, &json, poll.voters_count.saturating_add(1))?;
             }
             Ok(Ok(()))
         })
@@ -203,9 +229,10 @@ pub async fn receive_vote(
     vote_ap_id: &str,
 ) -> ServiceResult<()> {
     let post = get_post(ctx, post_id).await?;
-    if !post.local || post.deleted_at.is_some() {
+    if !post.local || post.deleted_at.is_some() || !can_see(ctx, Some(voter.id), &post).await? {
         return Err(ServiceError::NotFound("poll"));
     }
+    check_not_blocked(ctx, voter.id, post.author_id).await?;
     let state = get(ctx, Some(voter.id), post_id)
         .await
         .map_err(|_| ServiceError::NotFound("poll"))?;
@@ -221,6 +248,7 @@ pub async fn receive_vote(
     let counted = ctx
         .db
         .write(move |c| {
+            polls::lock(c, post_id)?;
             let earlier = polls::choices_of(c, vid, &[post_id])?;
             if earlier.iter().any(|(_, c)| *c == index as i32)
                 || (!poll.multiple && !earlier.is_empty())
@@ -263,7 +291,7 @@ pub(crate) fn record_remote(
         .options
         .iter()
         .take(options.len())
-        .map(|(_, n)| (*n).max(0))
+        .map(|(_, n)| (*n).clamp(0, i64::from(i32::MAX)))
         .collect();
     let voters = remote.voters_count.unwrap_or_else(|| {
         if remote.multiple {
@@ -281,7 +309,7 @@ pub(crate) fn record_remote(
             expires_at: remote.expires_at,
             options_json: serde_json::to_string(&options).unwrap_or_else(|_| "[]".into()),
             counts_json: serde_json::to_string(&counts).unwrap_or_else(|_| "[]".into()),
-            voters_count: voters.max(0),
+            voters_count: voters.clamp(0, i64::from(i32::MAX)),
             ended_notified: false,
         },
     )

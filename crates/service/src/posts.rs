@@ -305,7 +305,7 @@ pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> Ser
         .db
         .write(move |c| {
             let id = posts::insert(c, &row)?;
-            tsunagu_db::queries::media::attach(c, id, &media_ids)?;
+            tsunagu_db::queries::media::attach(c, author_id, id, &media_ids)?;
             if let Some(poll) = &poll {
                 tsunagu_db::queries::polls::upsert(c, &poll.row(id, row.created_at))?;
             }
@@ -321,7 +321,8 @@ pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> Ser
             notify_subscribers(c, author_id, id, &local_mentions)?;
             posts::by_id(c, id)
         })
-        .await?;
+        .await
+        .map_err(crate::media::attach_failed)?;
     let post = if starts_thread {
         let local_boards: Vec<Actor> = mentioned
             .iter()
@@ -341,7 +342,8 @@ pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> Ser
 }
 
 /// A `status` notification for those who follow `author` with notifications on (unless the
-/// status already notified them as a mention). Replies do not count, as on Mastodon.
+/// status already notified them as a mention). Replies to others do not count, as on Mastodon,
+/// nor do old posts fetched now (a thread's earlier posts, search results).
 pub(crate) fn notify_subscribers(
     c: &mut tsunagu_db::Conn,
     author: i64,
@@ -349,10 +351,13 @@ pub(crate) fn notify_subscribers(
     already: &[i64],
 ) -> tsunagu_db::QueryResult<()> {
     let post = posts::by_id(c, post_id)?;
-    if post.in_reply_to_id.is_some()
-        || post.in_reply_to_ap_id.is_some()
-        || post.visibility == "direct"
-    {
+    let reply_to_other = match (post.in_reply_to_id, &post.in_reply_to_ap_id) {
+        (Some(parent), _) => posts::by_id(c, parent)?.author_id != author,
+        (None, Some(_)) => true,
+        (None, None) => false,
+    };
+    let old = post.created_at < now() - chrono::Duration::hours(1);
+    if reply_to_other || old || post.visibility == "direct" {
         return Ok(());
     }
     for follower in tsunagu_db::queries::follows::notify_subscribers(c, author)? {
@@ -585,6 +590,7 @@ pub async fn edit_status(
     let summary = html::escape(spoiler_text.trim());
     let sensitive = sensitive || !summary.is_empty();
     let source = text.to_string();
+    let author_id = actor.id;
     let updated = ctx
         .db
         .write(move |c| {
@@ -593,11 +599,12 @@ pub async fn edit_status(
             posts::update_content(c, post_id, &content, &summary, sensitive, None, at)?;
             posts::set_source(c, post_id, &source)?;
             if let Some(ids) = &media_ids {
-                tsunagu_db::queries::media::attach(c, post_id, ids)?;
+                tsunagu_db::queries::media::attach(c, author_id, post_id, ids)?;
             }
             posts::by_id(c, post_id)
         })
-        .await?;
+        .await
+        .map_err(crate::media::attach_failed)?;
     ctx.publish(Event::PostUpdated { post_id }).await;
     Ok(updated)
 }

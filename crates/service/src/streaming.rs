@@ -90,12 +90,18 @@ pub enum Happening {
 /// How far back each look for edits and deletions reaches past the previous one, so a write
 /// stamped just before a look but committed just after it is still seen.
 const OVERLAP_SECS: i64 = 10;
-const BATCH: i64 = 40;
+/// New rows are read in id windows this wide: a window holds at most this many rows, so none is
+/// cut off however many of them the stream then leaves out.
+const WINDOW: i64 = 200;
+/// Windows read per look; a listener far behind catches up over the next looks.
+const WINDOWS_PER_LOOK: usize = 10;
 
 /// Where a listener is in its stream.
 pub struct Cursor {
     stream: Stream,
     viewer: Option<i64>,
+    /// Whether notifications are sent (personal streams, with a token that may read them).
+    notifications: bool,
     last_post: i64,
     last_notification: i64,
     changes_since: NaiveDateTime,
@@ -104,11 +110,13 @@ pub struct Cursor {
 }
 
 impl Cursor {
-    /// Starts listening now; personal streams need a member.
+    /// Starts listening now; personal streams need a member. `notifications` is whether the
+    /// listener may read notifications (the `user` stream carries them only then).
     pub async fn start(
         ctx: &Context,
         viewer: Option<i64>,
         stream: Stream,
+        notifications: bool,
     ) -> ServiceResult<Cursor> {
         if stream.personal() && viewer.is_none() {
             return Err(ServiceError::Unauthorized(
@@ -120,6 +128,7 @@ impl Cursor {
             .read(|c| Ok((posts::latest_id(c)?, notification_rows::latest_id(c)?)))
             .await?;
         Ok(Cursor {
+            notifications: notifications && stream.personal(),
             stream,
             viewer,
             last_post,
@@ -135,38 +144,42 @@ impl Cursor {
 
     /// What happened since the previous call, oldest first.
     pub async fn poll(&mut self, ctx: &Context) -> ServiceResult<Vec<Happening>> {
+        let (newest_post, newest_notification) = ctx
+            .db
+            .read(|c| Ok((posts::latest_id(c)?, notification_rows::latest_id(c)?)))
+            .await?;
         let mut out = Vec::new();
-        let page = Page {
-            min_id: Some(self.last_post),
-            limit: BATCH,
-            ..Page::default()
-        };
-        let fresh = match (&self.stream, self.viewer) {
-            (Stream::User, Some(me)) => timelines::home(ctx, me, page).await?,
-            (Stream::UserNotification, _) | (Stream::User, None) => Vec::new(),
-            (Stream::Public { local }, viewer) => {
-                timelines::public(ctx, viewer, *local, page).await?
+        for _ in 0..WINDOWS_PER_LOOK {
+            if self.last_post >= newest_post || self.stream == Stream::UserNotification {
+                break;
             }
-            (Stream::Hashtag { tag, local }, viewer) => {
-                let list = timelines::tag(ctx, viewer, tag, page).await?;
-                list.into_iter().filter(|p| !*local || p.local).collect()
-            }
-        };
-        // Pages come newest first; listeners want them in the order they happened.
-        for post in fresh.into_iter().rev() {
-            self.last_post = self.last_post.max(post.id);
-            out.push(Happening::Update(post));
-        }
-        if let (true, Some(me)) = (self.stream.personal(), self.viewer) {
-            let page = Page {
-                min_id: Some(self.last_notification),
-                limit: BATCH,
-                ..Page::default()
+            let upper = (self.last_post + WINDOW).min(newest_post);
+            let page = window(self.last_post, upper);
+            let fresh = match (&self.stream, self.viewer) {
+                (Stream::User, Some(me)) => timelines::home(ctx, me, page).await?,
+                (Stream::Public { local }, viewer) => {
+                    timelines::public(ctx, viewer, *local, page).await?
+                }
+                (Stream::Hashtag { tag, local }, viewer) => {
+                    let list = timelines::tag(ctx, viewer, tag, page).await?;
+                    list.into_iter().filter(|p| !*local || p.local).collect()
+                }
+                _ => Vec::new(),
             };
-            let list = notifications::list(ctx, me, None, Vec::new(), page).await?;
-            for n in list.into_iter().rev() {
-                self.last_notification = self.last_notification.max(n.id);
-                out.push(Happening::Notification(n));
+            // Pages come newest first; listeners want them in the order they happened.
+            out.extend(fresh.into_iter().rev().map(Happening::Update));
+            self.last_post = upper;
+        }
+        if let (true, Some(me)) = (self.notifications, self.viewer) {
+            for _ in 0..WINDOWS_PER_LOOK {
+                if self.last_notification >= newest_notification {
+                    break;
+                }
+                let upper = (self.last_notification + WINDOW).min(newest_notification);
+                let page = window(self.last_notification, upper);
+                let list = notifications::list(ctx, me, None, Vec::new(), page).await?;
+                out.extend(list.into_iter().rev().map(Happening::Notification));
+                self.last_notification = upper;
             }
         }
         if self.stream != Stream::UserNotification {
@@ -229,6 +242,16 @@ impl Cursor {
         let horizon = looked_at - Duration::seconds(OVERLAP_SECS * 2);
         self.told.retain(|(_, when)| *when >= horizon);
         Ok(out)
+    }
+}
+
+/// Rows with ids above `after`, up to and including `upto`.
+fn window(after: i64, upto: i64) -> Page {
+    Page {
+        min_id: Some(after),
+        max_id: Some(upto + 1),
+        since_id: None,
+        limit: WINDOW,
     }
 }
 

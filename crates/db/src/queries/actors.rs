@@ -124,3 +124,16 @@ pub fn search(conn: &mut Conn, term: &str, limit: i64) -> QueryResult<Vec<Actor>
         .select(Actor::as_select())
         .load(conn)
 }
+
+/// Which of `urls` some actor uses as its avatar or header.
+pub fn image_urls_in_use(conn: &mut Conn, urls: &[String]) -> QueryResult<Vec<String>> {
+    let avatars: Vec<Option<String>> = actors
+        .filter(avatar_url.eq_any(urls))
+        .select(avatar_url)
+        .load(conn)?;
+    let headers: Vec<Option<String>> = actors
+        .filter(header_url.eq_any(urls))
+        .select(header_url)
+        .load(conn)?;
+    Ok(avatars.into_iter().chain(headers).flatten().collect())
+}

@@ -48,16 +48,34 @@ pub fn update_details(
     Ok(())
 }
 
-/// Attaches uploads to a status in the given order; the status's earlier attachments that are
-/// not among them are let go (they stay owned by the uploader, unattached).
-pub fn attach(conn: &mut Conn, post: i64, ids: &[i64]) -> QueryResult<()> {
+/// Attaches `owner`'s uploads to a status in the given order; the status's earlier attachments
+/// that are not among them are let go (they stay the uploader's, unattached). An upload that is
+/// meanwhile on another status (not deleted) makes the whole transaction roll back.
+pub fn attach(conn: &mut Conn, owner: i64, post: i64, ids: &[i64]) -> QueryResult<()> {
+    use crate::schema::posts;
     diesel::update(media::table.filter(media::post_id.eq(post)))
         .set(media::post_id.eq(None::<i64>))
         .execute(conn)?;
     for (position, id) in ids.iter().enumerate() {
-        diesel::update(media::table.find(*id))
-            .set((media::post_id.eq(post), media::position.eq(position as i32)))
-            .execute(conn)?;
+        let deleted_posts = posts::table
+            .filter(posts::deleted_at.is_not_null())
+            .select(posts::id.nullable());
+        let changed = diesel::update(
+            media::table
+                .find(*id)
+                .filter(media::owner_id.eq(owner))
+                .filter(media::remote_url.is_null())
+                .filter(
+                    media::post_id
+                        .is_null()
+                        .or(media::post_id.eq_any(deleted_posts)),
+                ),
+        )
+        .set((media::post_id.eq(post), media::position.eq(position as i32)))
+        .execute(conn)?;
+        if changed != 1 {
+            return Err(diesel::result::Error::RollbackTransaction);
+        }
     }
     Ok(())
 }
@@ -65,5 +83,26 @@ pub fn attach(conn: &mut Conn, post: i64, ids: &[i64]) -> QueryResult<()> {
 /// Drops the attachments recorded for a remote status (before recording them anew).
 pub fn delete_of_post(conn: &mut Conn, post: i64) -> QueryResult<()> {
     diesel::delete(media::table.filter(media::post_id.eq(post))).execute(conn)?;
+    Ok(())
+}
+
+/// Uploads made here before `cutoff` that are on no status (avatars and headers among them).
+pub fn unattached_before(
+    conn: &mut Conn,
+    cutoff: chrono::NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<Media>> {
+    media::table
+        .filter(media::post_id.is_null())
+        .filter(media::remote_url.is_null())
+        .filter(media::created_at.lt(cutoff))
+        .order(media::id)
+        .limit(limit)
+        .select(Media::as_select())
+        .load(conn)
+}
+
+pub fn delete(conn: &mut Conn, id: i64) -> QueryResult<()> {
+    diesel::delete(media::table.find(id)).execute(conn)?;
     Ok(())
 }

@@ -44,6 +44,15 @@ pub fn claim_end(conn: &mut Conn, post: i64) -> QueryResult<bool> {
     Ok(changed == 1)
 }
 
+/// Takes the poll's row lock until the transaction ends (PostgreSQL; SQLite writes one at a
+/// time anyway), so concurrent votes on one poll are counted one after the other.
+pub fn lock(conn: &mut Conn, post: i64) -> QueryResult<()> {
+    diesel::update(polls::table.find(post))
+        .set(polls::voters_count.eq(polls::voters_count))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn find(conn: &mut Conn, post: i64) -> QueryResult<Option<Poll>> {
     polls::table
         .find(post)

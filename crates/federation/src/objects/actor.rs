@@ -86,7 +86,7 @@ pub async fn actor_json(ctx: &Context, actor: &Actor) -> Result<Value, FedError>
             attachment.push(json!({
                 "type": "PropertyValue",
                 "name": field["name"],
-                "value": field["value"],
+                "value": html::escape(field["value"].as_str().unwrap_or_default()),
             }));
         }
     }

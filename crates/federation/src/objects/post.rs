@@ -229,7 +229,7 @@ pub async fn post_json(ctx: &Context, post: &Post) -> Result<Value, FedError> {
         }
     }
     if let Some(source) = &post.source {
-        let media_type = if post.kind == "Note" {
+        let media_type = if matches!(post.kind.as_str(), "Note" | "Question") {
             "text/plain"
         } else {
             "text/markdown"
