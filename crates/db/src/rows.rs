@@ -431,4 +431,6 @@ pub struct Poll {
     pub voters_count: i64,
     /// Voters and the author were told the poll ended.
     pub ended_notified: bool,
+    /// Votes came in since the counts were last sent to other servers.
+    pub counts_changed: bool,
 }

@@ -410,6 +410,7 @@ diesel::table! {
         counts_json -> Text,
         voters_count -> BigInt,
         ended_notified -> Bool,
+        counts_changed -> Bool,
     }
 }
 

@@ -182,8 +182,8 @@ pub async fn start_with_db(
     })
 }
 
-/// Periodic chores that belong to no request: announcing polls that have ended, removing
-/// uploads nobody used.
+/// Periodic chores that belong to no request: announcing polls that have ended, sending new
+/// poll counts, removing uploads nobody used.
 async fn housekeeping(ctx: Context, every: Duration, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
@@ -192,6 +192,9 @@ async fn housekeeping(ctx: Context, every: Duration, mut stop: watch::Receiver<b
         }
         if let Err(e) = tsunagu_service::polls::announce_ended(&ctx).await {
             tracing::warn!("announcing ended polls: {e}");
+        }
+        if let Err(e) = tsunagu_service::polls::send_changed_counts(&ctx).await {
+            tracing::warn!("sending poll counts: {e}");
         }
         let lifetime = tsunagu_service::media::UNATTACHED_LIFETIME;
         match tsunagu_service::media::prune_unattached(&ctx, lifetime).await {

@@ -1,8 +1,9 @@
 //! Polls: a status may carry one; members vote on polls from here and from other servers.
 //!
 //! A poll travels as a `Question`. A vote on a remote poll is sent to its author as a
-//! `Create(Note)` naming the option; votes arriving here for local polls are counted and the
-//! new counts sent out as an `Update(Question)`.
+//! `Create(Note)` naming the option; votes for local polls (from here or elsewhere) are counted
+//! and the new counts sent out as an `Update(Question)` by the next housekeeping round, once
+//! for all the votes of that round.
 
 use crate::error::invalid;
 use crate::posts::{can_see, get_post, visible_post};
@@ -69,6 +70,7 @@ impl NewPoll {
                 .unwrap_or_else(|_| "[]".into()),
             voters_count: 0,
             ended_notified: false,
+            counts_changed: false,
         }
     }
 }
@@ -193,6 +195,7 @@ pub async fn vote(
             }
             if local {
                 recount(c, &poll)?;
+                polls::mark_counts_changed(c, post_id)?;
             } else {
                 // Counted here at once; the author's server sends the true counts later.
                 let mut state = PollState::from_row(poll.clone());
@@ -208,9 +211,7 @@ pub async fn vote(
             Ok(Ok(()))
         })
         .await??;
-    if local {
-        ctx.publish(Event::PollUpdated { post_id }).await;
-    } else {
+    if !local {
         ctx.publish(Event::PollVoted {
             post_id,
             voter_id: voter.id,
@@ -257,13 +258,32 @@ pub async fn receive_vote(
             }
             polls::add_vote(c, post_id, vid, index as i32, Some(&ap), now())?;
             recount(c, &poll)?;
+            polls::mark_counts_changed(c, post_id)?;
             Ok(true)
         })
         .await?;
-    if counted {
-        ctx.publish(Event::PollUpdated { post_id }).await;
+    if !counted {
+        tracing::debug!("vote by {} on {post_id} not counted", voter.ap_id);
     }
     Ok(())
+}
+
+/// Sends the new counts of local polls that got votes since the last time: one `Update` per
+/// poll per round of housekeeping, however many votes came in. Returns how many were sent.
+pub async fn send_changed_counts(ctx: &Context) -> ServiceResult<usize> {
+    let changed = ctx.db.read(|c| polls::with_changed_counts(c, 100)).await?;
+    let mut sent = 0;
+    for post_id in changed {
+        if ctx
+            .db
+            .write(move |c| polls::claim_counts(c, post_id))
+            .await?
+        {
+            ctx.publish(Event::PollUpdated { post_id }).await;
+            sent += 1;
+        }
+    }
+    Ok(sent)
 }
 
 /// A poll as another server describes it.
@@ -311,6 +331,7 @@ pub(crate) fn record_remote(
             counts_json: serde_json::to_string(&counts).unwrap_or_else(|_| "[]".into()),
             voters_count: voters.clamp(0, i64::from(i32::MAX)),
             ended_notified: false,
+            counts_changed: false,
         },
     )
 }

@@ -30,7 +30,9 @@ CREATE TABLE polls (
     counts_json TEXT NOT NULL,
     voters_count BIGINT NOT NULL DEFAULT 0,
     -- Set once voters and the author were told the poll ended.
-    ended_notified BOOLEAN NOT NULL DEFAULT FALSE
+    ended_notified BOOLEAN NOT NULL DEFAULT FALSE,
+    -- Votes came in since the counts were last sent to other servers.
+    counts_changed BOOLEAN NOT NULL DEFAULT FALSE
 );
 CREATE INDEX polls_expires_at ON polls (expires_at);
 

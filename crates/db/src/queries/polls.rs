@@ -32,6 +32,35 @@ pub fn ended_unannounced(
         .load(conn)
 }
 
+/// Notes that a poll's counts changed and are to be sent out.
+pub fn mark_counts_changed(conn: &mut Conn, post: i64) -> QueryResult<()> {
+    diesel::update(polls::table.find(post))
+        .set(polls::counts_changed.eq(true))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Polls whose counts changed since they were last sent.
+pub fn with_changed_counts(conn: &mut Conn, limit: i64) -> QueryResult<Vec<i64>> {
+    polls::table
+        .filter(polls::counts_changed.eq(true))
+        .limit(limit)
+        .select(polls::post_id)
+        .load(conn)
+}
+
+/// Takes the job of sending a poll's new counts; false when another process took it.
+pub fn claim_counts(conn: &mut Conn, post: i64) -> QueryResult<bool> {
+    let changed = diesel::update(
+        polls::table
+            .find(post)
+            .filter(polls::counts_changed.eq(true)),
+    )
+    .set(polls::counts_changed.eq(false))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
 /// Marks a poll's end as announced; false when another process did it first.
 pub fn claim_end(conn: &mut Conn, post: i64) -> QueryResult<bool> {
     let changed = diesel::update(
