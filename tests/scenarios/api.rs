@@ -665,6 +665,17 @@ async fn statuses_and_timelines(backend: Backend) {
     assert_eq!(found["accounts"][0]["acct"], json!("alice"));
     let found = bob.get("/api/v2/search?q=%23careers&type=hashtags").await;
     assert_eq!(found["hashtags"][0]["name"], json!("careers"));
+    // A beginning finds the tags in use.
+    alice.status("Hiring in logistics #careerfair").await;
+    let found = bob.get("/api/v2/search?q=career&type=hashtags").await;
+    let names: Vec<&Value> = found["hashtags"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|t| &t["name"])
+        .collect();
+    assert_eq!(names[0], &json!("career"), "the tag asked for first");
+    assert!(names.contains(&&json!("careerfair")), "{found}");
 
     // Clients' start-up calls get valid empty answers.
     for path in [

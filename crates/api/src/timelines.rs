@@ -188,11 +188,28 @@ pub async fn search(
     }
     let found_statuses = visible;
     let hashtags: Vec<Value> = if wants("hashtags") {
-        tsunagu_service::html::parse_hashtag(&format!("#{}", q.trim_start_matches('#')))
-            .map(|t| {
-                vec![json!({ "name": t, "url": ctx.url(&format!("/tags/{t}")), "history": [] })]
-            })
-            .unwrap_or_default()
+        // The tag asked for, then tags in use that begin with it, most used first.
+        let mut names: Vec<String> =
+            tsunagu_service::html::parse_hashtag(&format!("#{}", q.trim_start_matches('#')))
+                .into_iter()
+                .collect();
+        if let Some(prefix) = names.first().cloned() {
+            let lower = prefix.to_lowercase();
+            let limit = p.i64("limit")?.unwrap_or(20).clamp(1, 40);
+            let known = ctx
+                .db
+                .read(move |c| posts::tags_starting_with(c, &lower, limit))
+                .await?;
+            names.extend(
+                known
+                    .into_iter()
+                    .filter(|t| !t.eq_ignore_ascii_case(&prefix)),
+            );
+        }
+        names
+            .iter()
+            .map(|t| json!({ "name": t, "url": ctx.url(&format!("/tags/{t}")), "history": [] }))
+            .collect()
     } else {
         Vec::new()
     };

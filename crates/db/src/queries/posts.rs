@@ -580,3 +580,22 @@ pub fn latest_id(conn: &mut Conn) -> QueryResult<i64> {
         .first::<Option<i64>>(conn)?
         .unwrap_or(0))
 }
+
+/// Hashtags in use that start with `prefix` (lowercase), most used first.
+pub fn tags_starting_with(conn: &mut Conn, prefix: &str, limit: i64) -> QueryResult<Vec<String>> {
+    use diesel::dsl::count_star;
+    // `_` is a LIKE wildcard and tags may contain it: the prefix is checked again exactly.
+    let rows: Vec<(String, i64)> = post_tags::table
+        .filter(post_tags::tag.like(format!("{prefix}%")))
+        .group_by(post_tags::tag)
+        .select((post_tags::tag, count_star()))
+        .order(count_star().desc())
+        .limit(limit * 2)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(tag, _)| tag)
+        .filter(|tag| tag.starts_with(prefix))
+        .take(limit as usize)
+        .collect())
+}
