@@ -102,6 +102,56 @@ async fn profile_and_locked(backend: Backend) {
         .expect("update");
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
+    // Posting defaults: what new statuses get when the client does not say.
+    let (status, me) = alice
+        .request(
+            Method::PATCH,
+            "/api/v1/accounts/update_credentials",
+            Some(json!({
+                "source": { "privacy": "unlisted", "sensitive": true, "language": "ja" },
+                "bot": false,
+                "discoverable": true,
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["source"]["privacy"], "unlisted");
+    assert_eq!(me["source"]["language"], "ja");
+    let prefs = alice.get("/api/v1/preferences").await;
+    assert_eq!(prefs["posting:default:visibility"], "unlisted");
+    assert_eq!(prefs["posting:default:sensitive"], true);
+    assert_eq!(prefs["posting:default:language"], "ja");
+    let quiet = alice.status("Posted with my defaults").await;
+    assert_eq!(quiet["visibility"], "unlisted");
+    assert_eq!(quiet["sensitive"], true);
+    for (body, why) in [
+        (json!({ "bot": true }), "bot accounts"),
+        (
+            json!({ "source": { "privacy": "everyone" } }),
+            "unknown visibility",
+        ),
+        (
+            json!({ "source": { "language": "english" } }),
+            "not a language code",
+        ),
+    ] {
+        let (status, err) = alice
+            .request(
+                Method::PATCH,
+                "/api/v1/accounts/update_credentials",
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{why}: {err}");
+    }
+    alice
+        .request(
+            Method::PATCH,
+            "/api/v1/accounts/update_credentials",
+            Some(json!({ "source": { "privacy": "public", "sensitive": false } })),
+        )
+        .await;
+
     // The other server sees the profile as it is now.
     let seen = bob.resolve(&alice.handle).await;
     assert_eq!(seen["locked"], true, "{seen}");

@@ -11,6 +11,7 @@ use axum::Json;
 use serde_json::{json, Value};
 use tsunagu_db::queries::actors;
 use tsunagu_service::accounts::{self, ProfileKey, Viewer, Visibility};
+use tsunagu_service::posts::PostVisibility;
 use tsunagu_service::relations;
 use tsunagu_service::timelines::{self, AccountFilter};
 use tsunagu_service::{Context, ServiceError};
@@ -28,6 +29,19 @@ pub async fn update_credentials(
     p: Params,
 ) -> ApiResult<Json<Value>> {
     let (user, actor) = auth.member("write:accounts")?;
+    check_fixed_settings(&p)?;
+    let source = p.object("source").unwrap_or_default();
+    let privacy = match source.str("privacy").filter(|v| !v.is_empty()) {
+        Some(v) => Some(v.parse::<PostVisibility>()?),
+        None => None,
+    };
+    let sensitive = source.bool("sensitive")?;
+    let language = source.str("language");
+    let user = if privacy.is_some() || sensitive.is_some() || language.is_some() {
+        &accounts::set_posting_defaults(&ctx, user, privacy, sensitive, language).await?
+    } else {
+        user
+    };
     let update = accounts::ProfileUpdate {
         display_name: p.str("display_name"),
         note: p.str("note"),
@@ -38,6 +52,38 @@ pub async fn update_credentials(
     };
     let actor = accounts::update_profile(&ctx, actor, update).await?;
     Ok(Json(views::credential_account(&ctx, user, &actor).await?))
+}
+
+/// Account settings Mastodon has and this server keeps fixed: sending the fixed value is fine
+/// (clients send the whole form), asking for another is refused.
+fn check_fixed_settings(p: &Params) -> ApiResult<()> {
+    for (key, fixed, why) in [
+        ("bot", false, "bot accounts are not supported"),
+        ("discoverable", true, "every account is listed in discovery"),
+        (
+            "indexable",
+            true,
+            "every account's public posts are searchable",
+        ),
+        ("hide_collections", false, "follower lists cannot be hidden"),
+    ] {
+        if p.bool(key)?.is_some_and(|v| v != fixed) {
+            return Err(ApiError::unprocessable(format!("Validation failed: {why}")));
+        }
+    }
+    Ok(())
+}
+
+/// `GET /api/v1/preferences`
+pub async fn preferences(auth: Auth) -> ApiResult<Json<Value>> {
+    let (user, _) = auth.member("read:accounts")?;
+    Ok(Json(json!({
+        "posting:default:visibility": user.default_visibility,
+        "posting:default:sensitive": user.default_sensitive,
+        "posting:default:language": (!user.default_language.is_empty()).then_some(&user.default_language),
+        "reading:expand:media": "default",
+        "reading:expand:spoilers": false,
+    })))
 }
 
 /// `fields_attributes[0][name]=...` (an object keyed by position) or a JSON array of

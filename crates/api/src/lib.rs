@@ -228,7 +228,7 @@ pub fn router(
             "/api/v1/markers",
             get(statuses::markers).post(statuses::save_markers),
         )
-        .route("/api/v1/preferences", get(placeholders::preferences))
+        .route("/api/v1/preferences", get(accounts::preferences))
         .route(
             "/avatars/original/missing.png",
             get(placeholders::missing_image),

@@ -11,16 +11,6 @@ pub async fn empty_list() -> Json<Value> {
     Json(json!([]))
 }
 
-pub async fn preferences() -> Json<Value> {
-    Json(json!({
-        "posting:default:visibility": "public",
-        "posting:default:sensitive": false,
-        "posting:default:language": null,
-        "reading:expand:media": "default",
-        "reading:expand:spoilers": false,
-    }))
-}
-
 pub async fn not_supported() -> ApiError {
     ApiError::new(
         StatusCode::NOT_IMPLEMENTED,

@@ -31,7 +31,7 @@ pub async fn create(
     headers: axum::http::HeaderMap,
     p: Params,
 ) -> ApiResult<Json<Value>> {
-    let (_, me) = auth.member("write:statuses")?;
+    let (user, me) = auth.member("write:statuses")?;
     // A retried request with the same Idempotency-Key gets the status made the first time.
     let idempotency_key = headers
         .get("idempotency-key")
@@ -45,7 +45,7 @@ pub async fn create(
     }
     let visibility = match p.str("visibility").filter(|v| !v.is_empty()) {
         Some(v) => v.parse::<PostVisibility>()?,
-        None => PostVisibility::Public,
+        None => user.default_visibility.parse::<PostVisibility>()?,
     };
     let in_reply_to_id = match p.str("in_reply_to_id").filter(|v| !v.is_empty()) {
         Some(id) => Some(parse_id(&id)?),
@@ -59,7 +59,7 @@ pub async fn create(
             visibility,
             in_reply_to_id,
             spoiler_text: p.str("spoiler_text").unwrap_or_default(),
-            sensitive: p.bool("sensitive")?.unwrap_or(false),
+            sensitive: p.bool("sensitive")?.unwrap_or(user.default_sensitive),
             media_ids: media_ids(&p)?,
             poll: crate::polls::new_poll(&p)?,
         },

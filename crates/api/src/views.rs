@@ -148,9 +148,9 @@ pub async fn credential_account(
         .await?
         .len();
     value["source"] = json!({
-        "privacy": "public",
-        "sensitive": false,
-        "language": "",
+        "privacy": user.default_visibility,
+        "sensitive": user.default_sensitive,
+        "language": user.default_language,
         "note": tsunagu_service::html::to_text(&actor.summary),
         "fields": serde_json::from_str::<Value>(&actor.fields_json).unwrap_or(json!([])),
         "follow_requests_count": pending,

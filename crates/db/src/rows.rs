@@ -68,6 +68,11 @@ pub struct User {
     pub role: String,
     pub created_at: NaiveDateTime,
     pub disabled: bool,
+    /// Visibility of new statuses when the client gives none.
+    pub default_visibility: String,
+    pub default_sensitive: bool,
+    /// ISO 639 code, or empty.
+    pub default_language: String,
 }
 
 #[derive(Insertable, Debug, Clone)]

@@ -37,6 +37,9 @@ diesel::table! {
         role -> Text,
         created_at -> Timestamp,
         disabled -> Bool,
+        default_visibility -> Text,
+        default_sensitive -> Bool,
+        default_language -> Text,
     }
 }
 

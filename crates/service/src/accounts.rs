@@ -703,3 +703,39 @@ pub async fn adopt_base_url(ctx: &Context) -> ServiceResult<()> {
     }
     Ok(())
 }
+
+/// Changes what a member's new statuses get when the client does not say; `None` keeps a part.
+pub async fn set_posting_defaults(
+    ctx: &Context,
+    user: &User,
+    visibility: Option<crate::posts::PostVisibility>,
+    sensitive: Option<bool>,
+    language: Option<String>,
+) -> ServiceResult<User> {
+    let visibility = visibility
+        .map(|v| v.as_str().to_string())
+        .unwrap_or_else(|| user.default_visibility.clone());
+    let sensitive = sensitive.unwrap_or(user.default_sensitive);
+    let language = match language {
+        Some(l) => {
+            let l = l.trim().to_ascii_lowercase();
+            let valid = l.is_empty()
+                || ((2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_lowercase()));
+            if !valid {
+                return Err(invalid(
+                    "language must be an ISO 639 code such as \"en\" or \"ja\"",
+                ));
+            }
+            l
+        }
+        None => user.default_language.clone(),
+    };
+    let id = user.id;
+    Ok(ctx
+        .db
+        .write(move |c| {
+            users::set_posting_defaults(c, id, &visibility, sensitive, &language)?;
+            users::by_id(c, id)
+        })
+        .await?)
+}

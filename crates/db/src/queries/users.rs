@@ -122,3 +122,21 @@ pub fn by_actors_with_profiles(
         .load(conn)?;
     Ok((members, fields))
 }
+
+/// What new statuses get when the client does not say.
+pub fn set_posting_defaults(
+    conn: &mut Conn,
+    user_id: i64,
+    visibility: &str,
+    sensitive: bool,
+    language: &str,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::default_visibility.eq(visibility),
+            users::default_sensitive.eq(sensitive),
+            users::default_language.eq(language),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

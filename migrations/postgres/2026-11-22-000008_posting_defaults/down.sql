@@ -1,0 +1,3 @@
+ALTER TABLE users DROP COLUMN default_language;
+ALTER TABLE users DROP COLUMN default_sensitive;
+ALTER TABLE users DROP COLUMN default_visibility;
