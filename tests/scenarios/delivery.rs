@@ -179,3 +179,65 @@ async fn shared_queue(backend: Backend) {
     assert_eq!((pending, delivered as usize, failed), (0, expected, 0));
     second.stop().await;
 }
+
+on_both_backends!(old_delivery_records_are_pruned, pruning);
+async fn pruning(backend: Backend) {
+    use tsunagu_db::queries::deliveries;
+    let uni = TestInstance::start(&backend).await;
+    let stub = StubInboxes::default();
+    let port = stub.serve().await;
+    let alice = uni.member("alice").await;
+    let alice_id: i64 = alice.id.parse().expect("id");
+    let inbox = format!("http://localhost:{port}/inbox/bob");
+    add_remote_follower(&uni, alice_id, "bob", inbox.clone()).await;
+    alice.status("Something to deliver").await;
+    eventually("the post is delivered", || {
+        let stub = stub.clone();
+        async move { (stub.count() == 1).then_some(()) }
+    })
+    .await;
+
+    let db = &uni.ctx().db;
+    let long_ago = tsunagu_db::now() - chrono::Duration::days(100);
+    db.write(move |c| {
+        deliveries::remember_received(c, "https://old.example/activities/1", long_ago)?;
+        deliveries::remember_received(c, "https://new.example/activities/1", tsunagu_db::now())
+    })
+    .await
+    .expect("remember");
+    // The delivery finished long ago, as far as the pruning can tell.
+    let finished = inbox.clone();
+    db.write(move |c| {
+        for d in deliveries::for_inbox(c, &finished)? {
+            deliveries::mark_delivered(c, d.id, long_ago)?;
+        }
+        Ok(())
+    })
+    .await
+    .expect("age");
+
+    let (ids, finished) = tsunagu_federation::delivery::prune_records(uni.ctx())
+        .await
+        .expect("prune");
+    assert_eq!((ids, finished), (1, 1));
+    let check = inbox.clone();
+    let (old_again, new_again, left) = db
+        .write(move |c| {
+            Ok((
+                deliveries::remember_received(c, "https://old.example/activities/1", long_ago)?,
+                deliveries::remember_received(c, "https://new.example/activities/1", long_ago)?,
+                deliveries::for_inbox(c, &check)?.len(),
+            ))
+        })
+        .await
+        .expect("check");
+    assert!(old_again, "the old id was forgotten");
+    assert!(
+        !new_again,
+        "a recent id is still remembered (a replay is refused)"
+    );
+    assert_eq!(left, 0);
+    // The activity itself stays: it is part of alice's outbox.
+    let outbox = tsunagu_tests::fetch_ap(&format!("{}/outbox", alice.actor_url)).await;
+    assert_eq!(outbox.1["totalItems"], 1, "{}", outbox.1);
+}

@@ -223,3 +223,24 @@ async fn send(data: &Data, delivery: &Delivery) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::Transient(e.to_string()))
 }
+
+/// Incoming activity ids are remembered this long to refuse replays; signatures are only
+/// accepted for an hour after their date, so a week is ample.
+pub const RECEIVED_IDS_KEPT: chrono::Duration = chrono::Duration::days(7);
+/// Finished deliveries are kept this long. Deleting a post reaches, besides the author's
+/// followers and the mentioned accounts, every inbox its creation was delivered to within it.
+pub const FINISHED_DELIVERIES_KEPT: chrono::Duration = chrono::Duration::days(90);
+
+/// Removes records that have served their purpose: old received activity ids and old finished
+/// deliveries. Returns how many of each went.
+pub async fn prune_records(ctx: &Context) -> Result<(usize, usize), crate::FedError> {
+    let at = now();
+    Ok(ctx
+        .db
+        .write(move |c| {
+            let ids = deliveries::forget_received_before(c, at - RECEIVED_IDS_KEPT)?;
+            let finished = deliveries::prune_finished_before(c, at - FINISHED_DELIVERIES_KEPT)?;
+            Ok((ids, finished))
+        })
+        .await?)
+}

@@ -183,7 +183,7 @@ pub async fn start_with_db(
 }
 
 /// Periodic chores that belong to no request: announcing polls that have ended, sending new
-/// poll counts, removing uploads nobody used.
+/// poll counts, removing uploads nobody used, forgetting old delivery records.
 async fn housekeeping(ctx: Context, every: Duration, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
@@ -195,6 +195,13 @@ async fn housekeeping(ctx: Context, every: Duration, mut stop: watch::Receiver<b
         }
         if let Err(e) = tsunagu_service::polls::send_changed_counts(&ctx).await {
             tracing::warn!("sending poll counts: {e}");
+        }
+        match delivery::prune_records(&ctx).await {
+            Ok((0, 0)) => {}
+            Ok((ids, finished)) => tracing::info!(
+                "forgot {ids} old received activity id(s) and {finished} finished delivery(ies)"
+            ),
+            Err(e) => tracing::warn!("pruning delivery records: {e}"),
         }
         let lifetime = tsunagu_service::media::UNATTACHED_LIFETIME;
         match tsunagu_service::media::prune_unattached(&ctx, lifetime).await {

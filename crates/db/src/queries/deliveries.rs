@@ -229,3 +229,22 @@ pub fn inboxes_of_activity(conn: &mut Conn, url: &str) -> QueryResult<Vec<String
         .select(deliveries::inbox_url)
         .load(conn)
 }
+
+/// Forgets incoming activity ids received before `cutoff`; returns how many.
+pub fn forget_received_before(conn: &mut Conn, cutoff: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(received_activities::table.filter(received_activities::received_at.lt(cutoff)))
+        .execute(conn)
+}
+
+/// Deletes deliveries that were made, or given up, before `cutoff`; returns how many. The
+/// activities themselves stay (they make the actors' outboxes).
+pub fn prune_finished_before(conn: &mut Conn, cutoff: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(
+        deliveries::table.filter(
+            deliveries::delivered_at
+                .lt(cutoff)
+                .or(deliveries::failed_at.lt(cutoff)),
+        ),
+    )
+    .execute(conn)
+}
