@@ -897,3 +897,101 @@ async fn pinned_statuses(backend: Backend) {
         .await;
     assert_eq!(listed.as_array().map(Vec::len), Some(4));
 }
+
+on_both_backends!(
+    grouped_notifications_and_unread_counts,
+    grouped_notifications
+);
+async fn grouped_notifications(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let alice = uni.member("alice").await;
+    let bob = uni.member("bob").await;
+    let carol = uni.member("carol").await;
+    let dave = uni.member("dave").await;
+
+    let post = alice.status("Grouping test").await;
+    let id = post["id"].as_str().expect("id").to_string();
+    bob.post(&format!("/api/v1/statuses/{id}/favourite"), json!({}))
+        .await;
+    carol
+        .post(&format!("/api/v1/statuses/{id}/favourite"), json!({}))
+        .await;
+    dave.post(&format!("/api/v1/accounts/{}/follow", alice.id), json!({}))
+        .await;
+    carol.status("@alice see you at the reunion").await;
+
+    let grouped = alice.get("/api/v2/notifications").await;
+    let groups = grouped["notification_groups"].as_array().expect("groups");
+    assert_eq!(groups.len(), 3, "{grouped}");
+    let favourites = groups
+        .iter()
+        .find(|g| g["type"] == "favourite")
+        .expect("favourite group");
+    assert_eq!(favourites["notifications_count"], 2);
+    assert_eq!(favourites["status_id"], json!(id));
+    assert_eq!(
+        favourites["sample_account_ids"],
+        json!([carol.id, bob.id]),
+        "most recent first"
+    );
+    let mention = groups.iter().find(|g| g["type"] == "mention").expect("m");
+    assert!(mention["group_key"]
+        .as_str()
+        .expect("key")
+        .starts_with("ungrouped-"));
+    assert_eq!(groups[0]["type"], "mention", "newest group first");
+    let accounts = grouped["accounts"].as_array().expect("accounts");
+    assert_eq!(accounts.len(), 3, "bob, carol and dave once each");
+    assert!(grouped["statuses"]
+        .as_array()
+        .expect("statuses")
+        .iter()
+        .any(|s| s["id"] == json!(id)));
+
+    // Only the types a client can show grouped are grouped.
+    let follows_only = alice
+        .get("/api/v2/notifications?grouped_types[]=follow")
+        .await;
+    assert_eq!(
+        follows_only["notification_groups"]
+            .as_array()
+            .expect("groups")
+            .len(),
+        4
+    );
+
+    let key = favourites["group_key"].as_str().expect("key").to_string();
+    let one = alice.get(&format!("/api/v2/notifications/{key}")).await;
+    assert_eq!(one["notification_groups"][0]["notifications_count"], 2);
+    let who = alice
+        .get(&format!("/api/v2/notifications/{key}/accounts"))
+        .await;
+    assert_eq!(who.as_array().expect("accounts").len(), 2);
+    let (status, _) = alice
+        .request(Method::GET, "/api/v2/notifications/favourite-x-y", None)
+        .await;
+    assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
+
+    // Unread counts follow the notifications marker.
+    let v1 = alice.get("/api/v1/notifications/unread_count").await;
+    assert_eq!(v1["count"], 4);
+    let v2 = alice.get("/api/v2/notifications/unread_count").await;
+    assert_eq!(v2["count"], 3);
+    let newest = grouped["notification_groups"][0]["page_max_id"].clone();
+    alice
+        .post(
+            "/api/v1/markers",
+            json!({ "notifications": { "last_read_id": newest } }),
+        )
+        .await;
+    let v1 = alice.get("/api/v1/notifications/unread_count").await;
+    assert_eq!(v1["count"], 0);
+
+    // Dismissing a group dismisses all of it.
+    alice
+        .post(&format!("/api/v2/notifications/{key}/dismiss"), json!({}))
+        .await;
+    let left = alice.notifications().await;
+    assert!(left.iter().all(|n| n["type"] != "favourite"), "{left:?}");
+    assert_eq!(left.len(), 2);
+}

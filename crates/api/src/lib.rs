@@ -6,6 +6,7 @@ mod accounts;
 mod auth;
 mod boards;
 mod error;
+mod grouped_notifications;
 mod instance;
 mod limits;
 mod media;
@@ -136,6 +137,27 @@ pub fn router(
         .route(
             "/api/v1/notifications/clear",
             post(timelines::clear_notifications),
+        )
+        .route(
+            "/api/v1/notifications/unread_count",
+            get(grouped_notifications::unread_v1),
+        )
+        .route("/api/v2/notifications", get(grouped_notifications::list))
+        .route(
+            "/api/v2/notifications/unread_count",
+            get(grouped_notifications::unread_v2),
+        )
+        .route(
+            "/api/v2/notifications/{key}",
+            get(grouped_notifications::show),
+        )
+        .route(
+            "/api/v2/notifications/{key}/accounts",
+            get(grouped_notifications::accounts),
+        )
+        .route(
+            "/api/v2/notifications/{key}/dismiss",
+            post(grouped_notifications::dismiss),
         )
         .route("/api/v1/notifications/{id}", get(timelines::notification))
         .route(

@@ -61,3 +61,36 @@ pub fn latest_id(conn: &mut Conn) -> QueryResult<i64> {
         .first::<Option<i64>>(conn)?
         .unwrap_or(0))
 }
+
+/// A recipient's notifications of one kind about one post (or none), made in `[from, to)`,
+/// newest first: the members of a notification group.
+pub fn in_group(
+    conn: &mut Conn,
+    recipient: i64,
+    kind: &str,
+    post: Option<i64>,
+    from: chrono::NaiveDateTime,
+    to: chrono::NaiveDateTime,
+) -> QueryResult<Vec<Notification>> {
+    let mut q = notifications::table
+        .filter(notifications::recipient_id.eq(recipient))
+        .filter(notifications::kind.eq(kind))
+        .filter(notifications::created_at.ge(from))
+        .filter(notifications::created_at.lt(to))
+        .select(Notification::as_select())
+        .into_boxed();
+    q = match post {
+        Some(p) => q.filter(notifications::post_id.eq(p)),
+        None => q.filter(notifications::post_id.is_null()),
+    };
+    q.order(notifications::id.desc()).load(conn)
+}
+
+pub fn dismiss_many(conn: &mut Conn, recipient: i64, ids: &[i64]) -> QueryResult<usize> {
+    diesel::delete(
+        notifications::table
+            .filter(notifications::recipient_id.eq(recipient))
+            .filter(notifications::id.eq_any(ids)),
+    )
+    .execute(conn)
+}
