@@ -175,3 +175,63 @@ async fn hostile_inbox(backend: Backend) {
     let public: Value = alice.get("/api/v1/timelines/public").await;
     assert_eq!(public.as_array().map(Vec::len), Some(0));
 }
+
+on_both_backends!(
+    authorized_fetch_serves_signed_requests_only,
+    authorized_fetch
+);
+async fn authorized_fetch(backend: Backend) {
+    use tsunagu_tests::stub::StubPeer;
+    let uni = TestInstance::start_with(&backend, |s| s.authorized_fetch = true).await;
+    let corp = TestInstance::start(&backend).await;
+    let alice = uni.member("alice").await;
+    let bob = corp.member("bob").await;
+    let post = alice.status("Only for servers that say who they are").await;
+    let uri = post["uri"].as_str().expect("uri").to_string();
+
+    // Unsigned: objects and collections are refused; actors and discovery stay open.
+    let (status, body) = tsunagu_tests::fetch_ap(&uri).await;
+    assert_eq!(status.as_u16(), 401, "{body}");
+    assert!(
+        body["error"].as_str().unwrap_or("").contains("signed"),
+        "{body}"
+    );
+    let (status, _) = tsunagu_tests::fetch_ap(&format!("{}/outbox", alice.actor_url)).await;
+    assert_eq!(status.as_u16(), 401);
+    let (status, actor) = tsunagu_tests::fetch_ap(&alice.actor_url).await;
+    assert_eq!(status.as_u16(), 200);
+    assert!(actor["publicKey"]["publicKeyPem"].is_string());
+
+    // Another server fetches with its instance actor's signature: the post resolves there.
+    let q: String = url::form_urlencoded::byte_serialize(uri.as_bytes()).collect();
+    let found = bob
+        .get(&format!("/api/v2/search?resolve=true&type=statuses&q={q}"))
+        .await;
+    assert_eq!(found["statuses"][0]["uri"], json!(uri), "{found}");
+    // Following and delivery are unaffected.
+    bob.follow(&alice.handle).await;
+    let later = alice.status("Hello, followers").await;
+    bob.wait_in_home(later["uri"].as_str().expect("uri")).await;
+
+    // A signed fetch by an actor alice blocks gets nothing; others get the post.
+    let peer = StubPeer::start("mastodon").await;
+    let mallory = peer.add_person("mallory");
+    let carol = peer.add_person("carol");
+    let (status, seen) = peer.signed_get(&uri, &carol).await;
+    assert_eq!(status.as_u16(), 200, "{seen}");
+    assert_eq!(seen["id"], json!(uri));
+    let account = alice.resolve(&format!("mallory@{}", peer.domain)).await;
+    let id = account["id"].as_str().expect("id");
+    alice
+        .post(&format!("/api/v1/accounts/{id}/block"), json!({}))
+        .await;
+    let (status, _) = peer.signed_get(&uri, &mallory).await;
+    assert_eq!(status.as_u16(), 404);
+    // A signature claiming another actor's key does not pass, nor one by an actor that
+    // cannot be fetched.
+    let (status, _) = peer.signed_get(&uri, &alice.actor_url).await;
+    assert_eq!(status.as_u16(), 401);
+    let nobody = format!("{}/users/nobody", peer.base);
+    let (status, _) = peer.signed_get(&uri, &nobody).await;
+    assert_eq!(status.as_u16(), 401);
+}

@@ -99,6 +99,8 @@ pub struct TestInstance {
     pub port: u16,
     running: Option<tsunagu::Instance>,
     pub db: TestDb,
+    /// Changes to the test settings this instance runs with (kept for restarts).
+    tweak: fn(&mut Settings),
 }
 
 impl TestDb {
@@ -134,24 +136,37 @@ fn init_logs() {
 
 impl TestInstance {
     pub async fn start(backend: &Backend) -> TestInstance {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Starts an instance whose settings `tweak` changes (`|s| s.authorized_fetch = true`).
+    pub async fn start_with(backend: &Backend, tweak: fn(&mut Settings)) -> TestInstance {
         init_logs();
-        Self::start_on(TestDb::new(backend)).await
+        Self::start_on(TestDb::new(backend), tweak).await
+    }
+
+    fn settings(&self) -> Settings {
+        let mut settings = test_settings(&self.domain, &self.db);
+        (self.tweak)(&mut settings);
+        settings
     }
 
     /// Starts another process of `self`: same domain and database, its own port and worker
     /// (several processes behind a load balancer).
     pub async fn second_process(&self) -> tsunagu::Instance {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        tsunagu::start(test_settings(&self.domain, &self.db), listener)
+        tsunagu::start(self.settings(), listener)
             .await
             .expect("start second process")
     }
 
-    async fn start_on(db: TestDb) -> TestInstance {
+    async fn start_on(db: TestDb, tweak: fn(&mut Settings)) -> TestInstance {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let domain = format!("localhost:{port}");
-        let running = tsunagu::start(test_settings(&domain, &db), listener)
+        let mut settings = test_settings(&domain, &db);
+        tweak(&mut settings);
+        let running = tsunagu::start(settings, listener)
             .await
             .expect("start instance");
         TestInstance {
@@ -160,6 +175,7 @@ impl TestInstance {
             port,
             db,
             running: Some(running),
+            tweak,
         }
     }
 
@@ -181,7 +197,7 @@ impl TestInstance {
             .await
             .expect("rebind");
         self.running = Some(
-            tsunagu::start(test_settings(&self.domain, &self.db), listener)
+            tsunagu::start(self.settings(), listener)
                 .await
                 .expect("restart instance"),
         );

@@ -216,6 +216,38 @@ impl StubPeer {
         )
     }
 
+    /// GETs `url` signed by `actor` (one of this peer's), as servers in secure mode fetch.
+    pub async fn signed_get(&self, url: &str, actor: &str) -> (StatusCode, Value) {
+        let parsed = url::Url::parse(url).expect("url");
+        let host = match parsed.port() {
+            Some(p) => format!("{}:{p}", parsed.host_str().expect("host")),
+            None => parsed.host_str().expect("host").to_string(),
+        };
+        let now: chrono::DateTime<chrono::Utc> = SystemTime::now().into();
+        let date = now.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        let signing_string = format!(
+            "(request-target): get {}\nhost: {host}\ndate: {date}",
+            parsed.path()
+        );
+        let key = rsa::RsaPrivateKey::from_pkcs8_pem(&self.private_pem).expect("private key");
+        let signature = SigningKey::<Sha256>::new(key).sign(signing_string.as_bytes());
+        let header = format!(
+            "keyId=\"{actor}#main-key\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date\",signature=\"{}\"",
+            B64.encode(signature.to_bytes())
+        );
+        let res = crate::http()
+            .get(url)
+            .header("Host", host)
+            .header("Date", date)
+            .header("Signature", header)
+            .header("Accept", "application/activity+json")
+            .send()
+            .await
+            .expect("get");
+        let status = StatusCode::from_u16(res.status().as_u16()).expect("status");
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
     /// Everything received so far, in order.
     pub fn received(&self) -> Vec<Value> {
         self.shared.lock().expect("lock").received.clone()

@@ -15,6 +15,7 @@ mod inbox;
 pub mod objects;
 mod publish;
 mod routes;
+pub mod signed_fetch;
 
 pub use error::FedError;
 pub use publish::ApFederator;
@@ -31,6 +32,8 @@ pub type Data = activitypub_federation::config::Data<Context>;
 pub struct FederationSettings {
     /// Allow plain http, loopback hosts and explicit ports (local multi-instance setups).
     pub dev: bool,
+    /// Serve posts, collections and activities only to signed requests.
+    pub authorized_fetch: bool,
 }
 
 /// Builds the federation configuration: our domain, the instance actor that signs fetches.
@@ -52,8 +55,8 @@ pub async fn configure(
 }
 
 /// The federation routes, ready to merge into the server's router.
-pub fn router(config: FederationConfig<Context>) -> Router {
-    routes::router().layer(FederationMiddleware::new(config))
+pub fn router(config: FederationConfig<Context>, settings: &FederationSettings) -> Router {
+    routes::router(settings.authorized_fetch).layer(FederationMiddleware::new(config))
 }
 
 /// A client for the few unsigned requests we make (NodeInfo, checking that an object is gone).

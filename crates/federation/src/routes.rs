@@ -3,20 +3,45 @@
 use crate::discovery;
 use crate::inbox::post_inbox;
 use crate::objects::{actor_json, post_json, with_context};
+use crate::signed_fetch::Signer;
 use crate::{Data, FedError};
 use activitypub_federation::axum::json::FederationJson;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Extension, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tsunagu_db::queries::{actors, deliveries, follows, posts, Page};
 use tsunagu_db::{Actor, Post};
 use tsunagu_service::timelines;
 
-pub fn router() -> Router {
+/// `authorized_fetch`: posts, collections and activities only for signed requests (see
+/// [`crate::signed_fetch`]); actors and discovery stay open.
+pub fn router(authorized_fetch: bool) -> Router {
+    let objects = Router::new()
+        .route("/boards/{name}/outbox", get(get_outbox))
+        .route("/boards/{name}/followers", get(get_followers))
+        .route("/boards/{name}/following", get(get_following))
+        .route("/boards/{name}/moderators", get(get_board_moderators))
+        .route("/boards/{name}/featured", get(get_board_featured))
+        .route("/users/{name}/outbox", get(get_outbox))
+        .route("/users/{name}/followers", get(get_followers))
+        .route("/users/{name}/following", get(get_following))
+        .route("/users/{name}/featured", get(get_member_featured))
+        .route("/posts/{id}", get(get_post))
+        .route("/posts/{id}/activity", get(get_post_activity))
+        .route("/posts/{id}/replies", get(get_replies))
+        .route("/contexts/{id}", get(get_context))
+        .route("/activities/{kind}/{token}", get(get_activity));
+    let objects = if authorized_fetch {
+        objects.route_layer(axum::middleware::from_fn(
+            crate::signed_fetch::require_signature,
+        ))
+    } else {
+        objects
+    };
     Router::new()
         .route("/.well-known/webfinger", get(discovery::webfinger))
         .route("/.well-known/nodeinfo", get(discovery::nodeinfo_links))
@@ -29,21 +54,8 @@ pub fn router() -> Router {
         .route("/users/{name}", get(get_actor))
         .route("/boards/{name}", get(get_board))
         .route("/boards/{name}/inbox", post(post_inbox))
-        .route("/boards/{name}/outbox", get(get_outbox))
-        .route("/boards/{name}/followers", get(get_followers))
-        .route("/boards/{name}/following", get(get_following))
-        .route("/boards/{name}/moderators", get(get_board_moderators))
-        .route("/boards/{name}/featured", get(get_board_featured))
         .route("/users/{name}/inbox", post(post_inbox))
-        .route("/users/{name}/outbox", get(get_outbox))
-        .route("/users/{name}/followers", get(get_followers))
-        .route("/users/{name}/following", get(get_following))
-        .route("/users/{name}/featured", get(get_member_featured))
-        .route("/posts/{id}", get(get_post))
-        .route("/posts/{id}/activity", get(get_post_activity))
-        .route("/posts/{id}/replies", get(get_replies))
-        .route("/contexts/{id}", get(get_context))
-        .route("/activities/{kind}/{token}", get(get_activity))
+        .merge(objects)
 }
 
 const PAGE_SIZE: i64 = 50;
@@ -322,7 +334,14 @@ async fn get_outbox(
 }
 
 /// A local post anyone may see, or the reason it cannot be shown.
-async fn public_local_post(data: &Data, id: i64) -> Result<Result<Post, Response>, FedError> {
+/// The signer of a request, when authorized fetch checked one.
+type MaybeSigner = Option<Extension<Signer>>;
+
+async fn public_local_post(
+    data: &Data,
+    id: i64,
+    signer: &MaybeSigner,
+) -> Result<Result<Post, Response>, FedError> {
     let post = data
         .db
         .read(move |c| posts::by_id(c, id))
@@ -330,6 +349,18 @@ async fn public_local_post(data: &Data, id: i64) -> Result<Result<Post, Response
         .map_err(|_| FedError::NotFound)?;
     if !post.local || post.reblog_of_id.is_some() {
         return Err(FedError::NotFound);
+    }
+    if let Some(Extension(Signer(who))) = signer {
+        // An author's posts are not served to an actor the author blocks.
+        let (author, who) = (post.author_id, who.id);
+        let blocked = data
+            .db
+            .read(move |c| tsunagu_db::queries::blocks::block_of(c, author, who))
+            .await?
+            .is_some();
+        if blocked {
+            return Err(FedError::NotFound);
+        }
     }
     if post.deleted_at.is_some() {
         return Ok(Err(tombstone(&post.ap_id, &post.kind)));
@@ -340,15 +371,23 @@ async fn public_local_post(data: &Data, id: i64) -> Result<Result<Post, Response
     Ok(Ok(post))
 }
 
-async fn get_post(Path(id): Path<i64>, data: Data) -> Result<Response, FedError> {
-    match public_local_post(&data, id).await? {
+async fn get_post(
+    Path(id): Path<i64>,
+    signer: MaybeSigner,
+    data: Data,
+) -> Result<Response, FedError> {
+    match public_local_post(&data, id, &signer).await? {
         Ok(post) => Ok(ap_json(post_json(data.app_data(), &post).await?)),
         Err(gone) => Ok(gone),
     }
 }
 
-async fn get_post_activity(Path(id): Path<i64>, data: Data) -> Result<Response, FedError> {
-    match public_local_post(&data, id).await? {
+async fn get_post_activity(
+    Path(id): Path<i64>,
+    signer: MaybeSigner,
+    data: Data,
+) -> Result<Response, FedError> {
+    match public_local_post(&data, id, &signer).await? {
         Ok(post) => Ok(ap_json(with_context(
             publishing_activity(&data, &post).await?,
         ))),
@@ -359,9 +398,10 @@ async fn get_post_activity(Path(id): Path<i64>, data: Data) -> Result<Response, 
 async fn get_replies(
     Path(id): Path<i64>,
     Query(q): Query<PageQuery>,
+    signer: MaybeSigner,
     data: Data,
 ) -> Result<Response, FedError> {
-    let post = match public_local_post(&data, id).await? {
+    let post = match public_local_post(&data, id, &signer).await? {
         Ok(post) => post,
         Err(gone) => return Ok(gone),
     };
@@ -391,8 +431,12 @@ async fn get_replies(
 }
 
 /// FEP-7888 / FEP-f228: a thread's context resolves to its posts, in order.
-async fn get_context(Path(id): Path<i64>, data: Data) -> Result<Response, FedError> {
-    let root = match public_local_post(&data, id).await? {
+async fn get_context(
+    Path(id): Path<i64>,
+    signer: MaybeSigner,
+    data: Data,
+) -> Result<Response, FedError> {
+    let root = match public_local_post(&data, id, &signer).await? {
         Ok(post) => post,
         Err(gone) => return Ok(gone),
     };

@@ -25,6 +25,8 @@ pub struct Settings {
     pub media_dir: std::path::PathBuf,
     /// How often periodic chores run (announcing ended polls).
     pub housekeeping_interval: Duration,
+    /// Serve posts and collections only to signed requests (Mastodon's secure mode).
+    pub authorized_fetch: bool,
     pub instance: InstanceInfo,
     pub delivery: DeliverySettings,
 }
@@ -37,6 +39,7 @@ impl Settings {
             dev,
             media_dir: "data/media".into(),
             housekeeping_interval: Duration::from_secs(30),
+            authorized_fetch: false,
             instance: InstanceInfo {
                 title: "Tsunagu".into(),
                 description: "An alumni network on the fediverse".into(),
@@ -130,7 +133,10 @@ pub async fn start_with_db(
     tsunagu_service::accounts::adopt_base_url(&ctx)
         .await
         .map_err(|e| StartError::Io(std::io::Error::other(e.to_string())))?;
-    let fed_settings = FederationSettings { dev: settings.dev };
+    let fed_settings = FederationSettings {
+        dev: settings.dev,
+        authorized_fetch: settings.authorized_fetch,
+    };
     let config = tsunagu_federation::configure(&ctx, &fed_settings).await?;
     let wake = Arc::new(Notify::new());
     ctx.set_federator(Arc::new(ApFederator::new(config.clone(), wake.clone())));
@@ -138,7 +144,7 @@ pub async fn start_with_db(
     let (shutdown, mut stop) = watch::channel(false);
     let app = Router::new()
         .route("/health", get(|| async { "ok" }))
-        .merge(tsunagu_federation::router(config.clone()))
+        .merge(tsunagu_federation::router(config.clone(), &fed_settings))
         .merge(tsunagu_api::router(
             ctx.clone(),
             settings.instance.clone(),

@@ -72,6 +72,10 @@ struct ServeArgs {
     /// Seconds before the first retry of a failed delivery (each retry waits 4 times longer).
     #[arg(long, env = "TSUNAGU_RETRY_BASE_SECS", default_value_t = 30)]
     retry_base_secs: u64,
+    /// Serve posts, collections and activities only to requests signed by another server's
+    /// actor (Mastodon's "secure mode"); actors, WebFinger and NodeInfo stay open.
+    #[arg(long, env = "TSUNAGU_AUTHORIZED_FETCH", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true", default_value = "false")]
+    authorized_fetch: bool,
     /// Folder for uploaded media files (created if missing).
     #[arg(long, env = "TSUNAGU_MEDIA_DIR", default_value = "data/media")]
     media_dir: std::path::PathBuf,
@@ -258,6 +262,7 @@ async fn serve(args: ServeArgs) -> CliResult {
     settings.instance.rate_limit = args.rate_limit.max(1);
     settings.delivery.retry_base = Duration::from_secs(args.retry_base_secs.max(1));
     settings.media_dir = args.media_dir.clone();
+    settings.authorized_fetch = args.authorized_fetch;
     let listener = tokio::net::TcpListener::bind(&args.bind)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
