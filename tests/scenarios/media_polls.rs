@@ -3,7 +3,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use tsunagu_tests::{eventually, http, on_both_backends, tiny_png, Backend, TestInstance};
+use tsunagu_tests::{eventually, http, on_both_backends, tiny_png, Backend, Member, TestInstance};
 
 on_both_backends!(media_uploads_checked_attached_and_federated, media);
 async fn media(backend: Backend) {
@@ -263,6 +263,19 @@ async fn media(backend: Backend) {
     assert_eq!(kept.status(), StatusCode::OK);
 }
 
+async fn vote(member: &Member, poll: &str, choices: Value) -> (StatusCode, Value) {
+    let path = format!("/api/v1/polls/{poll}/votes");
+    let body = json!({ "choices": choices });
+    member.request(Method::POST, &path, Some(body)).await
+}
+
+/// A vote that must be accepted; returns the poll.
+async fn voted_ok(member: &Member, poll: &str, choices: Value) -> Value {
+    let (status, body) = vote(member, poll, choices).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
 on_both_backends!(polls_voted_here_and_from_another_server, polls);
 async fn polls(backend: Backend) {
     let uni = TestInstance::start(&backend).await;
@@ -311,13 +324,7 @@ async fn polls(backend: Backend) {
     assert_eq!(poll["voted"], true, "the author counts as having voted");
     let poll_id = poll["id"].as_str().expect("poll id").to_string();
     let status_id = status["id"].as_str().expect("id").to_string();
-    let (own_vote, _) = alice
-        .request(
-            Method::POST,
-            &format!("/api/v1/polls/{poll_id}/votes"),
-            Some(json!({ "choices": [0] })),
-        )
-        .await;
+    let (own_vote, _) = vote(&alice, &poll_id, json!([0])).await;
     assert_eq!(
         own_vote,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -325,12 +332,7 @@ async fn polls(backend: Backend) {
     );
 
     // A local vote.
-    let voted = carol
-        .post(
-            &format!("/api/v1/polls/{poll_id}/votes"),
-            json!({ "choices": [1] }),
-        )
-        .await;
+    let voted = voted_ok(&carol, &poll_id, json!([1])).await;
     assert_eq!(voted["own_votes"], json!([1]));
     assert_eq!(voted["options"][1]["votes_count"], 1);
     assert_eq!(voted["voted"], true);
@@ -339,13 +341,7 @@ async fn polls(backend: Backend) {
         (json!([7]), "no such option"),
         (json!([]), "no choice"),
     ] {
-        let (status, body) = carol
-            .request(
-                Method::POST,
-                &format!("/api/v1/polls/{poll_id}/votes"),
-                Some(json!({ "choices": choices })),
-            )
-            .await;
+        let (status, body) = vote(&carol, &poll_id, json!(choices)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{why}: {body}");
     }
 
@@ -355,24 +351,13 @@ async fn polls(backend: Backend) {
     assert_eq!(seen["poll"]["options"][1]["title"], "Autumn");
     assert_eq!(seen["poll"]["voted"], false);
     let remote_poll = seen["poll"]["id"].as_str().expect("poll").to_string();
-    let (status, body) = bob
-        .request(
-            Method::POST,
-            &format!("/api/v1/polls/{remote_poll}/votes"),
-            Some(json!({ "choices": [0, 1] })),
-        )
-        .await;
+    let (status, body) = vote(&bob, &remote_poll, json!([0, 1])).await;
     assert_eq!(
         status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "single choice: {body}"
     );
-    let mine = bob
-        .post(
-            &format!("/api/v1/polls/{remote_poll}/votes"),
-            json!({ "choices": [0] }),
-        )
-        .await;
+    let mine = voted_ok(&bob, &remote_poll, json!([0])).await;
     assert_eq!(mine["own_votes"], json!([0]));
 
     // The author's server counts it...
@@ -411,12 +396,7 @@ async fn polls(backend: Backend) {
         )
         .await;
     let multi_id = multi["poll"]["id"].as_str().expect("id").to_string();
-    let voted = carol
-        .post(
-            &format!("/api/v1/polls/{multi_id}/votes"),
-            json!({ "choices": ["0", "2"] }),
-        )
-        .await;
+    let voted = voted_ok(&carol, &multi_id, json!(["0", "2"])).await;
     assert_eq!(voted["own_votes"], json!([0, 2]));
     assert_eq!(voted["options"][0]["votes_count"], Value::Null);
     let own = alice.get(&format!("/api/v1/polls/{multi_id}")).await;
@@ -442,13 +422,7 @@ async fn polls(backend: Backend) {
         .await
         .expect("expire");
     let dave = uni.member("dave").await;
-    let (status, _) = dave
-        .request(
-            Method::POST,
-            &format!("/api/v1/polls/{poll_id}/votes"),
-            Some(json!({ "choices": [0] })),
-        )
-        .await;
+    let (status, _) = vote(&dave, &poll_id, json!([0])).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let ended = dave.get(&format!("/api/v1/polls/{poll_id}")).await;
     assert_eq!(ended["expired"], true);
