@@ -9,7 +9,12 @@
 //! 3. Thread page: `GET /api/v1/statuses/:id/context` for a thread of 100 replies, requests per
 //!    second and latency percentiles, against `GET /health`.
 //!
-//! `cargo run --release -p tsunagu-tests --bin bench [-- --postgres URL] [--inboxes N]`
+//! 4. Streaming: statuses posted while N server-sent-event listeners follow `public:local`,
+//!    posting rate against the same posting with no listener, and the delay until every
+//!    listener has each status.
+//!
+//! `cargo run --release -p tsunagu-tests --bin bench [-- --postgres URL] [--inboxes N]
+//! [--listeners N]`
 
 use serde_json::json;
 use std::sync::Arc;
@@ -216,6 +221,85 @@ async fn thread_page(instance: &TestInstance, count: usize) {
     );
 }
 
+/// Posts `count` statuses one after another; returns when each was posted.
+async fn post_marked(member: &tsunagu_tests::Member, round: &str, count: usize) -> Vec<Instant> {
+    let mut sent = Vec::with_capacity(count);
+    for i in 0..count {
+        member.status(&format!("streamed {round}-{i}-end")).await;
+        sent.push(Instant::now());
+    }
+    sent
+}
+
+async fn streaming(instance: &TestInstance, listeners: usize, count: usize) {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    let poster = instance.member("streamer").await;
+    let start = Instant::now();
+    post_marked(&poster, "alone", count).await;
+    let alone = start.elapsed();
+
+    // Each listener notes when it saw each status of the measured round.
+    let seen: Arc<Mutex<HashMap<usize, Vec<Instant>>>> = Arc::default();
+    let url = format!("{}/api/v1/streaming/public/local", instance.base);
+    let mut tasks = Vec::new();
+    for _ in 0..listeners {
+        let mut res = http().get(&url).send().await.expect("stream");
+        assert!(res.status().is_success());
+        let seen = seen.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut buffer = String::new();
+            let mut got = 0;
+            while got < count {
+                let Ok(Some(chunk)) = res.chunk().await else {
+                    return;
+                };
+                buffer.push_str(&String::from_utf8_lossy(&chunk));
+                while let Some(at) = buffer.find("measured-") {
+                    let rest = &buffer[at + "measured-".len()..];
+                    let Some(end) = rest.find("-end") else { break };
+                    if let Ok(i) = rest[..end].parse::<usize>() {
+                        seen.lock()
+                            .expect("lock")
+                            .entry(i)
+                            .or_default()
+                            .push(Instant::now());
+                        got += 1;
+                    }
+                    buffer.drain(..at + "measured-".len() + end);
+                }
+            }
+        }));
+    }
+    // Listeners start from the moment they connect.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let start = Instant::now();
+    let sent = post_marked(&poster, "measured", count).await;
+    let with_listeners = start.elapsed();
+    for t in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(120), t).await;
+    }
+    let seen = seen.lock().expect("lock");
+    let mut delays: Vec<Duration> = Vec::new();
+    for (i, at) in sent.iter().enumerate() {
+        let arrivals = seen.get(&i).map(Vec::as_slice).unwrap_or(&[]);
+        assert_eq!(
+            arrivals.len(),
+            listeners,
+            "status {i} reached every listener"
+        );
+        delays.extend(arrivals.iter().map(|r| r.saturating_duration_since(*at)));
+    }
+    println!(
+        "streaming: {count} statuses with {listeners} listeners in {:.2} s, alone {:.2} s; ratio {:.2}; delay to a listener p50 {:.0} ms, p99 {:.0} ms",
+        with_listeners.as_secs_f64(),
+        alone.as_secs_f64(),
+        with_listeners.as_secs_f64() / alone.as_secs_f64(),
+        percentile(&mut delays, 0.5).as_secs_f64() * 1000.0,
+        percentile(&mut delays, 0.99).as_secs_f64() * 1000.0,
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -244,4 +328,8 @@ async fn main() {
     inbox(&instance, 500).await;
     fan_out(&instance, inboxes).await;
     thread_page(&instance, 500).await;
+    let listeners: usize = arg("--listeners")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100);
+    streaming(&instance, listeners, 50).await;
 }

@@ -20,6 +20,8 @@ use tsunagu_service::Context;
 
 /// How often listeners look again when nothing woke them (writes by other processes).
 const IDLE_LOOK: Duration = Duration::from_secs(2);
+/// After a write wakes a listener it waits this long, so a burst of writes costs one look.
+const COALESCE: Duration = Duration::from_millis(100);
 /// Streams one WebSocket may carry at once.
 const MAX_SUBSCRIPTIONS: usize = 16;
 
@@ -116,11 +118,16 @@ async fn wait_for_change(
     writes: &mut tokio::sync::watch::Receiver<u64>,
     stopping: &mut Stopping,
 ) -> bool {
-    tokio::select! {
+    let woken_by_write = tokio::select! {
         _ = writes.changed() => true,
-        _ = tokio::time::sleep(IDLE_LOOK) => true,
-        _ = stopping.0.wait_for(|s| *s) => false,
+        _ = tokio::time::sleep(IDLE_LOOK) => false,
+        _ = stopping.0.wait_for(|s| *s) => return false,
+    };
+    if woken_by_write {
+        tokio::time::sleep(COALESCE).await;
+        writes.borrow_and_update();
     }
+    true
 }
 
 /// Server-sent events for one stream.
