@@ -208,8 +208,7 @@ async fn websocket(backend: Backend) {
         error["error"].as_str().unwrap_or("").contains("nowhere"),
         "{error}"
     );
-    // The subscription is handled before the next post.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Messages are handled in order: the answer to the bad one shows the subscription is on.
 
     // A remote post with the tag: on the hashtag stream, not on public:local.
     let remote = bob.status("Who is coming to the #reunion?").await;
@@ -237,7 +236,13 @@ async fn websocket(backend: Backend) {
         .send(Message::Text(unsubscribe.to_string().into()))
         .await
         .expect("send");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Messages are handled in order: the answer to a bad one shows the unsubscribe was done.
+    socket
+        .send(Message::Text(bad.to_string().into()))
+        .await
+        .expect("send");
+    let error = next_message(&mut socket).await;
+    assert!(error["error"].is_string(), "{error}");
     bob.status("Another #reunion note").await;
     let local = alice.status("More #reunion news from here").await;
     let msg = next_message(&mut socket).await;
