@@ -92,33 +92,16 @@ pub async fn list(
         page,
     )
     .await?;
-    let ids: Vec<i64> = groups
+    let mut ids: Vec<i64> = groups
         .iter()
         .flat_map(|g| g.in_page.iter().map(|n| n.id))
         .collect();
-    let mut ids = ids;
     ids.sort_by(|a, b| b.cmp(a));
     let body = results(&ctx, me.id, &groups).await?;
     Ok((
         link_header(&ctx, "/api/v2/notifications", "", &ids),
         Json(body),
     ))
-}
-
-async fn one_group(ctx: &Context, me: i64, key: &str) -> ApiResult<Group> {
-    let members = notes::group(ctx, me, key).await?;
-    let mut sample = Vec::new();
-    for n in &members {
-        if !sample.contains(&n.from_actor_id) && sample.len() < 8 {
-            sample.push(n.from_actor_id);
-        }
-    }
-    Ok(Group {
-        key: key.to_string(),
-        total: members.len(),
-        sample_accounts: sample,
-        in_page: members,
-    })
 }
 
 /// `GET /api/v2/notifications/:group_key`
@@ -128,7 +111,7 @@ pub async fn show(
     State(ctx): State<Context>,
 ) -> ApiResult<Json<Value>> {
     let (_, me) = auth.member("read:notifications")?;
-    let group = one_group(&ctx, me.id, &key).await?;
+    let group = notes::whole_group(&ctx, me.id, &key).await?;
     Ok(Json(results(&ctx, me.id, &[group]).await?))
 }
 
@@ -139,12 +122,8 @@ pub async fn accounts(
     State(ctx): State<Context>,
 ) -> ApiResult<Json<Value>> {
     let (_, me) = auth.member("read:notifications")?;
-    let mut ids: Vec<i64> = Vec::new();
-    for n in notes::group(&ctx, me.id, &key).await? {
-        if !ids.contains(&n.from_actor_id) {
-            ids.push(n.from_actor_id);
-        }
-    }
+    let members = notes::group(&ctx, me.id, &key).await?;
+    let ids = notes::accounts_of(&members, usize::MAX);
     let wanted = ids.clone();
     let mut found = ctx.db.read(move |c| actors::by_ids(c, &wanted)).await?;
     found.sort_by_key(|a| ids.iter().position(|id| *id == a.id));

@@ -60,17 +60,7 @@ pub async fn update(
 /// `GET /media/NAME`: an uploaded file. Names are random and never reused, so the file may be
 /// cached for good.
 pub async fn file(Path(name): Path<String>, State(ctx): State<Context>) -> ApiResult<Response> {
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
-        && !name.starts_with('.');
-    let content_type = media::content_type_of(&name).filter(|_| valid);
-    let Some(content_type) = content_type else {
-        return Err(ApiError::not_found());
-    };
-    let bytes = tokio::fs::read(ctx.media_dir.join(&name))
-        .await
-        .map_err(|_| ApiError::not_found())?;
+    let (content_type, bytes) = media::stored_file(&ctx, &name).await?;
     Ok((
         [
             (header::CONTENT_TYPE, content_type),

@@ -54,6 +54,23 @@ pub fn content_type_of(file_name: &str) -> Option<&'static str> {
     }
 }
 
+/// An uploaded file by its name, with its MIME type; `NotFound` for names we never gave out
+/// (only `[a-z0-9]+.ext` names, so no path can leave the media directory).
+pub async fn stored_file(ctx: &Context, name: &str) -> ServiceResult<(&'static str, Vec<u8>)> {
+    let not_found = || ServiceError::NotFound("media file");
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '.');
+    let content_type = content_type_of(name)
+        .filter(|_| valid)
+        .ok_or_else(not_found)?;
+    let bytes = tokio::fs::read(ctx.media_dir.join(name))
+        .await
+        .map_err(|_| not_found())?;
+    Ok((content_type, bytes))
+}
+
 /// A focal point as Mastodon writes it: `"x,y"`, each from -1.0 to 1.0.
 pub fn parse_focus(raw: &str) -> ServiceResult<(f64, f64)> {
     let bad = || invalid("focus must be two numbers from -1.0 to 1.0, as \"x,y\"");

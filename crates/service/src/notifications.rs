@@ -65,6 +65,8 @@ pub struct Group {
 }
 
 const SECONDS_PER_DAY: i64 = 86_400;
+/// Accounts shown for a group, as Mastodon.
+const SAMPLE_ACCOUNTS: usize = 8;
 
 fn group_key(n: &Notification, grouped: &[String]) -> String {
     if grouped.iter().any(|g| g == &n.kind) && GROUPABLE.contains(&n.kind.as_str()) {
@@ -147,13 +149,34 @@ pub async fn list_grouped(
             group(ctx, recipient, &g.key).await?
         };
         g.total = members.len();
-        for n in &members {
-            if !g.sample_accounts.contains(&n.from_actor_id) && g.sample_accounts.len() < 8 {
-                g.sample_accounts.push(n.from_actor_id);
-            }
-        }
+        g.sample_accounts = accounts_of(&members, SAMPLE_ACCOUNTS);
     }
     Ok(groups)
+}
+
+/// One group whole: all its notifications count as the page.
+pub async fn whole_group(ctx: &Context, recipient: i64, key: &str) -> ServiceResult<Group> {
+    let members = group(ctx, recipient, key).await?;
+    Ok(Group {
+        key: key.to_string(),
+        total: members.len(),
+        sample_accounts: accounts_of(&members, SAMPLE_ACCOUNTS),
+        in_page: members,
+    })
+}
+
+/// The accounts behind notifications, most recent first, each once, at most `limit`.
+pub fn accounts_of(members: &[Notification], limit: usize) -> Vec<i64> {
+    let mut out = Vec::new();
+    for n in members {
+        if out.len() == limit {
+            break;
+        }
+        if !out.contains(&n.from_actor_id) {
+            out.push(n.from_actor_id);
+        }
+    }
+    out
 }
 
 /// Dismisses every notification of a group.

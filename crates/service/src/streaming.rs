@@ -197,7 +197,11 @@ impl Cursor {
             .read(move |c| posts::changed_since(c, since, 200))
             .await?;
         let following = match (&self.stream, self.viewer) {
-            (Stream::User, Some(me)) => ctx.db.read(move |c| followed_ids(c, me)).await?,
+            (Stream::User, Some(me)) => {
+                ctx.db
+                    .read(move |c| tsunagu_db::queries::follows::followee_ids(c, me))
+                    .await?
+            }
             _ => Vec::new(),
         };
         let mut out = Vec::new();
@@ -253,13 +257,4 @@ fn window(after: i64, upto: i64) -> Page {
         since_id: None,
         limit: WINDOW,
     }
-}
-
-fn followed_ids(c: &mut tsunagu_db::Conn, me: i64) -> tsunagu_db::QueryResult<Vec<i64>> {
-    Ok(
-        tsunagu_db::queries::follows::following(c, me, None, 10_000)?
-            .into_iter()
-            .map(|(f, _)| f.followee_id)
-            .collect(),
-    )
 }

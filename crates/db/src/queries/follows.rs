@@ -207,3 +207,12 @@ pub fn notify_subscribers(conn: &mut Conn, followee: i64) -> QueryResult<Vec<i64
         .select(follows::follower_id)
         .load(conn)
 }
+
+/// Ids of the accounts `follower` follows (accepted), without loading the accounts.
+pub fn followee_ids(conn: &mut Conn, follower: i64) -> QueryResult<Vec<i64>> {
+    follows::table
+        .filter(follows::follower_id.eq(follower))
+        .filter(follows::accepted.eq(true))
+        .select(follows::followee_id)
+        .load(conn)
+}
