@@ -12,7 +12,8 @@ use std::time::Duration;
 use tsunagu_service::posts::{create_status, NewStatus, PostVisibility};
 use tsunagu_tests::{add_remote_followers, eventually, on_both_backends, Backend, TestInstance};
 
-/// Inboxes on one port: `/inbox/{name}` counts what arrives; `/slow/{name}` never answers.
+/// Inboxes on one port: `/inbox/{name}` counts what arrives; `/slow/{name}` never answers;
+/// `/busy/{name}` counts what arrives after a short wait, as a distant server would.
 #[derive(Clone, Default)]
 struct StubInboxes {
     received: Arc<Mutex<HashMap<(String, String), usize>>>,
@@ -34,6 +35,15 @@ async fn receive(
     StatusCode::ACCEPTED
 }
 
+async fn answer_after_a_while(
+    Path(name): Path<String>,
+    State(stub): State<StubInboxes>,
+    body: String,
+) -> StatusCode {
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    receive(Path(name), State(stub), body).await
+}
+
 async fn never_answer(Path(_): Path<String>) -> StatusCode {
     tokio::time::sleep(Duration::from_secs(3600)).await;
     StatusCode::ACCEPTED
@@ -44,6 +54,7 @@ impl StubInboxes {
         let app = Router::new()
             .route("/inbox/{name}", post(receive))
             .route("/slow/{name}", post(never_answer))
+            .route("/busy/{name}", post(answer_after_a_while))
             .with_state(self.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -121,6 +132,45 @@ async fn slow_peer(backend: Backend) {
         let b = b.clone();
         let uri = uri.clone();
         async move { b.home().await.iter().any(|s| s["uri"] == uri).then_some(()) }
+    })
+    .await;
+}
+
+on_both_backends!(
+    a_worker_whose_slots_are_all_busy_starts_the_next_delivery_when_one_frees,
+    busy_worker
+);
+async fn busy_worker(backend: Backend) {
+    // The worker looks for new work only every minute; everything below must go out well
+    // before that, each delivery starting as soon as an earlier one finishes.
+    let uni = TestInstance::start_with(&backend, |s| {
+        s.delivery.poll_interval = Duration::from_secs(60);
+        s.delivery.concurrency = 8;
+    })
+    .await;
+    let stub = StubInboxes::default();
+    let port = stub.serve().await;
+    uni.member("alice").await;
+    let (_, alice) = tsunagu_service::accounts::find_member(uni.ctx(), "alice")
+        .await
+        .expect("alice");
+    let followers = (0..40)
+        .map(|i| {
+            (
+                format!("http://remote{i}.invalid/users/f{i}"),
+                format!("f{i}"),
+                format!("http://localhost:{port}/busy/f{i}"),
+            )
+        })
+        .collect();
+    add_remote_followers(&uni, alice.id, followers).await;
+    create_status(uni.ctx(), &alice, status("to forty slow inboxes".into()))
+        .await
+        .expect("post");
+    let s = stub.clone();
+    eventually("40 deliveries through 8 slots", || {
+        let s = s.clone();
+        async move { (s.count() >= 40).then_some(()) }
     })
     .await;
 }

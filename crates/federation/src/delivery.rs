@@ -10,6 +10,7 @@ use activitypub_federation::config::FederationConfig;
 use activitypub_federation::traits::Activity;
 use async_trait::async_trait;
 use serde::Serialize;
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify, Semaphore};
@@ -93,6 +94,10 @@ impl Activity for StoredActivity {
 }
 
 /// Runs the worker until `shutdown` turns true; deliveries in flight are finished first.
+///
+/// The worker keeps a small local queue of leased deliveries and starts one as soon as a slot
+/// comes free, so a busy worker never sleeps while work is due; it refills the queue in
+/// batches (one database write per batch, not per delivery) and sleeps only when nothing is due.
 pub async fn run(
     config: FederationConfig<Context>,
     settings: DeliverySettings,
@@ -102,43 +107,57 @@ pub async fn run(
     let token = format!("worker-{}", random_token());
     let slots = Arc::new(Semaphore::new(settings.concurrency));
     let settings = Arc::new(settings);
+    let batch = settings.concurrency.max(1);
     let lease = chrono::Duration::minutes(5);
+    let mut queue: VecDeque<Delivery> = VecDeque::new();
+    // Whether the last claim took all it asked for (so more may be due right now).
+    let mut more_due = true;
     loop {
         if *shutdown.borrow() {
             break;
         }
-        let free = slots.available_permits() as i64;
-        let claimed = if free > 0 {
-            let db = config.db.clone();
-            let t = token.clone();
-            db.write(move |c| deliveries::claim(c, &t, now(), now() + lease, free))
+        if queue.is_empty() || (more_due && queue.len() < batch / 2) {
+            let want = (batch - queue.len()) as i64;
+            let (db, t) = (config.db.clone(), token.clone());
+            let claimed = db
+                .write(move |c| deliveries::claim(c, &t, now(), now() + lease, want))
                 .await
                 .unwrap_or_else(|e| {
                     tracing::error!("claiming deliveries: {e}");
                     Vec::new()
-                })
-        } else {
-            Vec::new()
-        };
-        let busy = !claimed.is_empty();
-        for delivery in claimed {
-            let Ok(permit) = slots.clone().acquire_owned().await else {
-                break;
-            };
-            let data = config.to_request_data();
-            let settings = settings.clone();
-            tokio::spawn(async move {
-                deliver(&data, &settings, delivery).await;
-                drop(permit);
-            });
+                });
+            more_due = claimed.len() as i64 == want;
+            queue.extend(claimed);
         }
-        if busy {
+        let Some(delivery) = queue.pop_front() else {
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(settings.poll_interval) => {}
+                _ = shutdown.changed() => {}
+            }
+            more_due = true;
             continue;
-        }
-        tokio::select! {
-            _ = wake.notified() => {}
-            _ = tokio::time::sleep(settings.poll_interval) => {}
-            _ = shutdown.changed() => {}
+        };
+        let permit = tokio::select! {
+            permit = slots.clone().acquire_owned() => permit,
+            _ = shutdown.changed() => {
+                queue.push_front(delivery);
+                continue;
+            }
+        };
+        let Ok(permit) = permit else { break };
+        let data = config.to_request_data();
+        let settings = settings.clone();
+        tokio::spawn(async move {
+            deliver(&data, &settings, delivery).await;
+            drop(permit);
+        });
+    }
+    // Leased but not started: hand them back so the next worker need not wait for the lease.
+    let ids: Vec<i64> = queue.iter().map(|d| d.id).collect();
+    if !ids.is_empty() {
+        if let Err(e) = config.db.write(move |c| deliveries::release(c, &ids)).await {
+            tracing::warn!("releasing unsent deliveries: {e}");
         }
     }
     // Wait for deliveries in flight.

@@ -136,6 +136,17 @@ pub fn claim(
         .load(conn)
 }
 
+/// Gives leased deliveries back unsent (a worker stopping), so any worker may take them now.
+pub fn release(conn: &mut Conn, ids: &[i64]) -> QueryResult<()> {
+    diesel::update(deliveries::table.filter(deliveries::id.eq_any(ids)))
+        .set((
+            deliveries::lock_token.eq(None::<String>),
+            deliveries::locked_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn mark_delivered(conn: &mut Conn, delivery_id: i64, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(deliveries::table.find(delivery_id))
         .set((
