@@ -247,19 +247,23 @@ async fn board_threads(backend: Backend) {
         .request(Method::GET, &format!("/api/v1/statuses/{answer_id}"), None)
         .await;
     assert_eq!(status, 404);
+    // On bob's server the removal hides his answer from everyone else; it never destroys
+    // what he wrote.
     let answer_on_corp = answer["id"].as_str().expect("id").to_string();
-    let b = bob.clone();
+    let url = format!("{}/api/v1/statuses/{answer_on_corp}", corp.base);
     eventually("the removal reaches corp", || {
-        let b = b.clone();
-        let id = answer_on_corp.clone();
+        let url = url.clone();
         async move {
-            let (status, _) = b
-                .request(Method::GET, &format!("/api/v1/statuses/{id}"), None)
-                .await;
+            let status = tsunagu_tests::http().get(&url).send().await.ok()?.status();
             (status == 404).then_some(())
         }
     })
     .await;
+    let own = bob.get(&format!("/api/v1/statuses/{answer_on_corp}")).await;
+    assert!(own["content"]
+        .as_str()
+        .expect("content")
+        .contains("busy but rewarding"));
 }
 
 on_both_backends!(
@@ -508,33 +512,50 @@ async fn posting_modes(backend: Backend) {
     );
 }
 
-on_both_backends!(microblog_followers_get_plain_boosts, microblog_followers);
-async fn microblog_followers(backend: Backend) {
+on_both_backends!(
+    a_board_announcing_its_thread_plainly_shows_the_thread_once,
+    plain_announce_of_a_thread
+);
+async fn plain_announce_of_a_thread(backend: Backend) {
     let uni = TestInstance::start(&backend).await;
-    let masto = TestInstance::start(&backend).await;
+    let corp = TestInstance::start(&backend).await;
     let staff = uni.staff("office").await;
     create_board(&staff, "careers", "open").await;
-    // Uni takes the follower's server for Mastodon, as its NodeInfo would say.
-    tsunagu_service::boards::record_instance_software(uni.ctx(), &masto.domain, "mastodon")
+    // Uni takes the follower's server for a microblog, so it sends the board's plain
+    // Announce(object) beside nothing else, as it would to Mastodon.
+    tsunagu_service::boards::record_instance_software(uni.ctx(), &corp.domain, "mastodon")
         .await
         .expect("record");
-    let dana = masto.member("dana").await;
+    let dana = corp.member("dana").await;
     dana.follow(&format!("careers@{}", uni.domain)).await;
     let alice = uni.member("alice").await;
     let thread = alice.post("/api/v1/tsunagu/threads", json!({ "title": "Mentors in design?", "body": "Looking for a UX mentor.", "boards": ["careers"] })).await;
-    // A microblog shows the board's plain Announce(object) as a boost by the board, with the
-    // title and the opening of the body in the content.
-    let seen = in_home(&dana, thread["uri"].as_str().expect("uri")).await;
-    assert_eq!(
-        seen["account"]["acct"],
-        json!(format!("careers@{}", uni.domain))
-    );
-    let content = seen["reblog"]["content"].as_str().expect("content");
+    // A group's plain announce of a post addressed to it is its thread (as Lemmy and NodeBB
+    // send beside Announce(Create)): shown once, by its author, with its title.
+    let uri = thread["uri"].as_str().expect("uri");
+    let seen = in_home(&dana, uri).await;
+    assert_eq!(seen["uri"], json!(uri), "the thread itself, not a boost");
+    assert_eq!(seen["account"]["acct"], json!(alice.handle));
+    let content = seen["content"].as_str().expect("content");
     assert!(
         content.contains("Mentors in design?") && content.contains("UX mentor"),
         "{content}"
     );
-    assert_eq!(seen["reblog"]["spoiler_text"], json!(""));
+    assert_eq!(seen["spoiler_text"], json!(""));
+    let home = dana.home().await;
+    assert_eq!(
+        home.iter()
+            .filter(|s| s["uri"] == json!(uri) || s["reblog"]["uri"] == json!(uri))
+            .count(),
+        1
+    );
+    let threads = dana
+        .get(&format!(
+            "/api/v1/tsunagu/boards/careers@{}/threads",
+            uni.domain
+        ))
+        .await;
+    assert_eq!(threads[0]["uri"], json!(uri));
 }
 
 on_both_backends!(

@@ -112,11 +112,15 @@ async fn mastodon_peer(backend: Backend) {
         json!("Visa questions for Japan"),
         "title from the first line, mention stripped"
     );
+    // The text is never cut: the first line stays, and as it is the title, it is not
+    // repeated above the text.
     let content = threads[0]["content"].as_str().expect("content");
     assert!(
-        content.contains("highly skilled visa") && !content.contains("@<span>careers"),
+        content.contains("Visa questions for Japan") && content.contains("highly skilled visa"),
         "{content}"
     );
+    assert_eq!(content.matches("Visa questions for Japan").count(), 1);
+    assert_eq!(threads[0]["edited_at"], json!(null), "a title is no edit");
 
     // With a content warning, the warning is the title and the whole text the body; no
     // warning is shown on the thread.

@@ -99,8 +99,12 @@ async fn thread_json(ctx: &Context, viewer: Option<i64>, post: Post) -> ApiResul
     let in_boards = boards::boards_of_thread(ctx, post.id).await?;
     let title = post.name.clone();
     let mut status = views::status(ctx, viewer, post).await?;
+    // The accepted answer shows only to those who may see it.
     let accepted = match thread.accepted_answer_id {
-        Some(id) => Some(views::status(ctx, viewer, posts::get_post(ctx, id).await?).await?),
+        Some(id) => match posts::visible_post(ctx, viewer, id).await {
+            Ok(answer) => Some(views::status(ctx, viewer, answer).await?),
+            Err(_) => None,
+        },
         None => None,
     };
     status["tsunagu"] = json!({

@@ -60,6 +60,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Unauthorized(m) => ApiError::new(StatusCode::UNAUTHORIZED, m),
             ServiceError::Conflict(m) => ApiError::unprocessable(format!("Validation failed: {m}")),
             ServiceError::Remote(m) => ApiError::new(StatusCode::BAD_GATEWAY, m),
+            ServiceError::RateLimited(m) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, m),
             ServiceError::Internal(m) => {
                 tracing::error!("internal error: {m}");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")

@@ -209,6 +209,8 @@ pub async fn statuses(
     viewer: Option<i64>,
     list: Vec<Post>,
 ) -> ApiResult<Vec<Value>> {
+    // A boost shows only with its original, and only to those who may see the original.
+    let list = tsunagu_service::posts::without_hidden_originals(ctx, viewer, list).await?;
     let wanted: Vec<i64> = list.iter().map(|p| p.id).collect();
     let batch = ctx
         .db
@@ -352,18 +354,17 @@ fn status_value(
         .get(&post.id)
         .into_iter()
         .flatten()
-        .map(|t| json!({ "name": t, "url": ctx.url(&format!("/tags/{t}")) }))
+        .map(|t| json!({ "name": t, "url": ctx.tag_url(t) }))
         .collect();
     let (replies, reblogs, favourites) = batch.counts.get(&post.id).copied().unwrap_or_default();
-    let content = match (&post.name, post.kind.as_str()) {
-        // Titled posts (threads, articles) show their title first, as Mastodon users expect.
-        (Some(name), kind) if kind != "Note" && !name.is_empty() => {
-            format!(
-                "<p><strong>{}</strong></p>{}",
-                tsunagu_service::html::escape(name),
-                post.content
-            )
-        }
+    let content = match &post.name {
+        // Titled posts (threads, articles) show their title first, as Mastodon apps show
+        // no title of their own, unless the text already opens with it.
+        Some(name) if !tsunagu_service::boards::text_opens_with_title(post) => format!(
+            "<p><strong>{}</strong></p>{}",
+            tsunagu_service::html::escape(name),
+            post.content
+        ),
         _ => post.content.clone(),
     };
     json!({
@@ -424,13 +425,15 @@ pub async fn notifications(
         .map(|a| a.id)
         .zip(accounts(ctx, &actor_rows).await?)
         .collect();
-    let status_views: HashMap<i64, Value> = post_rows
-        .iter()
-        .map(|p| p.id)
-        .zip(statuses(ctx, Some(viewer), post_rows.clone()).await?)
+    let status_views: HashMap<i64, Value> = statuses(ctx, Some(viewer), post_rows)
+        .await?
+        .into_iter()
+        .filter_map(|v| Some((v["id"].as_str()?.parse().ok()?, v)))
         .collect();
     Ok(list
         .iter()
+        // A notification about a status the member may no longer see (deleted, removed) goes.
+        .filter(|n| n.post_id.is_none_or(|id| status_views.contains_key(&id)))
         .map(|n| {
             let mut value = json!({
                 "id": n.id.to_string(),

@@ -310,6 +310,7 @@ pub struct Delivery {
     pub failed_at: Option<NaiveDateTime>,
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
+    pub last_status: Option<i32>,
 }
 
 #[derive(Insertable, Debug, Clone)]
@@ -438,4 +439,34 @@ pub struct Poll {
     pub ended_notified: bool,
     /// Votes came in since the counts were last sent to other servers.
     pub counts_changed: bool,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = domain_blocks)]
+pub struct DomainBlock {
+    pub id: i64,
+    pub domain: String,
+    /// `suspend` or `silence`.
+    pub severity: String,
+    pub public_comment: String,
+    pub private_comment: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = domain_blocks)]
+pub struct NewDomainBlock {
+    pub domain: String,
+    pub severity: String,
+    pub public_comment: String,
+    pub private_comment: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = domain_allows)]
+pub struct DomainAllow {
+    pub id: i64,
+    pub domain: String,
+    pub created_at: NaiveDateTime,
 }

@@ -187,6 +187,7 @@ diesel::table! {
         failed_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
+        last_status -> Nullable<Integer>,
     }
 }
 
@@ -427,3 +428,34 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    post_removals (post_id, board_id) {
+        post_id -> BigInt,
+        board_id -> BigInt,
+        reason -> Text,
+        removed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    domain_blocks (id) {
+        id -> BigInt,
+        domain -> Text,
+        severity -> Text,
+        public_comment -> Text,
+        private_comment -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    domain_allows (id) {
+        id -> BigInt,
+        domain -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(post_removals -> posts (post_id));
+diesel::allow_tables_to_appear_in_same_query!(posts, post_removals);

@@ -2,15 +2,17 @@
 //! what is posted in it to its followers: `Announce(activity)` for software that reads it
 //! (forums, Tsunagu), `Announce(object)` for microblogs, which show it as a boost.
 
+use crate::activities::{activity_id, Outgoing};
 use crate::objects::{with_context, PUBLIC};
-use crate::publish::{activity_id, strip_context, Outgoing};
+use crate::publish::strip_context;
 use crate::{Data, FedError};
 use serde_json::{json, Value};
-use tsunagu_db::queries::{actors, follows, posts};
+use tsunagu_db::queries::{follows, posts};
 use tsunagu_db::Actor;
 use tsunagu_service::{boards, Event};
 
-/// What a local board sends when something happens in it.
+/// The local boards' forwarding of a member's new, edited or deleted post in their threads:
+/// each board holding the thread announces the author's activity to its followers.
 pub(crate) async fn board_activities(
     event: &Event,
     author_activity: Option<&Outgoing>,
@@ -18,173 +20,39 @@ pub(crate) async fn board_activities(
 ) -> Result<Vec<Outgoing>, FedError> {
     let ctx = data.app_data();
     let mut out = Vec::new();
-    match event.clone() {
-        Event::PostCreated { post_id }
-        | Event::PostUpdated { post_id }
-        | Event::PostDeleted { post_id } => {
-            let Some(activity) = author_activity else {
-                return Ok(out);
-            };
-            let post = ctx.db.read(move |c| posts::by_id(c, post_id)).await?;
-            if !matches!(post.visibility.as_str(), "public" | "unlisted") {
-                return Ok(out);
-            }
-            let Some((root, _)) = boards::thread_of(ctx, &post).await? else {
-                return Ok(out);
-            };
-            let object = matches!(event, Event::PostCreated { .. }).then(|| post.ap_id.clone());
-            for board in boards::boards_of_thread(ctx, root.id)
-                .await?
-                .into_iter()
-                .filter(|b| b.local)
-            {
-                out.extend(announce(data, &board, &activity.activity, object.as_deref()).await?);
-            }
-        }
-        Event::ThreadLocked {
-            post_id,
-            board_id,
-            moderator_id,
-            locked,
-        } => {
-            let (post, board, moderator) = three(data, post_id, board_id, moderator_id).await?;
-            let lock = moderation(ctx, "Lock", &moderator, &board, json!(post.ap_id));
-            let inner = if locked {
-                lock
-            } else {
-                moderation(ctx, "Undo", &moderator, &board, lock)
-            };
-            out.extend(announce(data, &board, &inner, None).await?);
-        }
-        Event::ThreadPinned {
-            post_id,
-            board_id,
-            moderator_id,
-            pinned,
-        } => {
-            let (post, board, moderator) = three(data, post_id, board_id, moderator_id).await?;
-            let kind = if pinned { "Add" } else { "Remove" };
-            let mut inner = moderation(ctx, kind, &moderator, &board, json!(post.ap_id));
-            inner["target"] = json!(format!("{}/featured", board.ap_id));
-            out.extend(announce(data, &board, &inner, None).await?);
-        }
-        Event::PostRemoved {
-            post_id,
-            board_id,
-            moderator_id,
-            reason,
-        } => {
-            let (post, board, moderator) = three(data, post_id, board_id, moderator_id).await?;
-            let mut inner = moderation(ctx, "Delete", &moderator, &board, json!(post.ap_id));
-            inner["summary"] = json!(reason);
-            out.extend(announce(data, &board, &inner, None).await?);
-        }
-        Event::PostApproved { post_id, board_id } => {
-            let post = ctx.db.read(move |c| posts::by_id(c, post_id)).await?;
-            let board = ctx.db.read(move |c| actors::by_id(c, board_id)).await?;
-            let author_id = post.author_id;
-            let author = ctx.db.read(move |c| actors::by_id(c, author_id)).await?;
-            // The author's activity is not kept; followers fetch the post from its origin.
-            let create = json!({
-                "id": format!("{}#create", post.ap_id),
-                "type": "Create",
-                "actor": author.ap_id,
-                "object": post.ap_id,
-            });
-            let object = post.in_reply_to_id.is_none().then(|| post.ap_id.clone());
-            out.extend(announce(data, &board, &create, object.as_deref()).await?);
-        }
-        Event::ReportForwarded { report_id } => {
-            let (report, target) = ctx
-                .db
-                .read(move |c| {
-                    let r = tsunagu_db::queries::reports::by_id(c, report_id)?;
-                    let t = actors::by_id(c, r.target_id)?;
-                    Ok((r, t))
-                })
-                .await?;
-            let ids = tsunagu_service::reports::post_ids(&report);
-            let statuses = ctx.db.read(move |c| posts::by_ids(c, &ids)).await?;
-            let mut objects = vec![json!(target.ap_id)];
-            objects.extend(statuses.iter().map(|p| json!(p.ap_id)));
-            // Reports travel as the instance, not the member, as Mastodon does.
-            let instance = tsunagu_service::accounts::instance_actor(ctx).await?;
-            out.push(Outgoing {
-                actor_id: instance.id,
-                activity: json!({
-                    "id": activity_id(ctx, "flag"),
-                    "type": "Flag",
-                    "actor": instance.ap_id,
-                    "object": objects,
-                    "content": report.comment,
-                }),
-                inboxes: vec![target.inbox_url.clone()],
-            });
-        }
-        Event::BoardUpdated { board_id } => {
-            let board = ctx.db.read(move |c| actors::by_id(c, board_id)).await?;
-            let object = strip_context(crate::objects::actor_json(ctx, &board).await?);
-            let inboxes = ctx
-                .db
-                .read(move |c| follows::remote_follower_inboxes(c, board_id))
-                .await?;
-            out.push(Outgoing {
-                actor_id: board.id,
-                activity: json!({ "id": activity_id(ctx, "update"), "type": "Update", "actor": board.ap_id, "to": [PUBLIC], "object": object }),
-                inboxes,
-            });
-        }
-        _ => {}
+    let (Event::PostCreated { post_id }
+    | Event::PostUpdated { post_id }
+    | Event::PostDeleted { post_id, .. }) = event.clone()
+    else {
+        return Ok(out);
+    };
+    let Some(activity) = author_activity else {
+        return Ok(out);
+    };
+    let post = ctx.db.read(move |c| posts::by_id(c, post_id)).await?;
+    if !tsunagu_service::posts::is_public(&post) {
+        return Ok(out);
+    }
+    let Some((root, _)) = boards::thread_of(ctx, &post).await? else {
+        return Ok(out);
+    };
+    let object = matches!(event, Event::PostCreated { .. }).then(|| post.ap_id.clone());
+    for board in boards::boards_of_thread(ctx, root.id)
+        .await?
+        .into_iter()
+        .filter(|b| b.local)
+    {
+        out.extend(announce(data, &board, &activity.activity, object.as_deref()).await?);
     }
     Ok(out)
 }
 
-async fn three(
-    data: &Data,
-    post_id: i64,
-    board_id: i64,
-    moderator_id: i64,
-) -> Result<(tsunagu_db::Post, Actor, Actor), FedError> {
-    Ok(data
-        .db
-        .read(move |c| {
-            Ok((
-                posts::by_id(c, post_id)?,
-                actors::by_id(c, board_id)?,
-                actors::by_id(c, moderator_id)?,
-            ))
-        })
-        .await?)
-}
-
-/// A moderator's activity in a board (`Lock`, `Add`, `Delete`, `Undo`...), addressed to the
-/// board, which then announces it.
-fn moderation(
-    ctx: &tsunagu_service::Context,
-    kind: &str,
-    moderator: &Actor,
-    board: &Actor,
-    object: Value,
-) -> Value {
-    json!({
-        "id": activity_id(ctx, &kind.to_lowercase()),
-        "type": kind,
-        "actor": moderator.ap_id,
-        "object": object,
-        "audience": board.ap_id,
-        "to": [PUBLIC],
-        "cc": [board.ap_id],
-    })
-}
-
-/// The board forwards `activity` to its remote followers: wrapped whole for software that
-/// understands it, and as a plain boost of `object` (when given) for microblogs.
-pub(crate) async fn announce(
+/// A board's remote followers' inboxes: (forums and other software that reads
+/// `Announce(activity)`, microblogs that read only `Announce(object)`).
+pub(crate) async fn follower_inboxes(
     data: &Data,
     board: &Actor,
-    activity: &Value,
-    object: Option<&str>,
-) -> Result<Vec<Outgoing>, FedError> {
+) -> Result<(Vec<String>, Vec<String>), FedError> {
     let ctx = data.app_data();
     let bid = board.id;
     let followers = ctx
@@ -202,8 +70,23 @@ pub(crate) async fn announce(
             forums.push(inbox);
         }
     }
+    forums.sort();
     forums.dedup();
+    microblogs.sort();
     microblogs.dedup();
+    Ok((forums, microblogs))
+}
+
+/// The board forwards `activity` to its remote followers: wrapped whole for software that
+/// understands it, and as a plain boost of `object` (when given) for microblogs.
+pub(crate) async fn announce(
+    data: &Data,
+    board: &Actor,
+    activity: &Value,
+    object: Option<&str>,
+) -> Result<Vec<Outgoing>, FedError> {
+    let ctx = data.app_data();
+    let (forums, microblogs) = follower_inboxes(data, board).await?;
     let mut out = Vec::new();
     let followers_url = board.followers_url.clone();
     if !forums.is_empty() {
@@ -248,22 +131,12 @@ pub(crate) async fn detect_software(data: &Data, domain: &str) {
     } else {
         "https"
     };
-    let Some(client) = crate::plain_client() else {
-        return;
-    };
-    let fetch = |url: String| {
-        let client = client.clone();
-        async move {
-            client
-                .get(url)
-                .header("Accept", "application/json")
-                .send()
-                .await
-                .ok()?
-                .json::<Value>()
-                .await
-                .ok()
-        }
+    let fetch = |url: String| async move {
+        crate::net::get(ctx, &url, "application/json")
+            .await?
+            .json::<Value>()
+            .await
+            .ok()
     };
     let Some(links) = fetch(format!("{scheme}://{domain}/.well-known/nodeinfo")).await else {
         tracing::debug!("no NodeInfo at {domain}");

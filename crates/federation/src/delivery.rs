@@ -3,13 +3,8 @@
 //! failed delivery is retried with exponential backoff; a dead peer only delays itself.
 //! Any number of workers, in one process or many sharing a PostgreSQL database, can run.
 
-use crate::objects::DbActor;
-use crate::Data;
-use activitypub_federation::activity_sending::SendActivityTask;
+use crate::{signatures, Data};
 use activitypub_federation::config::FederationConfig;
-use activitypub_federation::traits::Activity;
-use async_trait::async_trait;
-use serde::Serialize;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,38 +53,6 @@ impl DeliverySettings {
                 .saturating_mul(4u32.saturating_pow(exponent))
                 .min(self.retry_max),
         )
-    }
-}
-
-/// An already serialised activity, signed and sent as it is.
-#[derive(Debug)]
-struct StoredActivity {
-    id: Url,
-    actor: Url,
-    body: serde_json::Value,
-}
-
-impl Serialize for StoredActivity {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.body.serialize(s)
-    }
-}
-
-#[async_trait]
-impl Activity for StoredActivity {
-    type DataType = Context;
-    type Error = crate::FedError;
-    fn id(&self) -> &Url {
-        &self.id
-    }
-    fn actor(&self) -> &Url {
-        &self.actor
-    }
-    async fn verify(&self, _: &Data) -> Result<(), crate::FedError> {
-        Err(crate::FedError::Internal("outgoing only".into()))
-    }
-    async fn receive(self, _: &Data) -> Result<(), crate::FedError> {
-        Err(crate::FedError::Internal("outgoing only".into()))
     }
 }
 
@@ -175,20 +138,26 @@ async fn deliver(data: &Data, settings: &DeliverySettings, delivery: Delivery) {
         }
         Err(failure) => {
             let attempts = delivery.attempts + 1;
-            let (error, retry) = match failure {
-                Failure::Transient(e) => (e, settings.next_retry(attempts)),
-                Failure::Permanent(e) => (e, None),
+            let retry = if failure.permanent {
+                None
+            } else {
+                settings.next_retry(attempts)
             };
             tracing::info!(
                 inbox = %delivery.inbox_url,
                 attempts,
-                "delivery failed{}: {error}",
-                if retry.is_some() { ", will retry" } else { ", giving up" }
+                status = failure.status,
+                "delivery failed{}: {}",
+                if retry.is_some() { ", will retry" } else { ", giving up" },
+                failure.reason
             );
             let at = now();
             let retry_at = retry.map(|d| at + chrono::Duration::from_std(d).unwrap_or_default());
+            let (reason, status) = (failure.reason, failure.status.map(i32::from));
             data.db
-                .write(move |c| deliveries::mark_attempt_failed(c, id, &error, retry_at, at))
+                .write(move |c| {
+                    deliveries::mark_attempt_failed(c, id, &reason, status, retry_at, at)
+                })
                 .await
         }
     };
@@ -197,21 +166,50 @@ async fn deliver(data: &Data, settings: &DeliverySettings, delivery: Delivery) {
     }
 }
 
-/// Why a delivery did not go through: worth retrying, or never going to work.
-enum Failure {
-    Transient(String),
-    Permanent(String),
+/// Why a delivery did not go through: the receiver's answer (if any), and whether trying
+/// again could help.
+struct Failure {
+    status: Option<u16>,
+    reason: String,
+    permanent: bool,
 }
 
-impl From<String> for Failure {
-    fn from(e: String) -> Self {
-        Failure::Transient(e)
+impl Failure {
+    fn transient(reason: impl ToString) -> Failure {
+        Failure {
+            status: None,
+            reason: reason.to_string(),
+            permanent: false,
+        }
+    }
+
+    fn permanent(reason: impl ToString) -> Failure {
+        Failure {
+            status: None,
+            reason: reason.to_string(),
+            permanent: true,
+        }
+    }
+
+    /// A refusal by the receiver: client errors are final, except those that say "later"
+    /// (401 while it cannot fetch our key, 408, 429); server errors are retried.
+    fn answered(status: u16, body: &str) -> Failure {
+        let reason: String = body.trim().chars().take(300).collect();
+        Failure {
+            status: Some(status),
+            reason: if reason.is_empty() {
+                format!("HTTP {status}")
+            } else {
+                format!("HTTP {status}: {reason}")
+            },
+            permanent: (400..500).contains(&status) && !matches!(status, 401 | 408 | 429),
+        }
     }
 }
 
 async fn send(data: &Data, delivery: &Delivery) -> Result<(), Failure> {
     let activity_id = delivery.activity_id;
-    let row = data
+    let (activity, actor) = data
         .db
         .read(move |c| {
             let a = deliveries::activities_by_ids(c, &[activity_id])?
@@ -221,26 +219,39 @@ async fn send(data: &Data, delivery: &Delivery) -> Result<(), Failure> {
             Ok((a, actor))
         })
         .await
-        .map_err(|e| e.to_string())?;
-    let (activity, actor) = row;
-    let body: serde_json::Value =
-        serde_json::from_str(&activity.body).map_err(|e| e.to_string())?;
-    let stored = StoredActivity {
-        id: Url::parse(&activity.ap_id).map_err(|e| e.to_string())?,
-        actor: Url::parse(&actor.ap_id).map_err(|e| e.to_string())?,
-        body,
-    };
-    let inbox = Url::parse(&delivery.inbox_url).map_err(|e| e.to_string())?;
-    let actor = DbActor::new(actor).map_err(|e| e.to_string())?;
-    let tasks = SendActivityTask::prepare(&stored, &actor, vec![inbox], data)
-        .await
-        .map_err(|e| e.to_string())?;
-    let Some(task) = tasks.into_iter().next() else {
-        return Err(Failure::Permanent("inbox refused by URL policy".into()));
-    };
-    task.sign_and_send(data)
-        .await
-        .map_err(|e| Failure::Transient(e.to_string()))
+        .map_err(Failure::transient)?;
+    let inbox = Url::parse(&delivery.inbox_url).map_err(Failure::permanent)?;
+    if let Some(reason) = crate::net::refusal(&inbox) {
+        return Err(Failure::permanent(reason));
+    }
+    let ctx = data.app_data();
+    if inbox.scheme() == "http" && ctx.scheme == "https" {
+        return Err(Failure::permanent(
+            "plain http inboxes are used in development mode only",
+        ));
+    }
+    let key = actor
+        .private_key_pem
+        .as_deref()
+        .ok_or_else(|| Failure::permanent("the sending actor has no key"))?;
+    let body = activity.body.into_bytes();
+    let headers =
+        signatures::signed_post_headers(&format!("{}#main-key", actor.ap_id), key, &inbox, &body)
+            .map_err(Failure::permanent)?;
+    let mut request = crate::net::client(ctx).post(inbox).body(body);
+    for (name, value) in headers {
+        // The client writes `Host` itself, as signed.
+        if name != "Host" {
+            request = request.header(name, value);
+        }
+    }
+    let response = request.send().await.map_err(Failure::transient)?;
+    let status = response.status().as_u16();
+    if response.status().is_success() {
+        return Ok(());
+    }
+    let body = response.text().await.unwrap_or_default();
+    Err(Failure::answered(status, &body))
 }
 
 /// Incoming activity ids are remembered this long to refuse replays; signatures are only

@@ -44,7 +44,8 @@ pub async fn webfinger(
             .await?
             .filter(|a| a.local)
     } else {
-        return Err(FedError::BadRequest("unsupported resource".into()));
+        // Other URI schemes name nothing here.
+        return Err(FedError::NotFound);
     };
     let actor = actor
         .filter(|a| a.local && !a.deleted)

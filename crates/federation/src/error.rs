@@ -16,6 +16,8 @@ pub enum FedError {
     BadRequest(String),
     #[error("{0}")]
     Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
     #[error("not found")]
     NotFound,
     #[error("activity is too large")]
@@ -63,10 +65,12 @@ impl FedError {
                 ServiceError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
                 ServiceError::Conflict(_) => StatusCode::CONFLICT,
                 ServiceError::Remote(_) => StatusCode::BAD_GATEWAY,
+                ServiceError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
                 ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             FedError::BadRequest(_) => StatusCode::BAD_REQUEST,
             FedError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            FedError::Forbidden(_) => StatusCode::FORBIDDEN,
             FedError::NotFound => StatusCode::NOT_FOUND,
             FedError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             FedError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

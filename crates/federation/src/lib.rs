@@ -7,16 +7,20 @@
 //! activities and stores for the worker in [`delivery`]. This crate knows nothing of the
 //! Mastodon client API.
 
+mod activities;
 mod boards;
 pub mod delivery;
 mod discovery;
 mod error;
 mod inbox;
+pub mod net;
 pub mod objects;
 mod publish;
 mod routes;
+pub mod signatures;
 pub mod signed_fetch;
 
+pub use discovery::SOFTWARE_VERSION;
 pub use error::FedError;
 pub use publish::ApFederator;
 
@@ -36,17 +40,21 @@ pub struct FederationSettings {
     pub authorized_fetch: bool,
 }
 
-/// Builds the federation configuration: our domain, the instance actor that signs fetches.
+/// Builds the federation configuration: our domain, the instance actor that signs fetches,
+/// and the guarded HTTP client every outgoing request goes through.
 pub async fn configure(
     ctx: &Context,
     settings: &FederationSettings,
 ) -> Result<FederationConfig<Context>, FedError> {
     let instance = objects::DbActor::new(accounts::instance_actor(ctx).await?)?;
+    let client = net::install(&ctx.domain, settings.dev);
     let config = FederationConfig::builder()
         .domain(ctx.domain.clone())
         .app_data(ctx.clone())
         .debug(settings.dev)
         .http_fetch_limit(50)
+        .client(reqwest_middleware::ClientWithMiddleware::from(client))
+        .url_verifier(Box::new(PolicyVerifier(ctx.clone())))
         .signed_fetch_actor(&instance)
         .build()
         .await
@@ -59,19 +67,25 @@ pub fn router(config: FederationConfig<Context>, settings: &FederationSettings) 
     routes::router(settings.authorized_fetch).layer(FederationMiddleware::new(config))
 }
 
-/// A client for the few unsigned requests we make (NodeInfo, checking that an object is gone).
-/// Built once, since building one loads the TLS roots; it keeps no idle connections, which
-/// would be tied to the runtime that opened them.
-pub(crate) fn plain_client() -> Option<reqwest::Client> {
-    static CLIENT: std::sync::OnceLock<Option<reqwest::Client>> = std::sync::OnceLock::new();
-    CLIENT
-        .get_or_init(|| {
-            reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(10))
-                .redirect(reqwest::redirect::Policy::limited(3))
-                .pool_max_idle_per_host(0)
-                .build()
-                .ok()
-        })
-        .clone()
+/// Refuses, for every fetch the federation library makes, URLs that name an IP address and
+/// servers the federation policy refuses.
+#[derive(Clone)]
+struct PolicyVerifier(Context);
+
+#[async_trait::async_trait]
+impl activitypub_federation::config::UrlVerifier for PolicyVerifier {
+    async fn verify(&self, url: &url::Url) -> Result<(), activitypub_federation::error::Error> {
+        use activitypub_federation::error::Error;
+        if let Some(reason) = net::refusal(url) {
+            return Err(Error::UrlVerificationError(reason));
+        }
+        let domain = objects::authority(url);
+        match tsunagu_service::policy::verdict(&self.0, &domain).await {
+            Ok(tsunagu_service::policy::Verdict::Refused) => Err(Error::UrlVerificationError(
+                "this instance does not federate with that server",
+            )),
+            Ok(_) => Ok(()),
+            Err(e) => Err(Error::Other(e.to_string())),
+        }
+    }
 }

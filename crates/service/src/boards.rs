@@ -206,7 +206,11 @@ pub async fn update_board(
             q::set_hold_remote_first_posts(c, board_id, hold)
         })
         .await?;
-    ctx.publish(Event::BoardUpdated { board_id }).await;
+    ctx.publish(Event::BoardUpdated {
+        board_id,
+        moderator_id: Some(who.id),
+    })
+    .await;
     board_by_actor(ctx, board_id).await
 }
 
@@ -276,6 +280,17 @@ pub async fn check_can_post(
             "only moderators may start threads here".into(),
         )),
     }
+}
+
+/// Refuses `author` in a board (here or elsewhere) that banned it.
+pub async fn check_not_banned(ctx: &Context, author: &Actor, board: &Actor) -> ServiceResult<()> {
+    let (bid, aid) = (board.id, author.id);
+    if ctx.db.read(move |c| q::is_banned(c, bid, aid)).await? {
+        return Err(ServiceError::Forbidden(
+            "you are banned from this board".into(),
+        ));
+    }
+    Ok(())
 }
 
 pub struct NewThread {
@@ -537,8 +552,9 @@ async fn moderated_board_of(ctx: &Context, who: &Actor, root: &Post) -> ServiceR
     ))
 }
 
-/// A moderator removes a post (local or remote) from a board's threads. It is hidden here and
-/// the removal is sent to every instance that follows the board and to the author's.
+/// A moderator removes a post (local or remote) from a board's threads: it is hidden from
+/// everyone but its author, and the removal is announced to every server that follows the
+/// board (Lemmy's moderator `Delete`). It never destroys the post and can be undone.
 pub async fn remove_post(
     ctx: &Context,
     who: &Actor,
@@ -553,25 +569,50 @@ pub async fn remove_post(
         .await?
         .ok_or(ServiceError::NotFound("thread"))?;
     let board = moderated_board_of(ctx, who, &root).await?;
-    let local = post.local;
+    let (bid, reason): (i64, String) = (board.id, reason.chars().take(500).collect());
+    let why = reason.clone();
     ctx.db
-        .write(move |c| posts::mark_deleted(c, post_id, now()))
+        .write(move |c| q::remove_post(c, post_id, bid, &why, now()))
         .await?;
-    if local {
-        // Everyone who got the post from its author hears of its removal too.
-        ctx.publish(Event::PostDeleted { post_id }).await;
-    }
     ctx.publish(Event::PostRemoved {
         post_id,
         board_id: board.id,
         moderator_id: who.id,
-        reason: reason.chars().take(500).collect(),
+        reason,
+        removed: true,
     })
     .await;
     Ok(())
 }
 
-/// Bans (or unbans) an account from a board.
+/// Undoes a moderator's removal of a post from a board's threads.
+pub async fn restore_post(ctx: &Context, who: &Actor, post_id: i64) -> ServiceResult<()> {
+    let post = crate::posts::get_post(ctx, post_id).await?;
+    let (root, _) = thread_of(ctx, &post)
+        .await?
+        .ok_or(ServiceError::NotFound("thread"))?;
+    let board = moderated_board_of(ctx, who, &root).await?;
+    let bid = board.id;
+    if !ctx
+        .db
+        .write(move |c| q::restore_post(c, post_id, bid))
+        .await?
+    {
+        return Err(invalid("this post was not removed from the board"));
+    }
+    ctx.publish(Event::PostRemoved {
+        post_id,
+        board_id: board.id,
+        moderator_id: who.id,
+        reason: String::new(),
+        removed: false,
+    })
+    .await;
+    Ok(())
+}
+
+/// Bans (or unbans) an account from a board: its replies there are hidden and it may not
+/// post in the board; the ban is announced to the board's followers and the account's server.
 pub async fn set_banned(
     ctx: &Context,
     who: &Actor,
@@ -581,16 +622,25 @@ pub async fn set_banned(
     reason: &str,
 ) -> ServiceResult<()> {
     require_moderator(ctx, who, board_id).await?;
-    let reason = reason.to_string();
+    let reason: String = reason.chars().take(500).collect();
+    let why = reason.clone();
     ctx.db
         .write(move |c| {
             if banned {
-                q::ban(c, board_id, target, &reason, now())
+                q::ban(c, board_id, target, &why, now())
             } else {
                 q::unban(c, board_id, target)
             }
         })
         .await?;
+    ctx.publish(Event::BanChanged {
+        board_id,
+        moderator_id: who.id,
+        target_id: target,
+        banned,
+        reason,
+    })
+    .await;
     Ok(())
 }
 
@@ -604,7 +654,11 @@ pub async fn add_moderator(
     ctx.db
         .write(move |c| q::add_moderator(c, board_id, target))
         .await?;
-    ctx.publish(Event::BoardUpdated { board_id }).await;
+    ctx.publish(Event::BoardUpdated {
+        board_id,
+        moderator_id: Some(who.id),
+    })
+    .await;
     Ok(())
 }
 
@@ -632,6 +686,24 @@ pub async fn threads(
 
 pub async fn thread(ctx: &Context, post_id: i64) -> ServiceResult<Option<Thread>> {
     Ok(ctx.db.read(move |c| q::thread(c, post_id)).await?)
+}
+
+/// The title of a post written as a status: its content warning, else its first line.
+pub fn derived_title(post: &Post) -> String {
+    let text = post
+        .source
+        .clone()
+        .unwrap_or_else(|| html::to_text(&post.content));
+    title_and_body(&text, &html::to_text(&post.summary)).0
+}
+
+/// Whether a post's text already opens with its title (a status that became a thread), so
+/// that showing the title first would repeat it.
+pub fn text_opens_with_title(post: &Post) -> bool {
+    let Some(title) = post.name.as_deref().filter(|t| !t.is_empty()) else {
+        return true;
+    };
+    title_and_body(&html::to_text(&post.content), "").0 == title
 }
 
 /// Title and body of a microblog post that starts a thread: the content warning if there is
@@ -699,12 +771,9 @@ pub async fn file_into_boards(
         }
         Some(_) => {}
         None if post.in_reply_to_id.is_some() || post.in_reply_to_ap_id.is_some() => {}
-        // Only public posts start threads: a private mention of a board stays private.
-        None if !matches!(post.visibility.as_str(), "public" | "unlisted") => {
-            return Err(ServiceError::Forbidden(
-                "only public posts start threads in boards".into(),
-            ));
-        }
+        // Only public posts start threads: a private mention of a board stays a private
+        // post to its other addressees.
+        None if !crate::posts::is_public(post) => {}
         None => {
             let mut refusal = None;
             for board in addressed.iter().filter(|b| b.local && b.kind == "Group") {
@@ -724,26 +793,19 @@ pub async fn file_into_boards(
                 post.created_at,
             );
             let local = post.local;
+            // A post written as a status gets a title from its text; the text stays whole.
             let needs_title = post.name.as_deref().is_none_or(str::is_empty);
-            let (title, body) = if needs_title {
-                let text = post
-                    .source
-                    .clone()
-                    .unwrap_or_else(|| html::to_text(&post.content));
-                let (title, body) = title_and_body(&text, &html::to_text(&post.summary));
-                (Some(title), Some(html::render_markdown(&body)))
-            } else {
-                (None, None)
-            };
+            let title = needs_title.then(|| derived_title(post));
+            let from_warning = needs_title && !post.summary.is_empty();
             ctx.db
                 .write(move |c| {
                     if local {
                         // Thread starters travel as `Page`, the form forums read.
                         posts::set_kind(c, pid, "Page")?;
                     }
-                    if let (Some(title), Some(body)) = (&title, &body) {
-                        let p = posts::by_id(c, pid)?;
-                        posts::update_content(c, pid, body, "", false, Some(title), p.created_at)?;
+                    if let Some(title) = &title {
+                        // A content warning that became the title is no warning on the thread.
+                        posts::set_title(c, pid, title, from_warning)?;
                     }
                     if q::thread(c, pid)?.is_none() {
                         q::insert_thread(
@@ -794,13 +856,35 @@ pub async fn file_remote_thread(ctx: &Context, board: &Actor, post: &Post) -> Se
     Ok(())
 }
 
-/// Applies a lock, accepted answer or pin that arrived from another server for a thread.
+/// Applies a lock or accepted answer that arrived from another server for a thread. An
+/// accepted answer counts only if it is a public reply in that thread.
 pub async fn apply_remote_thread_state(
     ctx: &Context,
     root_id: i64,
     locked: Option<bool>,
     accepted_answer: Option<Option<i64>>,
 ) -> ServiceResult<()> {
+    let accepted_answer = match accepted_answer {
+        Some(Some(answer)) => {
+            let post = crate::posts::get_post(ctx, answer).await?;
+            let in_thread = post.id != root_id
+                && crate::posts::is_public(&post)
+                && post.deleted_at.is_none()
+                && thread_of(ctx, &post)
+                    .await?
+                    .is_some_and(|(root, _)| root.id == root_id);
+            if !in_thread {
+                tracing::info!(
+                    "ignoring accepted answer {} of thread {root_id}: not a public reply in it",
+                    post.ap_id
+                );
+                None
+            } else {
+                Some(Some(answer))
+            }
+        }
+        other => other,
+    };
     ctx.db
         .write(move |c| {
             if q::thread(c, root_id)?.is_none() {

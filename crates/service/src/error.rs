@@ -16,6 +16,9 @@ pub enum ServiceError {
     Conflict(String),
     #[error("{0}")]
     Remote(String),
+    /// Too many attempts; try again later.
+    #[error("{0}")]
+    RateLimited(String),
     #[error("internal error")]
     Internal(String),
 }

@@ -14,6 +14,8 @@ pub enum Event {
     },
     PostDeleted {
         post_id: i64,
+        /// Accounts that had boosted it (their boosts went with it).
+        boosters: Vec<i64>,
     },
     FollowRequested {
         follow_id: i64,
@@ -64,11 +66,20 @@ pub enum Event {
         moderator_id: i64,
         pinned: bool,
     },
-    /// A moderator removed a post from a local board.
+    /// A moderator removed a post from a local board (or, with `removed` false, undid that).
     PostRemoved {
         post_id: i64,
         board_id: i64,
         moderator_id: i64,
+        reason: String,
+        removed: bool,
+    },
+    /// A moderator banned an account from a local board (or, with `banned` false, lifted it).
+    BanChanged {
+        board_id: i64,
+        moderator_id: i64,
+        target_id: i64,
+        banned: bool,
         reason: String,
     },
     /// A moderator approved a held post in a local board.
@@ -96,9 +107,11 @@ pub enum Event {
         post_id: i64,
         voter_id: i64,
     },
-    /// A local board changed (title, description, rules, posting mode, moderators).
+    /// A local board changed (title, description, rules, posting mode, moderators), by one
+    /// of its moderators (or an operator, `None`).
     BoardUpdated {
         board_id: i64,
+        moderator_id: Option<i64>,
     },
 }
 

@@ -31,7 +31,58 @@ pub struct RemotePost {
     pub poll: Option<crate::polls::RemotePoll>,
 }
 
-/// Stores (or, when it exists, updates) a post by `author`.
+/// Limits on what another server may send in one post: longer text is refused, longer
+/// warnings and titles are cut, and tags and mentions past these counts are not kept.
+pub const MAX_REMOTE_CONTENT_CHARS: usize = 100_000;
+pub const MAX_REMOTE_SUMMARY_CHARS: usize = 2_000;
+pub const MAX_REMOTE_NAME_CHARS: usize = 300;
+pub const MAX_REMOTE_TAGS: usize = 50;
+pub const MAX_REMOTE_MENTIONS: usize = 100;
+
+/// A remote post's text, cut or refused to the limits above.
+struct Bounded {
+    content: String,
+    summary: String,
+    name: Option<String>,
+    tags: Vec<String>,
+}
+
+fn bounded(remote: &RemotePost) -> ServiceResult<Bounded> {
+    if remote.content.chars().count() > MAX_REMOTE_CONTENT_CHARS {
+        return Err(ServiceError::Invalid(format!(
+            "content is longer than {MAX_REMOTE_CONTENT_CHARS} characters"
+        )));
+    }
+    let summary = remote
+        .summary
+        .as_deref()
+        .map(|s| html::sanitize(&s.chars().take(MAX_REMOTE_SUMMARY_CHARS).collect::<String>()))
+        .unwrap_or_default();
+    let name = remote
+        .name
+        .as_deref()
+        .map(|n| n.chars().take(MAX_REMOTE_NAME_CHARS).collect());
+    // Hashtags are names, nothing more: markup or odd characters make a tag we do not keep.
+    let mut tags: Vec<String> = remote
+        .tags
+        .iter()
+        .filter_map(|t| html::parse_hashtag(&format!("#{}", t.trim_start_matches('#'))))
+        .map(|t| t.to_lowercase())
+        .filter(|t| t.len() <= 100)
+        .collect();
+    tags.sort();
+    tags.dedup();
+    tags.truncate(MAX_REMOTE_TAGS);
+    Ok(Bounded {
+        content: html::sanitize(&remote.content),
+        summary,
+        name,
+        tags,
+    })
+}
+
+/// Stores (or, when it exists, updates) a post by `author`. Two deliveries of the same new
+/// post at once store it once.
 pub async fn receive_post(
     ctx: &Context,
     author: &Actor,
@@ -39,90 +90,106 @@ pub async fn receive_post(
 ) -> ServiceResult<Post> {
     let ap = remote.ap_id.clone();
     if let Some(existing) = ctx.db.read(move |c| posts::by_ap_id(c, &ap)).await? {
-        if existing.author_id != author.id {
-            return Err(ServiceError::Forbidden(
-                "object belongs to another actor".into(),
-            ));
-        }
-        return update_post(ctx, &existing, remote).await;
+        return update_existing(ctx, author, &existing, remote).await;
     }
     let author_id = author.id;
-    let content = html::sanitize(&remote.content);
-    let summary = remote
-        .summary
-        .as_deref()
-        .map(html::sanitize)
-        .unwrap_or_default();
-    let name = remote.name.map(|n| n.chars().take(300).collect::<String>());
-    let tags: Vec<String> = remote
-        .tags
-        .iter()
-        .map(|t| t.trim_start_matches('#').to_lowercase())
-        .filter(|t| !t.is_empty() && t.len() <= 100)
-        .collect();
+    let Bounded {
+        content,
+        summary,
+        name,
+        tags,
+    } = bounded(&remote)?;
     let mut mentions = remote.mentions.clone();
     mentions.sort();
     mentions.dedup();
-    let post = ctx
-        .db
-        .write(move |c| {
-            let parent = match &remote.in_reply_to {
-                Some(url) => posts::by_ap_id(c, url)?,
-                None => None,
-            };
-            let context = remote
-                .context
-                .clone()
-                .or_else(|| parent.as_ref().and_then(|p| p.context.clone()));
-            let row = NewPost {
-                ap_id: remote.ap_id.clone(),
-                author_id,
-                kind: remote.kind.clone(),
-                in_reply_to_id: parent.as_ref().map(|p| p.id),
-                in_reply_to_ap_id: remote.in_reply_to.clone(),
-                reblog_of_id: None,
-                context,
-                name,
-                content,
-                source: remote.source.clone(),
-                sensitive: remote.sensitive || !summary.is_empty(),
-                summary,
-                visibility: remote.visibility.clone(),
-                url: remote.url.clone(),
-                local: false,
-                created_at: remote.published.unwrap_or_else(now).min(now()),
-            };
-            let id = posts::insert(c, &row)?;
-            posts::add_mentions(c, id, &mentions)?;
-            let mut tags = tags.clone();
-            tags.sort();
-            tags.dedup();
-            posts::add_tags(c, id, &tags)?;
-            posts::adopt_orphans(c, id, &remote.ap_id)?;
-            crate::media::record_remote(c, author_id, id, &remote.attachments)?;
-            if let Some(poll) = &remote.poll {
-                crate::polls::record_remote(c, id, poll)?;
-            }
-            let mut notified = Vec::new();
-            for m in &mentions {
-                if actors::by_id(c, *m)?.local && *m != author_id {
-                    notify(c, *m, "mention", author_id, Some(id))?;
-                    notified.push(*m);
+    mentions.truncate(MAX_REMOTE_MENTIONS);
+    let stored = {
+        let remote = remote.clone();
+        ctx.db
+            .write(move |c| {
+                let parent = match &remote.in_reply_to {
+                    Some(url) => posts::by_ap_id(c, url)?,
+                    None => None,
+                };
+                let context = remote
+                    .context
+                    .clone()
+                    .or_else(|| parent.as_ref().and_then(|p| p.context.clone()));
+                let row = NewPost {
+                    ap_id: remote.ap_id.clone(),
+                    author_id,
+                    kind: remote.kind.clone(),
+                    in_reply_to_id: parent.as_ref().map(|p| p.id),
+                    in_reply_to_ap_id: remote.in_reply_to.clone(),
+                    reblog_of_id: None,
+                    context,
+                    name,
+                    content,
+                    source: remote.source.clone(),
+                    sensitive: remote.sensitive || !summary.is_empty(),
+                    summary,
+                    visibility: remote.visibility.clone(),
+                    url: remote.url.clone(),
+                    local: false,
+                    created_at: remote.published.unwrap_or_else(now).min(now()),
+                };
+                let Some(id) = posts::insert_if_absent(c, &row)? else {
+                    // Stored meanwhile by another delivery of the same post.
+                    return Ok(None);
+                };
+                posts::add_mentions(c, id, &mentions)?;
+                posts::add_tags(c, id, &tags)?;
+                posts::adopt_orphans(c, id, &remote.ap_id)?;
+                crate::media::record_remote(c, author_id, id, &remote.attachments)?;
+                if let Some(poll) = &remote.poll {
+                    crate::polls::record_remote(c, id, poll)?;
                 }
-            }
-            crate::posts::notify_subscribers(c, author_id, id, &notified)?;
-            if let Some(parent) = &parent {
-                if !notified.contains(&parent.author_id)
-                    && parent.author_id != author_id
-                    && actors::by_id(c, parent.author_id)?.local
-                {
-                    notify(c, parent.author_id, "mention", author_id, Some(id))?;
+                let mut notified = Vec::new();
+                for m in &mentions {
+                    if actors::by_id(c, *m)?.local && *m != author_id {
+                        notify(c, *m, "mention", author_id, Some(id))?;
+                        notified.push(*m);
+                    }
                 }
-            }
-            posts::by_id(c, id)
-        })
-        .await?;
-    Ok(post)
+                crate::posts::notify_subscribers(c, author_id, id, &notified)?;
+                if let Some(parent) = &parent {
+                    if !notified.contains(&parent.author_id)
+                        && parent.author_id != author_id
+                        && actors::by_id(c, parent.author_id)?.local
+                    {
+                        notify(c, parent.author_id, "mention", author_id, Some(id))?;
+                    }
+                }
+                posts::by_id(c, id).map(Some)
+            })
+            .await?
+    };
+    match stored {
+        Some(post) => Ok(post),
+        None => {
+            let ap = remote.ap_id.clone();
+            let existing = ctx
+                .db
+                .read(move |c| posts::by_ap_id(c, &ap))
+                .await?
+                .ok_or(ServiceError::NotFound("status"))?;
+            update_existing(ctx, author, &existing, remote).await
+        }
+    }
+}
+
+async fn update_existing(
+    ctx: &Context,
+    author: &Actor,
+    existing: &Post,
+    remote: RemotePost,
+) -> ServiceResult<Post> {
+    if existing.author_id != author.id {
+        return Err(ServiceError::Forbidden(
+            "object belongs to another actor".into(),
+        ));
+    }
+    update_post(ctx, existing, remote).await
 }
 
 async fn update_post(ctx: &Context, existing: &Post, remote: RemotePost) -> ServiceResult<Post> {
@@ -130,17 +197,15 @@ async fn update_post(ctx: &Context, existing: &Post, remote: RemotePost) -> Serv
         return Ok(existing.clone());
     }
     let id = existing.id;
-    let content = html::sanitize(&remote.content);
-    let summary = remote
-        .summary
-        .as_deref()
-        .map(html::sanitize)
-        .unwrap_or_default();
+    let Bounded {
+        content,
+        summary,
+        name,
+        ..
+    } = bounded(&remote)?;
     let sensitive = remote.sensitive || !summary.is_empty();
-    let name = remote
-        .name
-        .clone()
-        .map(|n| n.chars().take(300).collect::<String>());
+    // A thread's title that was taken from its text stays, unless the update names one.
+    let name = name.or_else(|| existing.name.clone());
     // New poll counts come as an update of the same post.
     if let Some(poll) = remote.poll.clone() {
         ctx.db
@@ -162,8 +227,11 @@ async fn update_post(ctx: &Context, existing: &Post, remote: RemotePost) -> Serv
             .write(move |c| crate::media::record_remote(c, author_id, id, &attachments))
             .await?;
     }
-    // The same post seen again (a re-announce, a re-fetch, new poll counts) is no edit.
-    if content == existing.content && summary == existing.summary && name == existing.name {
+    // The same post seen again (a re-announce, a re-fetch, new poll counts) is no edit; nor
+    // is a content warning we turned into the thread's title.
+    let same_summary = summary == existing.summary
+        || (existing.summary.is_empty() && name.as_deref() == Some(html::to_text(&summary).trim()));
+    if content == existing.content && same_summary && name == existing.name {
         return Ok(existing.clone());
     }
     let previous = existing.clone();
@@ -345,6 +413,23 @@ pub async fn receive_like(
     Ok(())
 }
 
+/// A `Dislike` (a downvote) of a stored post: there are no downvotes here, but it takes back
+/// the same account's favourite (Lemmy switches a vote without undoing the first).
+pub async fn receive_dislike(ctx: &Context, actor: &Actor, object: &str) -> ServiceResult<()> {
+    let (aid, obj) = (actor.id, object.to_string());
+    ctx.db
+        .write(move |c| {
+            if let Some(post) = posts::by_ap_id(c, &obj)? {
+                if let Some(f) = posts::favourite_by(c, aid, post.id)? {
+                    posts::remove_favourite(c, f.id)?;
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(())
+}
+
 /// `Undo(Like)`, by the like's id or, failing that, by actor and object.
 pub async fn receive_unlike(
     ctx: &Context,
@@ -374,7 +459,9 @@ pub async fn receive_unlike(
     Ok(())
 }
 
-/// An `Announce` (boost) of a stored post.
+/// An `Announce` (boost) of a stored post. A boost never widens who may see the original:
+/// others' posts are boosted only when public or unlisted, and an author's boost of their own
+/// followers-only post stays followers-only.
 pub async fn receive_announce(
     ctx: &Context,
     actor: &Actor,
@@ -382,6 +469,21 @@ pub async fn receive_announce(
     announce_ap_id: &str,
     published: Option<NaiveDateTime>,
 ) -> ServiceResult<()> {
+    let own = original.author_id == actor.id;
+    if original.deleted_at.is_some() || original.held {
+        return Err(ServiceError::NotFound("status"));
+    }
+    let may_boost = crate::posts::is_public(original) || (own && original.visibility == "private");
+    if !may_boost {
+        return Err(ServiceError::Forbidden(
+            "only public and unlisted posts can be boosted".into(),
+        ));
+    }
+    let visibility = if own {
+        original.visibility.clone()
+    } else {
+        "public".to_string()
+    };
     let (aid, oid, author, ap) = (
         actor.id,
         original.id,
@@ -408,7 +510,7 @@ pub async fn receive_announce(
                     source: None,
                     summary: String::new(),
                     sensitive: false,
-                    visibility: "public".into(),
+                    visibility,
                     url: None,
                     local: false,
                     created_at: published.unwrap_or_else(now).min(now()),
@@ -447,6 +549,55 @@ pub async fn receive_unannounce(
 /// accepted, so it leaves no trace.
 pub async fn discard_post(ctx: &Context, post_id: i64) -> ServiceResult<()> {
     ctx.db.write(move |c| posts::delete_row(c, post_id)).await?;
+    Ok(())
+}
+
+/// A remote board's moderators removed (or, with `removed` false, restored) a post in one of
+/// its threads. The post is hidden from everyone but its author; it is never destroyed, even
+/// when it was written here.
+pub async fn receive_removal(
+    ctx: &Context,
+    board: &Actor,
+    post_id: i64,
+    reason: &str,
+    removed: bool,
+) -> ServiceResult<()> {
+    let (bid, reason) = (board.id, reason.chars().take(500).collect::<String>());
+    ctx.db
+        .write(move |c| {
+            if removed {
+                tsunagu_db::queries::boards::remove_post(c, post_id, bid, &reason, now())
+            } else {
+                tsunagu_db::queries::boards::restore_post(c, post_id, bid).map(|_| ())
+            }
+        })
+        .await?;
+    Ok(())
+}
+
+/// A remote board banned (or, with `banned` false, let back) one of our members: they may no
+/// longer reply in its threads.
+pub async fn receive_board_ban(
+    ctx: &Context,
+    board: &Actor,
+    member: &Actor,
+    banned: bool,
+    reason: &str,
+) -> ServiceResult<()> {
+    let (bid, mid, reason) = (
+        board.id,
+        member.id,
+        reason.chars().take(500).collect::<String>(),
+    );
+    ctx.db
+        .write(move |c| {
+            if banned {
+                tsunagu_db::queries::boards::ban(c, bid, mid, &reason, now())
+            } else {
+                tsunagu_db::queries::boards::unban(c, bid, mid)
+            }
+        })
+        .await?;
     Ok(())
 }
 

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod media;
 pub mod notifications;
 pub mod oauth;
+pub mod policy;
 pub mod polls;
 pub mod posts;
 pub mod relations;
@@ -39,6 +40,8 @@ pub struct Context {
     pub scheme: String,
     /// Where uploaded files are kept (served at `/media/NAME`).
     pub media_dir: PathBuf,
+    /// This process's copy of the federation policy.
+    pub policy: Arc<policy::PolicyCache>,
     federator: Arc<OnceLock<Arc<dyn Federator>>>,
 }
 
@@ -49,6 +52,7 @@ impl Context {
             domain,
             scheme,
             media_dir,
+            policy: Arc::default(),
             federator: Arc::new(OnceLock::new()),
         }
     }
@@ -80,5 +84,17 @@ impl Context {
     /// `https://host/path`
     pub fn url(&self, path: &str) -> String {
         format!("{}://{}{}", self.scheme, self.domain, path)
+    }
+
+    /// The page of a hashtag, `https://host/tags/NAME` (the name percent-encoded).
+    pub fn tag_url(&self, tag: &str) -> String {
+        let mut url = match url::Url::parse(&self.url("/tags")) {
+            Ok(u) => u,
+            Err(_) => return self.url("/tags"),
+        };
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.push(tag);
+        }
+        url.to_string()
     }
 }

@@ -146,39 +146,101 @@ pub async fn get_post(ctx: &Context, post_id: i64) -> ServiceResult<Post> {
 
 /// Whether `viewer` (an actor id, or nobody) may see `post`.
 pub async fn can_see(ctx: &Context, viewer: Option<i64>, post: &Post) -> ServiceResult<bool> {
-    if post.deleted_at.is_some() {
-        return Ok(false);
+    Ok(!filter_visible(ctx, viewer, vec![post.clone()])
+        .await?
+        .is_empty())
+}
+
+/// The posts of `list` that `viewer` may see, in order, in a few queries whatever their
+/// number. Deleted posts, posts waiting for a moderator and posts a board's moderators
+/// removed show to their author only; followers-only posts to followers and mentioned
+/// accounts; direct ones to mentioned accounts. A boost shows only with its original.
+pub async fn filter_visible(
+    ctx: &Context,
+    viewer: Option<i64>,
+    list: Vec<Post>,
+) -> ServiceResult<Vec<Post>> {
+    if list.is_empty() {
+        return Ok(list);
     }
-    // A post waiting for a moderator shows to its author only.
-    if post.held && viewer != Some(post.author_id) {
-        return Ok(false);
-    }
-    match post.visibility.as_str() {
-        "public" | "unlisted" => Ok(true),
-        _ => {
-            let Some(viewer) = viewer else {
-                return Ok(false);
+    let original_ids: Vec<i64> = list.iter().filter_map(|p| p.reblog_of_id).collect();
+    let originals = if original_ids.is_empty() {
+        Vec::new()
+    } else {
+        ctx.db
+            .read(move |c| posts::by_ids(c, &original_ids))
+            .await?
+    };
+    let all: Vec<&Post> = list.iter().chain(&originals).collect();
+    let ids: Vec<i64> = all.iter().map(|p| p.id).collect();
+    let restricted: Vec<i64> = all.iter().filter(|p| !is_public(p)).map(|p| p.id).collect();
+    let private_authors: Vec<i64> = all
+        .iter()
+        .filter(|p| p.visibility == "private")
+        .map(|p| p.author_id)
+        .collect();
+    let (removed, mentioned, followed) = ctx
+        .db
+        .read(move |c| {
+            let removed = tsunagu_db::queries::boards::removed_among(c, &ids)?;
+            let (mentioned, followed) = match viewer {
+                Some(v) if !restricted.is_empty() => (
+                    posts::mentioned_among(c, v, &restricted)?,
+                    tsunagu_db::queries::follows::followed_among(c, v, &private_authors)?,
+                ),
+                _ => (Vec::new(), Vec::new()),
             };
-            if viewer == post.author_id {
-                return Ok(true);
-            }
-            let (pid, author) = (post.id, post.author_id);
-            let private = post.visibility == "private";
-            ctx.db
-                .read(move |c| {
-                    if posts::mentions(c, pid)?.contains(&viewer) {
-                        return Ok(true);
-                    }
-                    if private {
-                        let f = tsunagu_db::queries::follows::find(c, viewer, author)?;
-                        return Ok(f.is_some_and(|f| f.accepted));
-                    }
-                    Ok(false)
-                })
-                .await
-                .map_err(Into::into)
+            Ok((removed, mentioned, followed))
+        })
+        .await?;
+    let sees = |p: &Post| {
+        let own = viewer == Some(p.author_id);
+        if p.deleted_at.is_some() || ((p.held || removed.contains(&p.id)) && !own) {
+            return false;
         }
+        match p.visibility.as_str() {
+            "public" | "unlisted" => true,
+            _ if own => true,
+            "private" => mentioned.contains(&p.id) || followed.contains(&p.author_id),
+            _ => mentioned.contains(&p.id),
+        }
+    };
+    let visible_originals: Vec<i64> = originals.iter().filter(|p| sees(p)).map(|p| p.id).collect();
+    Ok(list
+        .into_iter()
+        .filter(|p| {
+            sees(p)
+                && p.reblog_of_id
+                    .is_none_or(|o| visible_originals.contains(&o))
+        })
+        .collect())
+}
+
+/// Drops the boosts in `list` whose original `viewer` may not see (the rest as it is).
+pub async fn without_hidden_originals(
+    ctx: &Context,
+    viewer: Option<i64>,
+    list: Vec<Post>,
+) -> ServiceResult<Vec<Post>> {
+    let ids: Vec<i64> = list.iter().filter_map(|p| p.reblog_of_id).collect();
+    if ids.is_empty() {
+        return Ok(list);
     }
+    let originals = ctx.db.read(move |c| posts::by_ids(c, &ids)).await?;
+    let visible: Vec<i64> = filter_visible(ctx, viewer, originals)
+        .await?
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    Ok(list
+        .into_iter()
+        .filter(|p| p.reblog_of_id.is_none_or(|o| visible.contains(&o)))
+        .collect())
+}
+
+/// Public or unlisted: anyone may see it.
+pub fn is_public(post: &Post) -> bool {
+    matches!(post.visibility.as_str(), "public" | "unlisted")
 }
 
 /// A post the viewer may see, or not found.
@@ -239,6 +301,8 @@ pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> Ser
                     // Banned members and archived boards take no replies.
                     let (b, _) = boards::board_by_actor(ctx, board.id).await?;
                     boards::check_can_post(ctx, author, &b, true).await?;
+                } else {
+                    boards::check_not_banned(ctx, author, &board).await?;
                 }
                 if !mentioned.iter().any(|a| a.id == board.id) {
                     mentioned.push(board);
@@ -400,10 +464,16 @@ pub async fn delete_status(ctx: &Context, actor: &Actor, post_id: i64) -> Servic
     if post.reblog_of_id.is_some() {
         return Err(invalid("this is a boost: undo it with unreblog"));
     }
-    ctx.db
-        .write(move |c| posts::mark_deleted(c, post_id, now()))
+    let boosters = ctx
+        .db
+        .write(move |c| {
+            // Servers that saw the post only through a boost hear of its deletion too.
+            let boosters = posts::reblogged_by(c, post_id)?;
+            posts::mark_deleted(c, post_id, now())?;
+            Ok(boosters)
+        })
         .await?;
-    ctx.publish(Event::PostDeleted { post_id }).await;
+    ctx.publish(Event::PostDeleted { post_id, boosters }).await;
     Ok(post)
 }
 

@@ -84,6 +84,10 @@ pub async fn create(
     Ok(report)
 }
 
+/// Reports one remote account may file in a day, and all accounts of one server.
+pub const REMOTE_REPORTS_PER_ACCOUNT_PER_DAY: i64 = 10;
+pub const REMOTE_REPORTS_PER_SERVER_PER_DAY: i64 = 50;
+
 /// A report from another server (`Flag`), about local accounts or posts.
 pub async fn receive(
     ctx: &Context,
@@ -92,6 +96,28 @@ pub async fn receive(
     objects: &[String],
     comment: &str,
 ) -> ServiceResult<()> {
+    let (rid, domain, since) = (
+        reporter.id,
+        reporter.domain.clone(),
+        now() - chrono::Duration::days(1),
+    );
+    let (by_account, by_server) = ctx
+        .db
+        .read(move |c| {
+            let on_server = actors::ids_on_domain(c, &domain)?;
+            Ok((
+                reports::count_by_reporters_since(c, &[rid], since)?,
+                reports::count_by_reporters_since(c, &on_server, since)?,
+            ))
+        })
+        .await?;
+    if by_account >= REMOTE_REPORTS_PER_ACCOUNT_PER_DAY
+        || by_server >= REMOTE_REPORTS_PER_SERVER_PER_DAY
+    {
+        return Err(ServiceError::RateLimited(
+            "too many reports from this account or server today".into(),
+        ));
+    }
     let (ap, objs) = (ap_id.to_string(), objects.to_vec());
     let (target, post_ids) = ctx
         .db

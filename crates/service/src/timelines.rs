@@ -1,8 +1,8 @@
 //! Reading: timelines, an account's posts, a thread.
 
-use crate::posts::{can_see, visible_post};
+use crate::posts::{filter_visible, visible_post};
 use crate::{Context, ServiceResult};
-use tsunagu_db::queries::{posts, Page};
+use tsunagu_db::queries::{boards, posts, Page};
 use tsunagu_db::Post;
 
 /// Drops posts (and boosts of posts) by accounts the viewer blocks, mutes or is blocked by.
@@ -107,7 +107,8 @@ pub async fn account(
     Ok(rows)
 }
 
-/// The posts above and below one post in its thread, as `viewer` may see them.
+/// The posts above and below one post in its thread, as `viewer` may see them. Replies by
+/// accounts banned from the thread's boards are left out.
 pub async fn context(
     ctx: &Context,
     viewer: Option<i64>,
@@ -124,19 +125,36 @@ pub async fn context(
             break;
         };
         parent = p.in_reply_to_id;
-        if can_see(ctx, viewer, &p).await? {
-            ancestors.push(p);
-        }
+        ancestors.push(p);
     }
     ancestors.reverse();
+    let root = ancestors.first().unwrap_or(&post).id;
+    let ancestors = filter_visible(ctx, viewer, ancestors).await?;
     let descendants = without_hidden(ctx, viewer, descendants(ctx, post.id, 1000).await?).await?;
-    let mut visible = Vec::with_capacity(descendants.len());
-    for p in descendants {
-        if can_see(ctx, viewer, &p).await? {
-            visible.push(p);
-        }
-    }
-    Ok((ancestors, visible))
+    let descendants = without_banned(ctx, root, descendants).await?;
+    Ok((ancestors, filter_visible(ctx, viewer, descendants).await?))
+}
+
+/// Drops replies whose authors are banned from a board holding the thread `root`.
+pub async fn without_banned(ctx: &Context, root: i64, list: Vec<Post>) -> ServiceResult<Vec<Post>> {
+    let authors: Vec<i64> = list.iter().map(|p| p.author_id).collect();
+    let banned = ctx
+        .db
+        .read(move |c| {
+            let boards: Vec<i64> = boards::boards_of_thread(c, root)?
+                .iter()
+                .map(|b| b.id)
+                .collect();
+            if boards.is_empty() {
+                return Ok(Vec::new());
+            }
+            boards::banned_among(c, &boards, &authors)
+        })
+        .await?;
+    Ok(list
+        .into_iter()
+        .filter(|p| !banned.contains(&p.author_id))
+        .collect())
 }
 
 /// Every live reply below `root`, depth first in the order they were written.

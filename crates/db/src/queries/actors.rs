@@ -30,6 +30,11 @@ pub fn by_ap_id(conn: &mut Conn, wanted: &str) -> QueryResult<Option<Actor>> {
         .optional()
 }
 
+/// Ids of the stored actors of one server.
+pub fn ids_on_domain(conn: &mut Conn, host: &str) -> QueryResult<Vec<i64>> {
+    actors.filter(domain.eq(host)).select(id).load(conn)
+}
+
 /// Finds an actor by `username@domain`, ignoring the username's case.
 pub fn by_handle(conn: &mut Conn, name: &str, host: &str) -> QueryResult<Option<Actor>> {
     actors
@@ -41,20 +46,26 @@ pub fn by_handle(conn: &mut Conn, name: &str, host: &str) -> QueryResult<Option<
         .optional()
 }
 
-/// Inserts a remote actor or refreshes the stored copy, keyed by its ActivityPub id.
+/// Inserts a remote actor or refreshes the stored copy, keyed by its ActivityPub id. Two
+/// deliveries racing to store the same new actor both end with the one row.
 pub fn upsert_remote(conn: &mut Conn, new: &NewActor) -> QueryResult<Actor> {
-    match by_ap_id(conn, &new.ap_id)? {
-        Some(existing) => {
-            diesel::update(actors.find(existing.id))
-                .set((new, deleted.eq(false)))
-                .execute(conn)?;
-            by_id(conn, existing.id)
-        }
-        None => {
-            let new_id = insert(conn, new)?;
-            by_id(conn, new_id)
-        }
+    if by_ap_id(conn, &new.ap_id)?.is_none() {
+        // `ON CONFLICT DO NOTHING` only compiles per backend, not through the MultiConnection.
+        match conn {
+            Conn::Sqlite(c) => diesel::insert_into(actors)
+                .values(new)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+            Conn::Postgresql(c) => diesel::insert_into(actors)
+                .values(new)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+        };
     }
+    diesel::update(actors.filter(ap_id.eq(&new.ap_id)))
+        .set((new, deleted.eq(false)))
+        .execute(conn)?;
+    by_ap_id(conn, &new.ap_id)?.ok_or(diesel::result::Error::NotFound)
 }
 
 pub fn update_profile(

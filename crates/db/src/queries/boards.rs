@@ -1,7 +1,8 @@
 //! Boards, their moderators and bans, and the threads they hold.
 
 use crate::schema::{
-    actors, board_bans, board_moderators, boards, instances, posts, thread_boards, threads,
+    actors, board_bans, board_moderators, boards, instances, post_removals, posts, thread_boards,
+    threads,
 };
 use crate::{Actor, Board, Conn, Post, QueryResult, Thread};
 use chrono::NaiveDateTime;
@@ -130,10 +131,19 @@ pub fn is_banned(conn: &mut Conn, board: i64, actor: i64) -> QueryResult<bool> {
     .get_result(conn)
 }
 
+/// Records a thread; a thread already recorded (two deliveries racing) is left as it is.
 pub fn insert_thread(conn: &mut Conn, thread: &Thread) -> QueryResult<()> {
-    diesel::insert_into(threads::table)
-        .values(thread)
-        .execute(conn)?;
+    // `ON CONFLICT DO NOTHING` only compiles per backend, not through the MultiConnection.
+    match conn {
+        Conn::Sqlite(c) => diesel::insert_into(threads::table)
+            .values(thread)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+        Conn::Postgresql(c) => diesel::insert_into(threads::table)
+            .values(thread)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
     Ok(())
 }
 
@@ -167,20 +177,20 @@ pub fn touch_thread(conn: &mut Conn, post_id: i64, at: NaiveDateTime) -> QueryRe
 }
 
 pub fn add_thread_board(conn: &mut Conn, post_id: i64, board: i64) -> QueryResult<()> {
-    let exists: bool = diesel::select(diesel::dsl::exists(
-        thread_boards::table
-            .filter(thread_boards::post_id.eq(post_id))
-            .filter(thread_boards::board_id.eq(board)),
-    ))
-    .get_result(conn)?;
-    if !exists {
-        diesel::insert_into(thread_boards::table)
-            .values((
-                thread_boards::post_id.eq(post_id),
-                thread_boards::board_id.eq(board),
-            ))
-            .execute(conn)?;
-    }
+    let row = (
+        thread_boards::post_id.eq(post_id),
+        thread_boards::board_id.eq(board),
+    );
+    match conn {
+        Conn::Sqlite(c) => diesel::insert_into(thread_boards::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+        Conn::Postgresql(c) => diesel::insert_into(thread_boards::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
     Ok(())
 }
 
@@ -299,4 +309,58 @@ pub fn set_hold_remote_first_posts(conn: &mut Conn, board: i64, hold: bool) -> Q
         .set(boards::hold_remote_first_posts.eq(hold))
         .execute(conn)?;
     Ok(())
+}
+
+/// Records that a board's moderators removed a post from their threads (again: the latest
+/// reason counts).
+pub fn remove_post(
+    conn: &mut Conn,
+    post_id: i64,
+    board: i64,
+    reason: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    restore_post(conn, post_id, board)?;
+    diesel::insert_into(post_removals::table)
+        .values((
+            post_removals::post_id.eq(post_id),
+            post_removals::board_id.eq(board),
+            post_removals::reason.eq(reason),
+            post_removals::removed_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Undoes a board's removal of a post; returns whether there was one.
+pub fn restore_post(conn: &mut Conn, post_id: i64, board: i64) -> QueryResult<bool> {
+    let n = diesel::delete(
+        post_removals::table
+            .filter(post_removals::post_id.eq(post_id))
+            .filter(post_removals::board_id.eq(board)),
+    )
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Which of `ids` some board removed.
+pub fn removed_among(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    let mut found: Vec<i64> = post_removals::table
+        .filter(post_removals::post_id.eq_any(ids))
+        .select(post_removals::post_id)
+        .load(conn)?;
+    found.dedup();
+    Ok(found)
+}
+
+/// Which of `actors` are banned from any of `boards`.
+pub fn banned_among(conn: &mut Conn, boards: &[i64], actors: &[i64]) -> QueryResult<Vec<i64>> {
+    let mut found: Vec<i64> = board_bans::table
+        .filter(board_bans::board_id.eq_any(boards))
+        .filter(board_bans::actor_id.eq_any(actors))
+        .select(board_bans::actor_id)
+        .load(conn)?;
+    found.sort();
+    found.dedup();
+    Ok(found)
 }

@@ -151,6 +151,7 @@ pub fn mark_delivered(conn: &mut Conn, delivery_id: i64, at: NaiveDateTime) -> Q
     diesel::update(deliveries::table.find(delivery_id))
         .set((
             deliveries::delivered_at.eq(at),
+            deliveries::last_status.eq(None::<i32>),
             deliveries::attempts.eq(deliveries::attempts + 1),
             deliveries::lock_token.eq(None::<String>),
             deliveries::locked_until.eq(None::<NaiveDateTime>),
@@ -160,16 +161,19 @@ pub fn mark_delivered(conn: &mut Conn, delivery_id: i64, at: NaiveDateTime) -> Q
 }
 
 /// Records a failed attempt: retried at `retry_at`, or given up when `retry_at` is `None`.
+/// `status` is the receiver's HTTP answer, when it gave one.
 pub fn mark_attempt_failed(
     conn: &mut Conn,
     delivery_id: i64,
     error: &str,
+    status: Option<i32>,
     retry_at: Option<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
     let error: String = error.chars().take(1000).collect();
     diesel::update(deliveries::table.find(delivery_id))
         .set((
+            deliveries::last_status.eq(status),
             deliveries::attempts.eq(deliveries::attempts + 1),
             deliveries::last_error.eq(error),
             deliveries::next_attempt_at.eq(retry_at.unwrap_or(now)),
@@ -196,6 +200,95 @@ pub fn stats(conn: &mut Conn) -> QueryResult<(i64, i64, i64)> {
         .count()
         .get_result(conn)?;
     Ok((pending_count, delivered, failed))
+}
+
+/// One receiving inbox as operators see it.
+#[derive(Debug, Clone, Default)]
+pub struct InboxStats {
+    pub inbox_url: String,
+    pub pending: i64,
+    pub delivered: i64,
+    pub failed: i64,
+    pub last_delivered_at: Option<NaiveDateTime>,
+}
+
+/// Per inbox: deliveries waiting, made and given up, and the last success.
+pub fn stats_by_inbox(conn: &mut Conn) -> QueryResult<Vec<InboxStats>> {
+    use diesel::dsl::{count_star, max};
+    use std::collections::BTreeMap;
+    let mut by_inbox: BTreeMap<String, InboxStats> = BTreeMap::new();
+    let pending_rows: Vec<(String, i64)> = deliveries::table
+        .filter(pending())
+        .group_by(deliveries::inbox_url)
+        .select((deliveries::inbox_url, count_star()))
+        .load(conn)?;
+    for (inbox, n) in pending_rows {
+        by_inbox.entry(inbox).or_default().pending = n;
+    }
+    let failed_rows: Vec<(String, i64)> = deliveries::table
+        .filter(deliveries::failed_at.is_not_null())
+        .group_by(deliveries::inbox_url)
+        .select((deliveries::inbox_url, count_star()))
+        .load(conn)?;
+    for (inbox, n) in failed_rows {
+        by_inbox.entry(inbox).or_default().failed = n;
+    }
+    let delivered_rows: Vec<(String, i64, Option<NaiveDateTime>)> = deliveries::table
+        .filter(deliveries::delivered_at.is_not_null())
+        .group_by(deliveries::inbox_url)
+        .select((
+            deliveries::inbox_url,
+            count_star(),
+            max(deliveries::delivered_at),
+        ))
+        .load(conn)?;
+    for (inbox, n, last) in delivered_rows {
+        let entry = by_inbox.entry(inbox).or_default();
+        entry.delivered = n;
+        entry.last_delivered_at = last;
+    }
+    Ok(by_inbox
+        .into_iter()
+        .map(|(inbox_url, s)| InboxStats { inbox_url, ..s })
+        .collect())
+}
+
+/// A failed attempt, as operators see it.
+#[derive(Debug, Clone)]
+pub struct RecentFailure {
+    pub inbox_url: String,
+    /// The receiver's HTTP status, when it answered.
+    pub status: Option<i32>,
+    pub error: String,
+    /// When it will be tried again (or when it was given up).
+    pub next_attempt_at: NaiveDateTime,
+}
+
+/// The latest failed attempts still undelivered, newest first.
+pub fn recent_failures(conn: &mut Conn, limit: i64) -> QueryResult<Vec<RecentFailure>> {
+    let rows: Vec<(String, Option<i32>, Option<String>, NaiveDateTime)> = deliveries::table
+        .filter(deliveries::last_error.is_not_null())
+        .filter(deliveries::delivered_at.is_null())
+        .order(deliveries::id.desc())
+        .limit(limit)
+        .select((
+            deliveries::inbox_url,
+            deliveries::last_status,
+            deliveries::last_error,
+            deliveries::next_attempt_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(inbox_url, status, error, next_attempt_at)| RecentFailure {
+                inbox_url,
+                status,
+                error: error.unwrap_or_default(),
+                next_attempt_at,
+            },
+        )
+        .collect())
 }
 
 /// Deliveries to one inbox, for tests and operators.

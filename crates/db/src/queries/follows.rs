@@ -216,3 +216,33 @@ pub fn followee_ids(conn: &mut Conn, follower: i64) -> QueryResult<Vec<i64>> {
         .select(follows::followee_id)
         .load(conn)
 }
+
+/// Which of `followees` `follower` follows (accepted).
+pub fn followed_among(conn: &mut Conn, follower: i64, followees: &[i64]) -> QueryResult<Vec<i64>> {
+    follows::table
+        .filter(follows::follower_id.eq(follower))
+        .filter(follows::followee_id.eq_any(followees))
+        .filter(follows::accepted.eq(true))
+        .select(follows::followee_id)
+        .load(conn)
+}
+
+/// Ends every follow between an account on `domain` (or a subdomain) and anyone.
+pub fn delete_with_domain(conn: &mut Conn, domain: &str) -> QueryResult<usize> {
+    let on_domain = actors::table
+        .filter(
+            actors::domain
+                .eq(domain)
+                .or(actors::domain.like(format!("%.{}", domain.replace(['%', '_'], "")))),
+        )
+        .select(actors::id);
+    let ids: Vec<i64> = on_domain.load(conn)?;
+    diesel::delete(
+        follows::table.filter(
+            follows::follower_id
+                .eq_any(&ids)
+                .or(follows::followee_id.eq_any(&ids)),
+        ),
+    )
+    .execute(conn)
+}

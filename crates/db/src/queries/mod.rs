@@ -10,6 +10,7 @@ pub mod follows;
 pub mod media;
 pub mod notifications;
 pub mod oauth;
+pub mod policy;
 pub mod polls;
 pub mod posts;
 pub mod reports;

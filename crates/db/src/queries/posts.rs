@@ -11,6 +11,45 @@ pub fn insert(conn: &mut Conn, new: &NewPost) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// Inserts a post unless one with its ActivityPub id exists (two deliveries of the same new
+/// post racing); returns the new row's id, or `None` when it was there already.
+pub fn insert_if_absent(conn: &mut Conn, new: &NewPost) -> QueryResult<Option<i64>> {
+    // `ON CONFLICT DO NOTHING` only compiles per backend, not through the MultiConnection.
+    match conn {
+        Conn::Sqlite(c) => diesel::insert_into(posts::table)
+            .values(new)
+            .on_conflict_do_nothing()
+            .returning(posts::id)
+            .get_result(c)
+            .optional(),
+        Conn::Postgresql(c) => diesel::insert_into(posts::table)
+            .values(new)
+            .on_conflict_do_nothing()
+            .returning(posts::id)
+            .get_result(c)
+            .optional(),
+    }
+}
+
+/// Gives a post a title without marking it edited (a thread's title taken from its text);
+/// `clear_summary` drops a content warning that became the title.
+pub fn set_title(
+    conn: &mut Conn,
+    post_id: i64,
+    name: &str,
+    clear_summary: bool,
+) -> QueryResult<()> {
+    diesel::update(posts::table.find(post_id))
+        .set(posts::name.eq(name))
+        .execute(conn)?;
+    if clear_summary {
+        diesel::update(posts::table.find(post_id))
+            .set((posts::summary.eq(""), posts::sensitive.eq(false)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 pub fn by_id(conn: &mut Conn, post_id: i64) -> QueryResult<Post> {
     posts::table
         .find(post_id)
@@ -121,6 +160,15 @@ pub fn add_tags(conn: &mut Conn, post_id: i64, tags: &[String]) -> QueryResult<(
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Which of `ids` mention `viewer`.
+pub fn mentioned_among(conn: &mut Conn, viewer: i64, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    post_mentions::table
+        .filter(post_mentions::actor_id.eq(viewer))
+        .filter(post_mentions::post_id.eq_any(ids))
+        .select(post_mentions::post_id)
+        .load(conn)
 }
 
 pub fn tags(conn: &mut Conn, post_id: i64) -> QueryResult<Vec<String>> {

@@ -44,3 +44,16 @@ pub fn resolve(conn: &mut Conn, id: i64, at: NaiveDateTime) -> QueryResult<usize
         .set(reports::resolved_at.eq(at))
         .execute(conn)
 }
+
+/// How many reports `reporters` filed since `since` (to cap what other servers may file).
+pub fn count_by_reporters_since(
+    conn: &mut Conn,
+    reporters: &[i64],
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    reports::table
+        .filter(reports::reporter_id.eq_any(reporters))
+        .filter(reports::created_at.ge(since))
+        .count()
+        .get_result(conn)
+}

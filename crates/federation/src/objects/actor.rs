@@ -1,7 +1,6 @@
-use super::{authority, format_time, parse_time, url_of, values};
+use super::{authority, format_time, is_actor_kind, parse_time, url_of, values, web_link};
 use crate::{Data, FedError};
 use activitypub_federation::protocol::public_key::PublicKey;
-use activitypub_federation::protocol::verification::verify_domains_match;
 use activitypub_federation::traits::{Actor as ApActor, Object};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -60,13 +59,6 @@ pub struct ActorJson {
     pub attachment: Vec<Value>,
     #[serde(default)]
     pub published: Option<String>,
-}
-
-fn is_actor_kind(kind: &str) -> bool {
-    matches!(
-        kind,
-        "Person" | "Group" | "Application" | "Service" | "Organization"
-    )
 }
 
 /// The JSON of a local actor, with the profile fields anyone may see.
@@ -141,7 +133,12 @@ impl ActorJson {
                     .and_then(|mut s| s.next_back().map(str::to_string))
             })
             .unwrap_or_default();
-        let username: String = username.chars().take(100).collect();
+        if !is_valid_username(&username) {
+            return Err(FedError::BadRequest(format!(
+                "{} has an invalid preferredUsername",
+                self.id
+            )));
+        }
         let fields: Vec<Value> = self
             .attachment
             .iter()
@@ -174,6 +171,7 @@ impl ActorJson {
                 .map(html::to_text)
                 .unwrap_or_default()
                 .chars()
+                .filter(|c| !is_bidi_control(*c))
                 .take(200)
                 .collect(),
             summary: self
@@ -181,7 +179,11 @@ impl ActorJson {
                 .as_deref()
                 .map(html::sanitize)
                 .unwrap_or_default(),
-            url: self.url.as_ref().and_then(url_of),
+            url: self
+                .url
+                .as_ref()
+                .and_then(url_of)
+                .and_then(|u| web_link(&u)),
             inbox_url: self.inbox.to_string(),
             shared_inbox_url: shared_inbox,
             outbox_url: self.outbox.as_ref().map(Url::to_string),
@@ -189,14 +191,38 @@ impl ActorJson {
             following_url: self.following.as_ref().map(Url::to_string),
             public_key_pem: self.public_key.public_key_pem.clone(),
             private_key_pem: None,
-            avatar_url: self.icon.as_ref().and_then(url_of),
-            header_url: self.image.as_ref().and_then(url_of),
+            avatar_url: self
+                .icon
+                .as_ref()
+                .and_then(url_of)
+                .and_then(|u| web_link(&u)),
+            header_url: self
+                .image
+                .as_ref()
+                .and_then(url_of)
+                .and_then(|u| web_link(&u)),
             manually_approves_followers: self.manually_approves_followers.unwrap_or(false),
             fields_json: Value::Array(fields).to_string(),
             published_at: parse_time(self.published.as_deref()).unwrap_or(at),
             refreshed_at: at,
         })
     }
+}
+
+/// A remote username as we can show it in a handle (`name@host`): letters and digits of any
+/// script, `_`, `.`, `-` and `~`, nothing that could make it read as another handle (`@`),
+/// no spaces, controls or direction marks.
+fn is_valid_username(name: &str) -> bool {
+    let count = name.chars().count();
+    (1..=100).contains(&count)
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '~'))
+}
+
+/// Characters that reorder the text around them.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 #[async_trait]
@@ -239,8 +265,8 @@ impl Object for DbActor {
                 json.id, json.kind
             )));
         }
-        verify_domains_match(&json.id, expected_domain)?;
-        verify_domains_match(&json.id, &json.inbox)?;
+        super::verify_same_host(&json.id, expected_domain)?;
+        super::verify_same_host(&json.id, &json.inbox)?;
         if json.public_key.owner != json.id {
             return Err(FedError::BadRequest(
                 "public key belongs to another actor".into(),
@@ -277,5 +303,27 @@ impl ApActor for DbActor {
             .shared_inbox_url
             .as_deref()
             .and_then(|u| Url::parse(u).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_that_could_pass_for_other_handles_are_refused() {
+        for ok in ["alice", "bob_1", "nb-user", "first.last", "山田"] {
+            assert!(is_valid_username(ok), "{ok}");
+        }
+        for bad in [
+            "alice@uni.example",
+            "a b",
+            "",
+            "evil\u{202e}moc",
+            "<b>x</b>",
+            "x\n",
+        ] {
+            assert!(!is_valid_username(bad), "{bad:?}");
+        }
     }
 }

@@ -106,6 +106,56 @@ pub fn values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
     })
 }
 
+/// Types we take as actors.
+pub fn is_actor_kind(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Person" | "Group" | "Application" | "Service" | "Organization"
+    )
+}
+
+/// Whether two URLs are on the same server (host and port).
+pub fn same_host(a: &str, b: &str) -> bool {
+    match (Url::parse(a), Url::parse(b)) {
+        (Ok(a), Ok(b)) => authority(&a) == authority(&b),
+        _ => false,
+    }
+}
+
+/// Refuses an object that claims to be on another server than the one speaking for it.
+pub fn verify_same_host(object: &Url, speaker: &Url) -> Result<(), crate::FedError> {
+    if authority(object) == authority(speaker) {
+        Ok(())
+    } else {
+        Err(crate::FedError::BadRequest(format!(
+            "{object} is not on the server of {speaker}"
+        )))
+    }
+}
+
+/// Everyone an object or activity is addressed to: `to`, `cc`, `audience` and mentions.
+pub fn addressees(map: &serde_json::Map<String, Value>) -> Vec<String> {
+    let mut urls = Vec::new();
+    for key in ["to", "cc", "audience"] {
+        if let Some(v) = map.get(key) {
+            urls.extend(ids_of(v));
+        }
+    }
+    if let Some(Value::Array(tags)) = map.get("tag") {
+        for t in tags.iter().filter(|t| t["type"] == "Mention") {
+            urls.extend(ids_of(t));
+        }
+    }
+    urls
+}
+
+/// A link from another server, if it is one a browser may safely follow: `http` or
+/// `https` only (never `javascript:`, `data:`...).
+pub fn web_link(value: &str) -> Option<String> {
+    let url = Url::parse(value.trim()).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+}
+
 /// `host` or `host:port` of a URL, the way we store actor domains.
 pub fn authority(url: &Url) -> String {
     match (url.host_str(), url.port()) {

@@ -1,10 +1,9 @@
 use super::{
-    first_id, format_time, ids_of, is_public, one_or_many, parse_time, url_of, values, DbActor,
-    PUBLIC,
+    first_id, format_time, ids_of, is_public, one_or_many, parse_time, url_of, values, web_link,
+    DbActor, PUBLIC,
 };
 use crate::{Data, FedError};
 use activitypub_federation::fetch::object_id::ObjectId;
-use activitypub_federation::protocol::verification::verify_domains_match;
 use activitypub_federation::traits::Object;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -138,7 +137,7 @@ pub async fn post_json(ctx: &Context, post: &Post) -> Result<Value, FedError> {
     tag.extend(tags.iter().map(|t| {
         json!({
             "type": "Hashtag",
-            "href": ctx.url(&format!("/tags/{t}")),
+            "href": ctx.tag_url(t),
             "name": format!("#{t}"),
         })
     }));
@@ -204,15 +203,18 @@ pub async fn post_json(ctx: &Context, post: &Post) -> Result<Value, FedError> {
             }
         }
     }
+    let opens_with_title = tsunagu_service::boards::text_opens_with_title(post);
     if let Some(name) = &post.name {
         value["name"] = json!(name);
-        // Microblogs show `content` and ignore `name`: open the content with the title so
-        // their users see it; forums read the body from the Markdown `source`.
-        value["content"] = json!(format!(
-            "<p><strong>{}</strong></p>{}",
-            tsunagu_service::html::escape(name),
-            post.content
-        ));
+        if !opens_with_title {
+            // Microblogs show `content` and ignore `name`: open the content with the title so
+            // their users see it; forums read the body from the Markdown `source`.
+            value["content"] = json!(format!(
+                "<p><strong>{}</strong></p>{}",
+                tsunagu_service::html::escape(name),
+                post.content
+            ));
+        }
     }
     // Thread and board facts: the audience (FEP-1b12), lock state and accepted answer.
     if let Some((root, thread)) = tsunagu_service::boards::thread_of(ctx, post).await? {
@@ -234,7 +236,14 @@ pub async fn post_json(ctx: &Context, post: &Post) -> Result<Value, FedError> {
         } else {
             "text/markdown"
         };
-        value["source"] = json!({ "content": source, "mediaType": media_type });
+        // A status that became a thread: forums show the title apart, so the body is the
+        // text after its first line.
+        let body = if post.name.is_some() && opens_with_title && post.summary.is_empty() {
+            tsunagu_service::boards::title_and_body(source, "").1
+        } else {
+            source.clone()
+        };
+        value["source"] = json!({ "content": body, "mediaType": media_type });
     }
     if let Some(updated) = post.updated_at {
         value["updated"] = json!(format_time(updated));
@@ -403,6 +412,22 @@ impl PostJson {
         body
     }
 
+    /// The body, followed by the links it is about (Lemmy's link posts carry their link as
+    /// a `Link` attachment).
+    fn body_with_links(&self) -> String {
+        let mut body = self.body_without_title();
+        for link in self
+            .attachment
+            .iter()
+            .filter(|a| a.get("type").and_then(Value::as_str) == Some("Link"))
+            .filter_map(|a| a.get("href").and_then(Value::as_str).and_then(web_link))
+        {
+            let escaped = tsunagu_service::html::escape(&link);
+            body.push_str(&format!("<p><a href=\"{escaped}\">{escaped}</a></p>"));
+        }
+        body
+    }
+
     /// Body HTML: `content`, else the first `contentMap` entry.
     fn body(&self) -> String {
         self.content
@@ -454,11 +479,11 @@ impl Object for DbPost {
                 json.kind
             )));
         }
-        verify_domains_match(&json.id, expected_domain)?;
+        super::verify_same_host(&json.id, expected_domain)?;
         let author = json
             .author_id()
             .ok_or_else(|| FedError::BadRequest("object has no attributedTo".into()))?;
-        verify_domains_match(&json.id, &Url::parse(&author)?)?;
+        super::verify_same_host(&json.id, &Url::parse(&author)?)?;
         Ok(())
     }
 
@@ -520,12 +545,16 @@ impl Object for DbPost {
             in_reply_to: parent,
             context,
             name: json.name.clone(),
-            content: json.body_without_title(),
+            content: json.body_with_links(),
             source: json.source_text(),
             summary: json.summary.clone(),
             sensitive: json.sensitive.unwrap_or(false),
             visibility: json.visibility(author.0.followers_url.as_deref()).into(),
-            url: json.url.as_ref().and_then(url_of),
+            url: json
+                .url
+                .as_ref()
+                .and_then(url_of)
+                .and_then(|u| web_link(&u)),
             published: parse_time(json.published.as_deref()),
             mentions,
             tags,
