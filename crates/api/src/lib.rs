@@ -3,6 +3,7 @@
 //! view; the rules are in `tsunagu_service`. This crate knows nothing of ActivityPub.
 
 mod accounts;
+mod admin;
 mod auth;
 mod boards;
 mod error;
@@ -48,18 +49,46 @@ pub fn router(
     info: InstanceInfo,
     stopping: tokio::sync::watch::Receiver<bool>,
 ) -> Router {
+    // Sign-in, tokens and app registration: a tighter limit per address.
+    let sensitive = axum::middleware::from_fn_with_state(
+        limits::RateLimiter::new(ctx.clone(), limits::SENSITIVE_LIMIT.min(info.rate_limit)),
+        limits::sensitive_limit,
+    );
     Router::new()
         .route("/api/v1/instance", get(instance::v1))
         .route("/api/v2/instance", get(instance::v2))
         .route("/api/v1/instance/peers", get(instance::peers))
         .route("/api/v1/instance/rules", get(placeholders::empty_list))
-        .route("/api/v1/apps", post(oauth::create_app))
+        .route("/api/v1/instance/domain_blocks", get(admin::public_blocks))
+        .route(
+            "/api/v1/admin/domain_blocks",
+            get(admin::list_blocks).post(admin::create_block),
+        )
+        .route(
+            "/api/v1/admin/domain_blocks/{id}",
+            get(admin::show_block)
+                .put(admin::update_block)
+                .delete(admin::delete_block),
+        )
+        .route(
+            "/api/v1/admin/domain_allows",
+            get(admin::list_allows).post(admin::create_allow),
+        )
+        .route(
+            "/api/v1/admin/domain_allows/{id}",
+            get(admin::show_allow).delete(admin::delete_allow),
+        )
+        .route(
+            "/api/v1/apps",
+            post(oauth::create_app).layer(sensitive.clone()),
+        )
         .route("/api/v1/apps/verify_credentials", get(oauth::verify_app))
         .route(
             "/oauth/authorize",
-            get(oauth::authorize_page).post(oauth::authorize_submit),
+            get(oauth::authorize_page)
+                .merge(post(oauth::authorize_submit).layer(sensitive.clone())),
         )
-        .route("/oauth/token", post(oauth::token))
+        .route("/oauth/token", post(oauth::token).layer(sensitive))
         .route("/oauth/revoke", post(oauth::revoke))
         .route(
             "/.well-known/oauth-authorization-server",
@@ -265,7 +294,7 @@ pub fn router(
         )
         .fallback(placeholders::not_found)
         .layer(axum::middleware::from_fn_with_state(
-            limits::RateLimiter::new(info.rate_limit),
+            limits::RateLimiter::new(ctx.clone(), info.rate_limit),
             limits::rate_limit,
         ))
         .layer(axum::Extension(info))

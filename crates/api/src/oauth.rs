@@ -3,7 +3,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Json;
 use base64::Engine;
@@ -251,15 +251,24 @@ async fn authorize_request(ctx: &Context, p: &Params) -> ApiResult<AuthorizeRequ
     })
 }
 
-fn page(title: &str, body: &str) -> Html<String> {
-    Html(format!(
+/// The sign-in pages may not be framed (clickjacking) and load nothing from elsewhere.
+const PAGE_HEADERS: [(header::HeaderName, &str); 2] = [
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+];
+
+fn page(title: &str, body: &str) -> impl IntoResponse {
+    (PAGE_HEADERS, Html(format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
 <style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;line-height:1.5}}label{{display:block;margin-top:1rem}}input{{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}}button{{margin-top:1.5rem;padding:.6rem 1.2rem;font-size:1rem}}.error{{color:#a00}}code{{font-size:1.2rem;word-break:break-all;background:#eee;padding:.3rem}}</style></head><body>{body}</body></html>",
         title = escape(title),
-    ))
+    )))
 }
 
-fn login_form(req: &AuthorizeRequest, error: Option<&str>) -> Html<String> {
+fn login_form(req: &AuthorizeRequest, error: Option<&str>) -> impl IntoResponse {
     let hidden = |name: &str, value: &str| {
         format!(
             "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",

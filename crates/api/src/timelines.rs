@@ -171,12 +171,25 @@ pub async fn search(
                 .map_err(ServiceError::from)?;
         }
         if wants("statuses") && viewer_id.is_some() {
-            let term = q.clone();
-            found_statuses = ctx
-                .db
-                .read(move |c| posts::search(c, &term, limit))
-                .await
-                .map_err(ServiceError::from)?;
+            let tag = q
+                .strip_prefix('#')
+                .and_then(|t| tsunagu_service::html::parse_hashtag(&format!("#{t}")));
+            found_statuses = match tag {
+                // `#tag`: the posts tagged so (their text holds the tag as a link).
+                Some(tag) => {
+                    let page = tsunagu_db::queries::Page::first(limit);
+                    tsunagu_service::timelines::tag(&ctx, viewer_id, &tag, page).await?
+                }
+                None => {
+                    let term = q.clone();
+                    let found = ctx
+                        .db
+                        .read(move |c| posts::search(c, &term, limit))
+                        .await
+                        .map_err(ServiceError::from)?;
+                    tsunagu_service::policy::without_hidden_authors(&ctx, found, true).await?
+                }
+            };
         }
     }
     found_accounts.retain(|a| a.kind != "Application" && !a.deleted);

@@ -29,6 +29,9 @@ pub struct Settings {
     pub authorized_fetch: bool,
     pub instance: InstanceInfo,
     pub delivery: DeliverySettings,
+    /// A connection must send a request's headers within this long of opening, or of the
+    /// last answer when kept alive; then it is closed (slow or idle clients hold nothing).
+    pub header_timeout: Duration,
 }
 
 impl Settings {
@@ -47,6 +50,7 @@ impl Settings {
                 rate_limit: 300,
             },
             delivery: DeliverySettings::default(),
+            header_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -141,7 +145,7 @@ pub async fn start_with_db(
     let wake = Arc::new(Notify::new());
     ctx.set_federator(Arc::new(ApFederator::new(config.clone(), wake.clone())));
 
-    let (shutdown, mut stop) = watch::channel(false);
+    let (shutdown, stop) = watch::channel(false);
     let app = Router::new()
         .route("/health", get(|| async { "ok" }))
         .merge(tsunagu_federation::router(config.clone(), &fed_settings))
@@ -163,20 +167,12 @@ pub async fn start_with_db(
         shutdown.subscribe(),
     ));
     let local_addr = listener.local_addr()?;
-    // Clients add trailing slashes (`/api/v1/instance/`); route them as without.
+    // Clients add trailing slashes (`/api/v1/instance/`); route them as without. Browser
+    // apps (Elk, Phanpy) call from their own origins: the API answers any origin, with
+    // tokens, never cookies.
+    let app = app.layer(cors());
     let app = tower::ServiceExt::map_request(app, strip_trailing_slash);
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
-                std::net::SocketAddr,
-            >(app),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = stop.wait_for(|s| *s).await;
-        })
-        .await
-    });
+    let server = tokio::spawn(serve(listener, app, stop, settings.header_timeout));
     tracing::info!("tsunagu serving {} on {local_addr}", settings.domain);
     Ok(Instance {
         ctx,
@@ -216,6 +212,109 @@ async fn housekeeping(ctx: Context, every: Duration, mut stop: watch::Receiver<b
             Err(e) => tracing::warn!("removing unused uploads: {e}"),
         }
     }
+}
+
+/// Cross-origin requests as Mastodon answers them: any origin, no credentials.
+fn cors() -> tower_http::cors::CorsLayer {
+    use axum::http::{header, HeaderName, Method};
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::LINK,
+            HeaderName::from_static("x-ratelimit-limit"),
+            HeaderName::from_static("x-ratelimit-remaining"),
+            HeaderName::from_static("x-ratelimit-reset"),
+        ])
+        .max_age(Duration::from_secs(3600))
+}
+
+/// Serves `app` on `listener` until `stop` turns true, then lets the requests in flight
+/// finish. Each connection has `header_timeout` to send a request's headers (see
+/// [`Settings::header_timeout`]); WebSocket upgrades work as usual.
+async fn serve<S>(
+    listener: TcpListener,
+    app: S,
+    mut stop: watch::Receiver<bool>,
+    header_timeout: Duration,
+) -> std::io::Result<()>
+where
+    S: tower::Service<
+            axum::extract::Request,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    let (closing, closing_rx) = watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.wait_for(|s| *s) => break,
+        };
+        let (stream, addr) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors and the like: wait a moment, keep serving.
+                tracing::warn!("accepting a connection: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = tower::ServiceExt::map_request(
+            app.clone(),
+            move |req: axum::http::Request<hyper::body::Incoming>| {
+                let mut req = req.map(axum::body::Body::new);
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(addr));
+                req
+            },
+        );
+        let connection = builder
+            .serve_connection(
+                TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(service),
+            )
+            .with_upgrades();
+        let mut closing = closing_rx.clone();
+        connections.spawn(async move {
+            let mut connection = std::pin::pin!(connection);
+            let closed = tokio::select! {
+                _ = connection.as_mut() => true,
+                _ = closing.wait_for(|c| *c) => false,
+            };
+            if !closed {
+                connection.as_mut().graceful_shutdown();
+                let _ = connection.await;
+            }
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    let _ = closing.send(true);
+    while connections.join_next().await.is_some() {}
+    Ok(())
 }
 
 fn strip_trailing_slash(mut req: axum::extract::Request) -> axum::extract::Request {

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 use tsunagu::{open_database, Settings, SHUTDOWN_GRACE};
 use tsunagu_service::accounts::{self, NewMember, Role};
+use tsunagu_service::policy;
 
 #[derive(Parser)]
 #[command(
@@ -169,10 +170,64 @@ enum AdminCommand {
         #[arg(long)]
         username: String,
     },
-    /// Counts of pending, delivered and failed outgoing deliveries.
+    /// Counts of pending, delivered and failed outgoing deliveries, then the same per
+    /// receiving server with its last success and the reason of its last refusal.
     DeliveryStats {
         #[command(flatten)]
         db: DbArgs,
+    },
+    /// Block a server: `silence` keeps its posts out of public timelines and search;
+    /// `suspend` refuses everything from it, sends it nothing and hides what it sent.
+    /// Subdomains are blocked with it.
+    BlockDomain {
+        #[command(flatten)]
+        instance: InstanceArgs,
+        /// The server's domain (`spam.example`).
+        domain: String,
+        /// silence or suspend.
+        #[arg(long, default_value = "suspend")]
+        severity: String,
+        /// Reason shown to anyone in the public list of blocked servers.
+        #[arg(long, default_value = "")]
+        public_comment: String,
+        /// Note for staff only.
+        #[arg(long, default_value = "")]
+        private_comment: String,
+    },
+    /// Lift a server's block.
+    UnblockDomain {
+        #[command(flatten)]
+        instance: InstanceArgs,
+        domain: String,
+    },
+    /// List blocked servers.
+    ListDomainBlocks {
+        #[command(flatten)]
+        instance: InstanceArgs,
+    },
+    /// Federate with a server in allow-list mode.
+    AllowDomain {
+        #[command(flatten)]
+        instance: InstanceArgs,
+        domain: String,
+    },
+    /// Stop allowing a server (in allow-list mode it is then refused).
+    DisallowDomain {
+        #[command(flatten)]
+        instance: InstanceArgs,
+        domain: String,
+    },
+    /// List allowed servers.
+    ListDomainAllows {
+        #[command(flatten)]
+        instance: InstanceArgs,
+    },
+    /// `allowlist`: federate only with allowed servers; `open`: with every server not
+    /// blocked. Without a mode, print the current one.
+    FederationMode {
+        #[command(flatten)]
+        instance: InstanceArgs,
+        mode: Option<String>,
     },
 }
 
@@ -424,10 +479,137 @@ async fn admin(cmd: AdminCommand) -> CliResult {
         }
         AdminCommand::DeliveryStats { db } => {
             let db = open_database(&db.database_url)?;
-            let (pending, delivered, failed) =
-                db.read(tsunagu_db::queries::deliveries::stats).await?;
-            println!("pending\t{pending}\ndelivered\t{delivered}\nfailed\t{failed}");
+            delivery_stats(&db).await?;
         }
+        AdminCommand::BlockDomain {
+            instance,
+            domain,
+            severity,
+            public_comment,
+            private_comment,
+        } => {
+            let ctx = context(&instance).await?;
+            let block = policy::block_domain(
+                &ctx,
+                policy::NewBlock {
+                    domain,
+                    severity: policy::Severity::parse(&severity)?,
+                    public_comment,
+                    private_comment,
+                },
+            )
+            .await?;
+            println!("{}\t{}\t{}", block.id, block.domain, block.severity);
+        }
+        AdminCommand::UnblockDomain { instance, domain } => {
+            let ctx = context(&instance).await?;
+            let domain = policy::normalize_domain(&domain)?;
+            let block = policy::list_blocks(&ctx)
+                .await?
+                .into_iter()
+                .find(|b| b.domain == domain)
+                .ok_or_else(|| format!("{domain} is not blocked"))?;
+            policy::unblock_domain(&ctx, block.id).await?;
+            println!("{domain} is no longer blocked");
+        }
+        AdminCommand::ListDomainBlocks { instance } => {
+            let ctx = context(&instance).await?;
+            for b in policy::list_blocks(&ctx).await? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    b.id, b.domain, b.severity, b.public_comment
+                );
+            }
+        }
+        AdminCommand::AllowDomain { instance, domain } => {
+            let ctx = context(&instance).await?;
+            let allow = policy::allow_domain(&ctx, &domain).await?;
+            println!("{}\t{}", allow.id, allow.domain);
+        }
+        AdminCommand::DisallowDomain { instance, domain } => {
+            let ctx = context(&instance).await?;
+            let domain = policy::normalize_domain(&domain)?;
+            let allow = policy::list_allows(&ctx)
+                .await?
+                .into_iter()
+                .find(|a| a.domain == domain)
+                .ok_or_else(|| format!("{domain} is not allowed"))?;
+            policy::disallow_domain(&ctx, allow.id).await?;
+            println!("{domain} is no longer allowed");
+        }
+        AdminCommand::ListDomainAllows { instance } => {
+            let ctx = context(&instance).await?;
+            for a in policy::list_allows(&ctx).await? {
+                println!("{}\t{}", a.id, a.domain);
+            }
+        }
+        AdminCommand::FederationMode { instance, mode } => {
+            let ctx = context(&instance).await?;
+            match mode.as_deref() {
+                None => {}
+                Some("allowlist") => policy::set_allow_list_mode(&ctx, true).await?,
+                Some("open") => policy::set_allow_list_mode(&ctx, false).await?,
+                Some(other) => {
+                    return Err(format!("unknown mode {other:?}: use allowlist or open").into())
+                }
+            }
+            let on = policy::allow_list_mode(&ctx).await?;
+            println!("{}", if on { "allowlist" } else { "open" });
+        }
+    }
+    Ok(())
+}
+
+/// Totals, then per receiving server: waiting, delivered and given-up deliveries, the last
+/// success, and the last refusal with the server's status and reason.
+async fn delivery_stats(db: &tsunagu_db::Db) -> CliResult {
+    use std::collections::BTreeMap;
+    use tsunagu_db::queries::deliveries;
+    let (pending, delivered, failed) = db.read(deliveries::stats).await?;
+    println!("pending\t{pending}\ndelivered\t{delivered}\nfailed\t{failed}");
+    let (by_inbox, failures) = db
+        .read(|c| {
+            Ok((
+                deliveries::stats_by_inbox(c)?,
+                deliveries::recent_failures(c, 1000)?,
+            ))
+        })
+        .await?;
+    let host = |inbox: &str| {
+        url::Url::parse(inbox)
+            .ok()
+            .and_then(|u| {
+                u.host_str()
+                    .map(|h| u.port().map_or(h.to_string(), |p| format!("{h}:{p}")))
+            })
+            .unwrap_or_else(|| inbox.to_string())
+    };
+    let mut peers: BTreeMap<String, deliveries::InboxStats> = BTreeMap::new();
+    for s in by_inbox {
+        let peer = peers.entry(host(&s.inbox_url)).or_default();
+        peer.pending += s.pending;
+        peer.delivered += s.delivered;
+        peer.failed += s.failed;
+        peer.last_delivered_at = peer.last_delivered_at.max(s.last_delivered_at);
+    }
+    if peers.is_empty() {
+        return Ok(());
+    }
+    println!("\nserver\tpending\tdelivered\tfailed\tlast delivered\tlast refusal");
+    for (server, s) in &peers {
+        let refusal = failures
+            .iter()
+            .find(|f| host(&f.inbox_url) == *server)
+            .map(|f| f.error.replace(['\n', '\t'], " "))
+            .unwrap_or_else(|| "-".into());
+        let last = s
+            .last_delivered_at
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "{server}\t{}\t{}\t{}\t{last}\t{refusal}",
+            s.pending, s.delivered, s.failed
+        );
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 use tsunagu_db::queries::{actors, users};
@@ -269,27 +270,95 @@ pub async fn authenticate(
     password: &str,
 ) -> ServiceResult<(User, Actor)> {
     let login = login.trim().to_lowercase();
+    ctx.sign_ins.check(&login)?;
+    let l = login.clone();
     let found = ctx
         .db
         .read(move |c| {
-            if login.contains('@') {
-                users::by_email(c, &login)
+            if l.contains('@') {
+                users::by_email(c, &l)
             } else {
-                users::by_username(c, &login)
+                users::by_username(c, &l)
             }
         })
         .await?;
-    let refused = || ServiceError::Unauthorized("invalid login or password".into());
-    let Some((user, actor)) = found else {
-        return Err(refused());
+    // Every refusal reads the same and takes as long, so sign-in tells nobody which
+    // accounts exist or are disabled.
+    let hash = match &found {
+        Some((user, _)) => user.password_hash.clone(),
+        None => dummy_hash().await?,
     };
-    if !verify_password(password.to_string(), user.password_hash.clone()).await {
-        return Err(refused());
+    let password_ok = verify_password(password.to_string(), hash).await;
+    match found {
+        Some((user, actor)) if password_ok && !user.disabled => {
+            ctx.sign_ins.succeeded(&login);
+            Ok((user, actor))
+        }
+        _ => {
+            ctx.sign_ins.failed(&login);
+            Err(ServiceError::Unauthorized(
+                "invalid login or password".into(),
+            ))
+        }
     }
-    if user.disabled {
-        return Err(ServiceError::Forbidden("this account is disabled".into()));
+}
+
+/// A hash to check passwords against when the account does not exist.
+async fn dummy_hash() -> ServiceResult<String> {
+    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    HASH.get_or_try_init(|| hash_password(crate::posts::random_token()))
+        .await
+        .cloned()
+}
+
+/// Failed sign-ins per login, in this process: past [`MAX_FAILED_SIGN_INS`] within
+/// [`SIGN_IN_WINDOW`], the login is refused until the window passes, right password or not.
+#[derive(Default)]
+pub struct SignInThrottle {
+    failures: std::sync::Mutex<HashMap<String, (std::time::Instant, u32)>>,
+}
+
+pub const MAX_FAILED_SIGN_INS: u32 = 5;
+pub const SIGN_IN_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+/// Logins remembered at most; past it the oldest windows are dropped.
+const SIGN_IN_MEMORY: usize = 10_000;
+
+impl SignInThrottle {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (std::time::Instant, u32)>> {
+        self.failures.lock().unwrap_or_else(|e| e.into_inner())
     }
-    Ok((user, actor))
+
+    fn check(&self, login: &str) -> ServiceResult<()> {
+        match self.lock().get(login) {
+            Some((since, n)) if *n >= MAX_FAILED_SIGN_INS && since.elapsed() < SIGN_IN_WINDOW => {
+                Err(ServiceError::RateLimited(
+                    "too many failed sign-ins for this account; try again later".into(),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn failed(&self, login: &str) {
+        let mut failures = self.lock();
+        if failures.len() >= SIGN_IN_MEMORY {
+            failures.retain(|_, (since, _)| since.elapsed() < SIGN_IN_WINDOW);
+            if failures.len() >= SIGN_IN_MEMORY {
+                failures.clear();
+            }
+        }
+        let entry = failures
+            .entry(login.to_string())
+            .or_insert((std::time::Instant::now(), 0));
+        if entry.0.elapsed() >= SIGN_IN_WINDOW {
+            *entry = (std::time::Instant::now(), 0);
+        }
+        entry.1 += 1;
+    }
+
+    fn succeeded(&self, login: &str) {
+        self.lock().remove(login);
+    }
 }
 
 pub async fn set_password(ctx: &Context, user_id: i64, password: &str) -> ServiceResult<()> {

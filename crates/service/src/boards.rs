@@ -339,9 +339,22 @@ pub async fn start_thread(ctx: &Context, author: &Actor, new: NewThread) -> Serv
         .filter_map(|t| html::parse_hashtag(&format!("#{}", t.trim_start_matches('#'))))
         .map(|t| t.to_lowercase())
         .collect();
-    tags.extend(html::scan(&new.body).1);
+    // Mentions in the body are linked, addressed and notified, as in a status.
+    let (content, mentioned, body_tags) =
+        crate::posts::render_markdown_text(ctx, &new.body).await?;
+    tags.extend(body_tags);
     tags.sort();
     tags.dedup();
+    let mut mention_ids = board_ids.clone();
+    mention_ids.extend(mentioned.iter().map(|a| a.id));
+    mention_ids.sort();
+    mention_ids.dedup();
+    let notified: Vec<i64> = mentioned
+        .iter()
+        .filter(|a| a.local && a.kind != "Group" && a.id != author.id)
+        .map(|a| a.id)
+        .collect();
+    let author_id = author.id;
     let row = NewPost {
         ap_id: ctx.url(&format!("/pending/{}", random_token())),
         author_id: author.id,
@@ -351,7 +364,7 @@ pub async fn start_thread(ctx: &Context, author: &Actor, new: NewThread) -> Serv
         reblog_of_id: None,
         context: None,
         name: Some(title),
-        content: html::render_markdown(&new.body),
+        content,
         source: Some(new.body.clone()),
         summary: String::new(),
         sensitive: false,
@@ -367,8 +380,11 @@ pub async fn start_thread(ctx: &Context, author: &Actor, new: NewThread) -> Serv
             let id = posts::insert(c, &row)?;
             posts::set_ap_id(c, id, &ctx2.url(&format!("/posts/{id}")))?;
             posts::set_context(c, id, &ctx2.url(&format!("/contexts/{id}")))?;
-            posts::add_mentions(c, id, &board_ids)?;
+            posts::add_mentions(c, id, &mention_ids)?;
             posts::add_tags(c, id, &tags)?;
+            for recipient in &notified {
+                crate::posts::notify(c, *recipient, "mention", author_id, Some(id))?;
+            }
             q::insert_thread(
                 c,
                 &Thread {
@@ -1043,7 +1059,7 @@ pub async fn edit_thread(
             "body must be at most {MAX_BODY_CHARS} characters"
         )));
     }
-    let content = html::render_markdown(&source);
+    let (content, _, _) = crate::posts::render_markdown_text(ctx, &source).await?;
     let rid = root.id;
     let post = ctx
         .db

@@ -237,12 +237,58 @@ fn render_line(line: &str, linker: &dyn Linker, out: &mut String) {
     }
 }
 
-/// Renders Markdown (thread bodies) to sanitised HTML.
+/// Renders Markdown (board descriptions) to sanitised HTML.
 pub fn render_markdown(source: &str) -> String {
     let parser =
         pulldown_cmark::Parser::new_ext(source, pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, parser);
+    sanitize(&html)
+}
+
+/// Renders Markdown (thread bodies) to sanitised HTML, linking mentions, hashtags and bare
+/// URLs in its text as a status's are (not inside code or links).
+pub fn render_markdown_linked(source: &str, linker: &dyn Linker) -> String {
+    use pulldown_cmark::{Event, Tag, TagEnd};
+    let parser =
+        pulldown_cmark::Parser::new_ext(source, pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
+    let mut events: Vec<Event> = Vec::new();
+    let (mut in_code, mut in_link) = (false, false);
+    let mut text = String::new();
+    let flush = |text: &mut String, events: &mut Vec<Event>| {
+        if !text.is_empty() {
+            let mut html = String::new();
+            for (i, line) in text.split('\n').enumerate() {
+                if i > 0 {
+                    html.push('\n');
+                }
+                render_line(line, linker, &mut html);
+            }
+            events.push(Event::InlineHtml(html.into()));
+            text.clear();
+        }
+    };
+    for event in parser {
+        match &event {
+            // Text may come in pieces (around characters Markdown looked at): link it whole.
+            Event::Text(t) if !in_code && !in_link => {
+                text.push_str(t);
+                continue;
+            }
+            _ => flush(&mut text, &mut events),
+        }
+        match &event {
+            Event::Start(Tag::CodeBlock(_)) => in_code = true,
+            Event::End(TagEnd::CodeBlock) => in_code = false,
+            Event::Start(Tag::Link { .. }) => in_link = true,
+            Event::End(TagEnd::Link) => in_link = false,
+            _ => {}
+        }
+        events.push(event);
+    }
+    flush(&mut text, &mut events);
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
     sanitize(&html)
 }
 
@@ -302,6 +348,23 @@ mod tests {
             html,
             "<p>hi <span class=\"h-card\"><a href=\"https://b.example/users/bob\" class=\"u-url mention\">@<span>bob</span></a></span> &lt;b&gt;<br><a href=\"https://here/tags/tag\" class=\"mention hashtag\" rel=\"tag\">#<span>tag</span></a> <a href=\"https://x.example/a\" rel=\"nofollow noopener noreferrer\" target=\"_blank\">https://x.example/a</a>.</p><p>second</p>"
         );
+    }
+
+    #[test]
+    fn markdown_links_mentions_tags_and_urls_outside_code() {
+        let html = render_markdown_linked(
+            "Ask **@bob@b.example** about #rust, see https://x.example/a\n\n`@not #code` [@nor](https://y.example)",
+            &L,
+        );
+        assert!(
+            html.contains("<strong><span class=\"h-card\"><a href=\"https://b.example/users/bob\" class=\"u-url mention\""),
+            "{html}"
+        );
+        assert!(html.contains("href=\"https://here/tags/rust\""), "{html}");
+        assert!(html.contains("href=\"https://x.example/a\""), "{html}");
+        assert!(html.contains("<code>@not #code</code>"), "{html}");
+        assert!(!html.contains("users/nor"), "{html}");
+        assert!(!render_markdown_linked("<script>x</script>", &L).contains("<script"));
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct Context {
     pub media_dir: PathBuf,
     /// This process's copy of the federation policy.
     pub policy: Arc<policy::PolicyCache>,
+    /// This process's count of failed sign-ins.
+    pub sign_ins: Arc<accounts::SignInThrottle>,
     federator: Arc<OnceLock<Arc<dyn Federator>>>,
 }
 
@@ -53,6 +55,7 @@ impl Context {
             scheme,
             media_dir,
             policy: Arc::default(),
+            sign_ins: Arc::default(),
             federator: Arc::new(OnceLock::new()),
         }
     }

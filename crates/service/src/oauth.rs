@@ -97,8 +97,21 @@ pub async fn create_app(
         return Err(invalid("redirect_uris can't be blank"));
     }
     for uri in &uris {
-        if *uri != OOB_REDIRECT && url::Url::parse(uri).is_err() {
-            return Err(invalid(format!("redirect URI {uri:?} is not a valid URI")));
+        if *uri == OOB_REDIRECT {
+            continue;
+        }
+        // Apps may use their own schemes (`com.example.app:/oauth`), but not those that run
+        // or embed something in the browser, and no fragments (RFC 6749).
+        let parsed = url::Url::parse(uri)
+            .map_err(|_| invalid(format!("redirect URI {uri:?} is not a valid URI")))?;
+        if matches!(
+            parsed.scheme(),
+            "javascript" | "data" | "vbscript" | "file" | "about" | "blob" | "filesystem"
+        ) || parsed.fragment().is_some()
+        {
+            return Err(invalid(format!(
+                "redirect URI {uri:?} is not allowed: use an https, http or app URI without a fragment"
+            )));
         }
     }
     let scopes = parse_scopes(scopes.unwrap_or("read"))?.join(" ");
@@ -255,10 +268,11 @@ pub async fn code_grant(
     if row.app_id != app.id || row.expires_at < now() {
         return Err(bad());
     }
-    if let Some(uri) = redirect_uri {
-        if uri != row.redirect_uri {
-            return Err(bad());
-        }
+    // The code goes only with the redirect URI it was issued for (RFC 6749, 4.1.3).
+    if redirect_uri != Some(row.redirect_uri.as_str()) {
+        return Err(ServiceError::Invalid(
+            "invalid_grant: redirect_uri must be the one the code was issued for".into(),
+        ));
     }
     if let Some(challenge) = &row.code_challenge {
         let verifier =

@@ -157,17 +157,47 @@ pub async fn require_federates(ctx: &Context, domain: &str) -> ServiceResult<()>
     }
 }
 
-/// The domains among `domains` whose content is hidden from public views (silenced) or
-/// everywhere (refused), for filtering lists of posts.
-pub async fn restricted_domains(
+/// The accounts among `authors` whose posts are hidden: those of refused servers, and, in
+/// public views (public timelines, hashtags, search), those of silenced ones too.
+pub async fn hidden_authors(
     ctx: &Context,
-    domains: &[String],
-) -> ServiceResult<Vec<(String, Verdict)>> {
+    authors: &[i64],
+    public_view: bool,
+) -> ServiceResult<Vec<i64>> {
     let rules = rules(ctx).await?;
-    Ok(domains
+    if rules.blocks.is_empty() && !rules.allow_list_mode {
+        return Ok(Vec::new());
+    }
+    let ids = authors.to_vec();
+    let actors = ctx
+        .db
+        .read(move |c| tsunagu_db::queries::actors::by_ids(c, &ids))
+        .await?;
+    Ok(actors
         .iter()
-        .map(|d| (d.clone(), rules.verdict(&ctx.domain, d)))
-        .filter(|(_, v)| *v != Verdict::Federates)
+        .filter(|a| !a.local)
+        .filter(|a| match rules.verdict(&ctx.domain, &a.domain) {
+            Verdict::Refused => true,
+            Verdict::Silenced => public_view,
+            Verdict::Federates => false,
+        })
+        .map(|a| a.id)
+        .collect())
+}
+
+/// `list` without the posts of hidden authors (see [`hidden_authors`]).
+pub async fn without_hidden_authors(
+    ctx: &Context,
+    list: Vec<tsunagu_db::Post>,
+    public_view: bool,
+) -> ServiceResult<Vec<tsunagu_db::Post>> {
+    let mut authors: Vec<i64> = list.iter().map(|p| p.author_id).collect();
+    authors.sort();
+    authors.dedup();
+    let hidden = hidden_authors(ctx, &authors, public_view).await?;
+    Ok(list
+        .into_iter()
+        .filter(|p| !hidden.contains(&p.author_id))
         .collect())
 }
 

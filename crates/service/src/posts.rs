@@ -79,7 +79,7 @@ impl Linker for (&Context, &Mentions) {
             .map(|(_, a)| a.url.clone().unwrap_or_else(|| a.ap_id.clone()))
     }
     fn hashtag(&self, tag: &str) -> String {
-        self.0.url(&format!("/tags/{tag}"))
+        self.0.tag_url(tag)
     }
 }
 
@@ -113,6 +113,23 @@ pub async fn render_text(
     ctx: &Context,
     text: &str,
 ) -> ServiceResult<(String, Vec<Actor>, Vec<String>)> {
+    render_with(ctx, text, html::render_plain).await
+}
+
+/// Renders Markdown (a thread's body) to HTML, returning it with the accounts mentioned and
+/// the hashtags, linked as in a status.
+pub async fn render_markdown_text(
+    ctx: &Context,
+    source: &str,
+) -> ServiceResult<(String, Vec<Actor>, Vec<String>)> {
+    render_with(ctx, source, html::render_markdown_linked).await
+}
+
+async fn render_with(
+    ctx: &Context,
+    text: &str,
+    render: fn(&str, &dyn html::Linker) -> String,
+) -> ServiceResult<(String, Vec<Actor>, Vec<String>)> {
     let (tokens, tags) = html::scan(text);
     let mut found = Vec::new();
     for token in tokens.into_iter().take(20) {
@@ -121,7 +138,7 @@ pub async fn render_text(
         }
     }
     let mentions = Mentions(found);
-    let html = html::render_plain(text, &(ctx, &mentions));
+    let html = render(text, &(ctx, &mentions));
     let mut actors: Vec<Actor> = Vec::new();
     for (_, a) in mentions.0 {
         if !actors.iter().any(|x| x.id == a.id) {
@@ -206,14 +223,16 @@ pub async fn filter_visible(
         }
     };
     let visible_originals: Vec<i64> = originals.iter().filter(|p| sees(p)).map(|p| p.id).collect();
-    Ok(list
+    let list = list
         .into_iter()
         .filter(|p| {
             sees(p)
                 && p.reblog_of_id
                     .is_none_or(|o| visible_originals.contains(&o))
         })
-        .collect())
+        .collect();
+    // Nothing of servers this instance refuses shows.
+    crate::policy::without_hidden_authors(ctx, list, false).await
 }
 
 /// Drops the boosts in `list` whose original `viewer` may not see (the rest as it is).

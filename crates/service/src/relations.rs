@@ -413,7 +413,8 @@ pub async fn find_by_handle(
     handle: &str,
     resolve: bool,
 ) -> ServiceResult<Option<Actor>> {
-    let handle = handle.trim().trim_start_matches('@');
+    // `@name@host`, and Lemmy's `!community@host` for a group.
+    let handle = handle.trim().trim_start_matches(['@', '!']);
     let (name, host) = match handle.split_once('@') {
         Some((n, h)) => (n.to_string(), h.to_lowercase()),
         None => (handle.to_string(), ctx.domain.clone()),

@@ -47,6 +47,7 @@ pub async fn home(ctx: &Context, viewer: i64, page: Page) -> ServiceResult<Vec<P
         .db
         .read(move |c| posts::home_timeline(c, viewer, page))
         .await?;
+    let list = crate::policy::without_hidden_authors(ctx, list, false).await?;
     without_hidden(ctx, Some(viewer), list).await
 }
 
@@ -60,6 +61,7 @@ pub async fn public(
         .db
         .read(move |c| posts::public_timeline(c, local, page))
         .await?;
+    let list = crate::policy::without_hidden_authors(ctx, list, true).await?;
     without_hidden(ctx, viewer, list).await
 }
 
@@ -74,6 +76,7 @@ pub async fn tag(
         .db
         .read(move |c| posts::tag_timeline(c, &tag, page))
         .await?;
+    let list = crate::policy::without_hidden_authors(ctx, list, true).await?;
     without_hidden(ctx, viewer, list).await
 }
 
