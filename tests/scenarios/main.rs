@@ -10,3 +10,4 @@ mod media_polls;
 mod peers;
 mod signatures;
 mod streaming;
+mod trust;

@@ -118,6 +118,7 @@ fn test_settings(domain: &str, db: &TestDb) -> Settings {
     settings.delivery.poll_interval = Duration::from_millis(200);
     // Tests and benchmarks send far more than a person would.
     settings.instance.rate_limit = 1_000_000;
+    settings.instance.sign_in_limit = 1_000_000;
     settings
 }
 
@@ -270,7 +271,7 @@ pub fn http() -> reqwest::Client {
 pub async fn login(base: &str, login: &str, password: &str) -> String {
     let app: Value = http()
         .post(format!("{base}/api/v1/apps"))
-        .json(&json!({ "client_name": "tests", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write follow" }))
+        .json(&json!({ "client_name": "tests", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write follow admin:read admin:write" }))
         .send()
         .await
         .expect("apps")
@@ -288,7 +289,7 @@ pub async fn login(base: &str, login: &str, password: &str) -> String {
             ),
             ("username", login),
             ("password", password),
-            ("scope", "read write follow"),
+            ("scope", "read write follow admin:read admin:write"),
         ])
         .send()
         .await

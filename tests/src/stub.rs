@@ -102,6 +102,7 @@ pub fn sign(
 struct Shared {
     documents: HashMap<String, Value>,
     received: Vec<Value>,
+    redirects: HashMap<String, String>,
 }
 
 /// A fake server on a loopback port.
@@ -328,10 +329,33 @@ async fn webfinger(State(peer): State<StubPeer>, Query(q): Query<Resource>) -> R
     }
 }
 
-async fn nodeinfo_links(State(peer): State<StubPeer>) -> axum::Json<Value> {
+async fn nodeinfo_links(State(peer): State<StubPeer>) -> Response {
+    if let Some(to) = peer.redirect_of("/.well-known/nodeinfo") {
+        return redirect_to(&to);
+    }
     axum::Json(
         json!({ "links": [{ "rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": peer.url("/nodeinfo/2.0") }] }),
     )
+    .into_response()
+}
+
+fn redirect_to(location: &str) -> Response {
+    (
+        StatusCode::FOUND,
+        [(axum::http::header::LOCATION, location.to_string())],
+    )
+        .into_response()
+}
+
+impl StubPeer {
+    fn redirect_of(&self, path: &str) -> Option<String> {
+        self.shared
+            .lock()
+            .expect("lock")
+            .redirects
+            .get(path)
+            .cloned()
+    }
 }
 
 async fn nodeinfo(State(peer): State<StubPeer>) -> axum::Json<Value> {
@@ -360,6 +384,9 @@ async fn document_or_inbox(State(peer): State<StubPeer>, request: Request) -> Re
         }
         return StatusCode::ACCEPTED.into_response();
     }
+    if let Some(to) = peer.redirect_of(&path) {
+        return redirect_to(&to);
+    }
     let doc = peer
         .shared
         .lock()
@@ -377,5 +404,117 @@ async fn document_or_inbox(State(peer): State<StubPeer>, request: Request) -> Re
         )
             .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Lab host names in the captured payloads of `tests/fixtures/real/`, by peer folder: the
+/// peer's origin, then Tsunagu's.
+pub const LAB_HOSTS: &[(&str, &str, &str)] = &[
+    (
+        "lemmy-0.19.20",
+        "http://lemmy-alpha.test:8536",
+        "http://tsunagu-a.test:8081",
+    ),
+    (
+        "nodebb-4.10.3",
+        "https://nodebb-a.example",
+        "https://tsunagu-a.example",
+    ),
+    (
+        "takahe-0.11",
+        "https://takahe-a.example",
+        "https://tsunagu-a.example",
+    ),
+];
+
+impl StubPeer {
+    /// A payload a real server sent or served (`tests/fixtures/real/{path}`), moved to this
+    /// stub and the instance at `instance_base`: the lab's host names become theirs, then each
+    /// `(from, to)` of `replace` is applied (ids of our objects in the lab, say).
+    pub fn real(&self, path: &str, instance_base: &str, replace: &[(&str, &str)]) -> Value {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/real")
+            .join(path);
+        let mut text =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let folder = path.split('/').next().unwrap_or_default();
+        let (_, peer, ours) = LAB_HOSTS
+            .iter()
+            .find(|(f, _, _)| *f == folder)
+            .expect("a lab folder");
+        for (from, to) in replace {
+            text = text.replace(from, to);
+        }
+        let host = |origin: &str| origin.split("://").nth(1).unwrap_or(origin).to_string();
+        text = text
+            .replace(peer, &self.base)
+            .replace(ours, instance_base)
+            .replace(&host(peer), &self.domain)
+            .replace(&host(ours), &host(instance_base));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+    }
+
+    /// Serves an actor document captured from a real server, with this stub's key in place
+    /// of the real one (so the stub can sign as that actor); returns its id.
+    pub fn serve_actor(&self, mut doc: Value) -> String {
+        doc["publicKey"]["publicKeyPem"] = Value::String(self.public_pem.clone());
+        let id = doc["id"].as_str().expect("id").to_string();
+        doc["publicKey"]["owner"] = Value::String(id.clone());
+        self.serve(doc);
+        id
+    }
+
+    /// The PEM of the key this stub signs with.
+    pub fn public_key(&self) -> String {
+        self.public_pem.clone()
+    }
+
+    pub fn private_key(&self) -> String {
+        self.private_pem.clone()
+    }
+
+    /// Posts an activity with a signature that covers no date (`(request-target) host
+    /// digest`), as an attacker replaying it forever would.
+    pub async fn send_without_date(&self, inbox: &str, body: &[u8]) -> StatusCode {
+        let activity: Value = serde_json::from_slice(body).expect("json");
+        let actor = activity["actor"].as_str().expect("actor");
+        let url = url::Url::parse(inbox).expect("inbox url");
+        let host = format!(
+            "{}:{}",
+            url.host_str().expect("host"),
+            url.port().unwrap_or(80)
+        );
+        let digest = format!("SHA-256={}", B64.encode(Sha256::digest(body)));
+        let signing_string = format!(
+            "(request-target): post {}\nhost: {host}\ndigest: {digest}",
+            url.path()
+        );
+        let key = rsa::RsaPrivateKey::from_pkcs8_pem(&self.private_pem).expect("key");
+        let signature = SigningKey::<Sha256>::new(key).sign(signing_string.as_bytes());
+        let header = format!(
+            "keyId=\"{actor}#main-key\",algorithm=\"rsa-sha256\",headers=\"(request-target) host digest\",signature=\"{}\"",
+            B64.encode(signature.to_bytes())
+        );
+        let res = crate::http()
+            .post(inbox)
+            .header("Host", host)
+            .header("Digest", digest)
+            .header("Signature", header)
+            .header("Content-Type", "application/activity+json")
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("post");
+        StatusCode::from_u16(res.status().as_u16()).expect("status")
+    }
+
+    /// Answers GETs of `path` (and the NodeInfo discovery document, for
+    /// `/.well-known/nodeinfo`) with a redirect to `location`.
+    pub fn redirect(&self, path: &str, location: &str) {
+        self.shared
+            .lock()
+            .expect("lock")
+            .redirects
+            .insert(path.to_string(), location.to_string());
     }
 }

@@ -35,6 +35,8 @@ pub struct InstanceInfo {
     pub contact_email: String,
     /// Requests per five minutes for each access token or address.
     pub rate_limit: u32,
+    /// Requests per five minutes for each address to sign-in, token and app registration.
+    pub sign_in_limit: u32,
 }
 
 /// The layer for routes that take files (larger multipart bodies).
@@ -51,7 +53,7 @@ pub fn router(
 ) -> Router {
     // Sign-in, tokens and app registration: a tighter limit per address.
     let sensitive = axum::middleware::from_fn_with_state(
-        limits::RateLimiter::new(ctx.clone(), limits::SENSITIVE_LIMIT.min(info.rate_limit)),
+        limits::RateLimiter::new(ctx.clone(), info.sign_in_limit),
         limits::sensitive_limit,
     );
     Router::new()

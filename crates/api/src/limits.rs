@@ -17,8 +17,6 @@ const WINDOW: Duration = Duration::from_secs(300);
 /// Keys counted at most in one window; requests of further keys share one count, so a
 /// flood of made-up keys neither grows memory nor slows anyone down.
 const MAX_KEYS: usize = 50_000;
-/// Requests per address and window to the routes that check passwords or create apps.
-pub const SENSITIVE_LIMIT: u32 = 30;
 
 /// Counts requests in fixed five-minute windows: per access token for requests with a token
 /// this server issued, per address for all others (anonymous ones, and made-up tokens, so

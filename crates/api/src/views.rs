@@ -414,6 +414,13 @@ pub async fn notifications(
     viewer: i64,
     list: Vec<Notification>,
 ) -> ApiResult<Vec<Value>> {
+    // Nothing from servers this instance refuses.
+    let senders: Vec<i64> = list.iter().map(|n| n.from_actor_id).collect();
+    let refused = tsunagu_service::policy::hidden_authors(ctx, &senders, false).await?;
+    let list: Vec<Notification> = list
+        .into_iter()
+        .filter(|n| !refused.contains(&n.from_actor_id))
+        .collect();
     let actor_ids: Vec<i64> = list.iter().map(|n| n.from_actor_id).collect();
     let post_ids: Vec<i64> = list.iter().filter_map(|n| n.post_id).collect();
     let (actor_rows, post_rows) = ctx

@@ -48,6 +48,7 @@ impl Settings {
                 description: "An alumni network on the fediverse".into(),
                 contact_email: String::new(),
                 rate_limit: 300,
+                sign_in_limit: 30,
             },
             delivery: DeliverySettings::default(),
             header_timeout: Duration::from_secs(30),

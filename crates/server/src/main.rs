@@ -70,6 +70,10 @@ struct ServeArgs {
     /// Client API requests allowed per five minutes for each access token or address.
     #[arg(long, env = "TSUNAGU_RATE_LIMIT", default_value_t = 300)]
     rate_limit: u32,
+    /// Sign-in, token and app-registration requests allowed per five minutes for each
+    /// address (failed sign-ins are also limited per account).
+    #[arg(long, env = "TSUNAGU_SIGN_IN_LIMIT", default_value_t = 30)]
+    sign_in_limit: u32,
     /// Seconds before the first retry of a failed delivery (each retry waits 4 times longer).
     #[arg(long, env = "TSUNAGU_RETRY_BASE_SECS", default_value_t = 30)]
     retry_base_secs: u64,
@@ -315,6 +319,7 @@ async fn serve(args: ServeArgs) -> CliResult {
     settings.instance.title = args.title;
     settings.instance.contact_email = args.contact_email;
     settings.instance.rate_limit = args.rate_limit.max(1);
+    settings.instance.sign_in_limit = args.sign_in_limit.max(1);
     settings.delivery.retry_base = Duration::from_secs(args.retry_base_secs.max(1));
     settings.media_dir = args.media_dir.clone();
     settings.authorized_fetch = args.authorized_fetch;

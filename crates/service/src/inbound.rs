@@ -63,16 +63,22 @@ fn bounded(remote: &RemotePost) -> ServiceResult<Bounded> {
         .as_deref()
         .map(|n| n.chars().take(MAX_REMOTE_NAME_CHARS).collect());
     // Hashtags are names, nothing more: markup or odd characters make a tag we do not keep.
-    let mut tags: Vec<String> = remote
+    let mut tags: Vec<String> = Vec::new();
+    for tag in remote
         .tags
         .iter()
         .filter_map(|t| html::parse_hashtag(&format!("#{}", t.trim_start_matches('#'))))
         .map(|t| t.to_lowercase())
         .filter(|t| t.len() <= 100)
-        .collect();
-    tags.sort();
-    tags.dedup();
-    tags.truncate(MAX_REMOTE_TAGS);
+    {
+        if tags.len() == MAX_REMOTE_TAGS {
+            break;
+        }
+        // The first ones named, in order.
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
     Ok(Bounded {
         content: html::sanitize(&remote.content),
         summary,
