@@ -264,6 +264,22 @@ async fn board_threads(backend: Backend) {
         .as_str()
         .expect("content")
         .contains("busy but rewarding"));
+    // The moderator undoes the removal, here and on corp.
+    staff
+        .post(
+            &format!("/api/v1/tsunagu/statuses/{answer_id}/restore"),
+            json!({}),
+        )
+        .await;
+    alice.get(&format!("/api/v1/statuses/{answer_id}")).await;
+    eventually("the restore reaches corp", || {
+        let url = url.clone();
+        async move {
+            let status = tsunagu_tests::http().get(&url).send().await.ok()?.status();
+            (status == 200).then_some(())
+        }
+    })
+    .await;
 }
 
 on_both_backends!(

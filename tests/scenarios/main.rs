@@ -8,6 +8,7 @@ mod federation;
 mod fixtures;
 mod media_polls;
 mod peers;
+mod real_peers;
 mod signatures;
 mod streaming;
 mod trust;

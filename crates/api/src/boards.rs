@@ -316,6 +316,17 @@ pub async fn remove(
     Ok(Json(json!({})))
 }
 
+/// `POST /api/v1/tsunagu/statuses/:id/restore`: a moderator undoes a removal.
+pub async fn restore(
+    Path(status): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let (_, me) = auth.member("write:statuses")?;
+    boards::restore_post(&ctx, me, id(&status)?).await?;
+    Ok(Json(json!({})))
+}
+
 async fn ban_account(
     name: String,
     auth: Auth,

@@ -37,9 +37,17 @@ async fn results(ctx: &Context, me: i64, groups: &[Group]) -> ApiResult<Value> {
         })
         .await?;
     let statuses = tsunagu_service::timelines::without_hidden(ctx, Some(me), statuses).await?;
+    let statuses = tsunagu_service::posts::filter_visible(ctx, Some(me), statuses).await?;
     let visible: Vec<i64> = statuses.iter().map(|p| p.id).collect();
     let notification_groups: Vec<Value> = groups
         .iter()
+        // A group about a status the member can no longer see (deleted, removed) goes.
+        .filter(|g| {
+            g.in_page
+                .first()
+                .and_then(|n| n.post_id)
+                .is_none_or(|p| visible.contains(&p))
+        })
         .filter_map(|g| {
             let newest = g.in_page.first()?;
             let oldest = g.in_page.last()?;

@@ -244,6 +244,10 @@ pub fn router(
         .route("/api/v1/tsunagu/threads/{id}/unlock", post(boards::unlock))
         .route("/api/v1/tsunagu/statuses/{id}/remove", post(boards::remove))
         .route(
+            "/api/v1/tsunagu/statuses/{id}/restore",
+            post(boards::restore),
+        )
+        .route(
             "/api/v1/tsunagu/accounts/{id}/profile",
             get(accounts::member_profile),
         )

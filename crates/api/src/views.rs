@@ -432,6 +432,8 @@ pub async fn notifications(
         .map(|a| a.id)
         .zip(accounts(ctx, &actor_rows).await?)
         .collect();
+    // Statuses since deleted, removed or otherwise out of the member's sight drop out.
+    let post_rows = tsunagu_service::posts::filter_visible(ctx, Some(viewer), post_rows).await?;
     let status_views: HashMap<i64, Value> = statuses(ctx, Some(viewer), post_rows)
         .await?
         .into_iter()

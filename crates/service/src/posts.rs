@@ -113,7 +113,7 @@ pub async fn render_text(
     ctx: &Context,
     text: &str,
 ) -> ServiceResult<(String, Vec<Actor>, Vec<String>)> {
-    render_with(ctx, text, html::render_plain).await
+    render_with(ctx, text, text, html::render_plain).await
 }
 
 /// Renders Markdown (a thread's body) to HTML, returning it with the accounts mentioned and
@@ -122,15 +122,18 @@ pub async fn render_markdown_text(
     ctx: &Context,
     source: &str,
 ) -> ServiceResult<(String, Vec<Actor>, Vec<String>)> {
-    render_with(ctx, source, html::render_markdown_linked).await
+    // Mentions and tags are found in the text as read, without Markdown's marks.
+    let plain = html::to_text(&html::render_markdown(source));
+    render_with(ctx, source, &plain, html::render_markdown_linked).await
 }
 
 async fn render_with(
     ctx: &Context,
     text: &str,
+    plain: &str,
     render: fn(&str, &dyn html::Linker) -> String,
 ) -> ServiceResult<(String, Vec<Actor>, Vec<String>)> {
-    let (tokens, tags) = html::scan(text);
+    let (tokens, tags) = html::scan(plain);
     let mut found = Vec::new();
     for token in tokens.into_iter().take(20) {
         if let Some(actor) = resolve_mention(ctx, &token).await {

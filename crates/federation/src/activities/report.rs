@@ -51,6 +51,7 @@ pub(super) async fn build(event: &Event, data: &Data) -> Result<Vec<Outgoing>, F
         .await?;
     let ids = tsunagu_service::reports::post_ids(&report);
     let statuses = ctx.db.read(move |c| posts::by_ids(c, &ids)).await?;
+    crate::boards::detect_software(data, &target.domain).await;
     let software = boards::instance_software(ctx, &target.domain)
         .await?
         .unwrap_or_default();
