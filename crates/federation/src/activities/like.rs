@@ -70,70 +70,56 @@ pub(super) async fn undo_by_id(sender: &DbActor, inner: &Url, data: &Data) -> Re
 
 pub(super) async fn build(event: &Event, data: &Data) -> Result<Vec<Outgoing>, FedError> {
     let ctx = data.app_data();
-    let db = &ctx.db;
-    let out = match event.clone() {
+    // Who liked what, the like's id, and whether it is being undone.
+    let (actor_id, post_id, like_id, undo) = match event.clone() {
         Event::Liked { favourite_id } => {
-            let (fav, actor, post, author) = db
-                .read(move |c| {
-                    let f = posts::favourite_by_id(c, favourite_id)?;
-                    let p = posts::by_id(c, f.post_id)?;
-                    Ok((
-                        f.clone(),
-                        actors::by_id(c, f.actor_id)?,
-                        p.clone(),
-                        actors::by_id(c, p.author_id)?,
-                    ))
-                })
+            let fav = ctx
+                .db
+                .read(move |c| posts::favourite_by_id(c, favourite_id))
                 .await?;
-            if author.local {
-                return Ok(Vec::new());
-            }
-            Outgoing {
-                actor_id: actor.id,
-                activity: json!({
-                    "id": fav.ap_id,
-                    "type": "Like",
-                    "actor": actor.ap_id,
-                    "object": post.ap_id,
-                }),
-                inboxes: vec![inbox_of(&author)],
-            }
+            (fav.actor_id, fav.post_id, fav.ap_id, false)
         }
         Event::Unliked {
             actor_id,
             post_id,
             like_ap_id,
-        } => {
-            let (actor, post, author) = db
-                .read(move |c| {
-                    let p = posts::by_id(c, post_id)?;
-                    Ok((
-                        actors::by_id(c, actor_id)?,
-                        p.clone(),
-                        actors::by_id(c, p.author_id)?,
-                    ))
-                })
-                .await?;
-            if author.local {
-                return Ok(Vec::new());
-            }
-            Outgoing {
-                actor_id: actor.id,
-                activity: json!({
-                    "id": super::activity_id(ctx, "undo"),
-                    "type": "Undo",
-                    "actor": actor.ap_id,
-                    "object": {
-                        "id": like_ap_id,
-                        "type": "Like",
-                        "actor": actor.ap_id,
-                        "object": post.ap_id,
-                    },
-                }),
-                inboxes: vec![inbox_of(&author)],
-            }
-        }
+        } => (actor_id, post_id, like_ap_id, true),
         _ => return Ok(Vec::new()),
     };
-    Ok(vec![out])
+    let (actor, post, author) = ctx
+        .db
+        .read(move |c| {
+            let p = posts::by_id(c, post_id)?;
+            Ok((
+                actors::by_id(c, actor_id)?,
+                p.clone(),
+                actors::by_id(c, p.author_id)?,
+            ))
+        })
+        .await?;
+    // Likes of our own posts stay here.
+    if author.local {
+        return Ok(Vec::new());
+    }
+    let like = json!({
+        "id": like_id,
+        "type": "Like",
+        "actor": actor.ap_id,
+        "object": post.ap_id,
+    });
+    let activity = if undo {
+        json!({
+            "id": super::activity_id(ctx, "undo"),
+            "type": "Undo",
+            "actor": actor.ap_id,
+            "object": like,
+        })
+    } else {
+        like
+    };
+    Ok(vec![Outgoing {
+        actor_id: actor.id,
+        activity,
+        inboxes: vec![inbox_of(&author)],
+    }])
 }
