@@ -116,31 +116,62 @@ fn note(peer: &StubPeer, author: &str, i: usize) -> serde_json::Value {
     })
 }
 
-async fn fan_out(instance: &TestInstance, inboxes: usize) {
+/// One post to `inboxes` followers, each on its own server (host name) when the run has
+/// private host names (see [`private_hosts`]), else all on one; `dead` of them on servers that
+/// accept connections and never answer. Measures until every live delivery has arrived.
+async fn fan_out(instance: &TestInstance, inboxes: usize, dead: usize, own_hosts: bool) {
     let peer = StubPeer::start("mastodon").await;
-    let member = instance.member("author").await;
-    let (_, author) = tsunagu_service::accounts::find_member(instance.ctx(), "author")
+    let black_hole = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let hole_port = black_hole.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = black_hole.accept().await {
+            held.push(socket);
+        }
+    });
+    let port = peer.domain.rsplit(':').next().expect("port").to_string();
+    let name = format!("author{inboxes}x{dead}");
+    let member = instance.member(&name).await;
+    let (_, author) = tsunagu_service::accounts::find_member(instance.ctx(), &name)
         .await
         .expect("author");
-    // Followers on the stub, each with its own inbox path.
+    // Every tenth follower is on a dead server, while there are dead ones to place.
+    let every = if dead > 0 { (inboxes / dead).max(1) } else { 0 };
+    let is_dead = |i: usize| dead > 0 && i.is_multiple_of(every) && i / every < dead;
+    let base = |i: usize| {
+        if is_dead(i) {
+            format!("http://dead-{i}.test:{hole_port}")
+        } else if own_hosts {
+            format!("http://peer-{i}.test:{port}")
+        } else {
+            peer.base.clone()
+        }
+    };
     let followers = (0..inboxes)
         .map(|i| {
             (
-                peer.url(&format!("/users/f{i}")),
+                format!("{}/users/f{i}", base(i)),
                 format!("f{i}"),
-                peer.url(&format!("/users/f{i}/inbox")),
+                format!("{}/users/f{i}/inbox", base(i)),
             )
         })
         .collect();
     tsunagu_tests::add_remote_followers(instance, author.id, followers).await;
+    let live = inboxes - (0..inboxes).filter(|i| is_dead(*i)).count();
 
-    // Baseline: the same number of POSTs straight to the stub.
+    // Baseline: the same number of unsigned POSTs straight to the live inboxes, 64 at a time.
     let client = http();
+    let urls: Vec<String> = (0..inboxes)
+        .filter(|i| !is_dead(*i))
+        .map(|i| format!("{}/users/f{i}/inbox", base(i)))
+        .collect();
     let start = Instant::now();
-    let p = peer.clone();
-    run_concurrently(inboxes, 64, move |i| {
+    let u = urls.clone();
+    run_concurrently(urls.len(), 64, move |i| {
         let client = client.clone();
-        let url = p.url(&format!("/users/f{i}/inbox"));
+        let url = u[i].clone();
         async move {
             client.post(url).body("{}").send().await.expect("post");
         }
@@ -151,7 +182,7 @@ async fn fan_out(instance: &TestInstance, inboxes: usize) {
 
     let start = Instant::now();
     member.status("one post to many inboxes").await;
-    while peer.received().len() < before + inboxes {
+    while peer.received().len() < before + live {
         assert!(
             start.elapsed() < Duration::from_secs(300),
             "fan-out did not finish"
@@ -160,12 +191,57 @@ async fn fan_out(instance: &TestInstance, inboxes: usize) {
     }
     let elapsed = start.elapsed();
     println!(
-        "fan-out: one post to {inboxes} inboxes in {:.2} s ({:.0} deliveries/s); baseline unsigned POSTs {:.2} s; ratio {:.2}",
+        "fan-out: one post to {inboxes} inboxes on {} ({dead} dead): the {live} live ones in {:.2} s ({:.0} deliveries/s); baseline unsigned POSTs {:.2} s; ratio {:.2}",
+        if own_hosts { "as many hosts" } else { "one host" },
         elapsed.as_secs_f64(),
-        rate(inboxes, elapsed),
+        rate(live, elapsed),
         baseline.as_secs_f64(),
         elapsed.as_secs_f64() / baseline.as_secs_f64()
     );
+}
+
+/// Re-runs this program in a private mount namespace whose `/etc/hosts` (a bind mount of a
+/// file of ours; nothing outside changes) names `peer-N.test` and `dead-N.test` as the
+/// loopback address, so that each remote instance of the fan-out has its own host name (and
+/// its own connections). Returns whether the hosts are there; false where that cannot be
+/// done (not root, no `unshare`), and the fan-out then uses one host.
+fn private_hosts(count: usize) -> bool {
+    if std::env::var("TSUNAGU_BENCH_HOSTS").is_ok() {
+        return true;
+    }
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !root {
+        return false;
+    }
+    let mut hosts = String::from("127.0.0.1 localhost\n::1 localhost\n");
+    for i in 0..count {
+        hosts.push_str(&format!("127.0.0.1 peer-{i}.test dead-{i}.test\n"));
+    }
+    let file = std::env::temp_dir().join(format!("tsunagu-bench-hosts-{}", std::process::id()));
+    if std::fs::write(&file, hosts).is_err() {
+        return false;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return false;
+    };
+    let status = std::process::Command::new("unshare")
+        .arg("--mount")
+        .arg("sh")
+        .arg("-c")
+        .arg("mount --bind \"$0\" /etc/hosts && exec \"$@\"")
+        .arg(&file)
+        .arg(exe)
+        .args(std::env::args().skip(1))
+        .env("TSUNAGU_BENCH_HOSTS", "1")
+        .status();
+    let _ = std::fs::remove_file(&file);
+    match status {
+        Ok(s) => std::process::exit(s.code().unwrap_or(1)),
+        Err(_) => false,
+    }
 }
 
 async fn thread_page(instance: &TestInstance, count: usize) {
@@ -300,8 +376,7 @@ async fn streaming(instance: &TestInstance, listeners: usize, count: usize) {
     );
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| {
         args.iter()
@@ -309,13 +384,24 @@ async fn main() {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
-    let backend = match arg("--postgres") {
-        Some(url) => Backend::Postgres(url),
-        None => Backend::Sqlite,
-    };
     let inboxes: usize = arg("--inboxes")
         .and_then(|n| n.parse().ok())
         .unwrap_or(1000);
+    let own_hosts = private_hosts(inboxes);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(run(
+        arg("--postgres"),
+        inboxes,
+        own_hosts,
+        arg("--listeners"),
+    ));
+}
+
+async fn run(postgres: Option<String>, inboxes: usize, own_hosts: bool, listeners: Option<String>) {
+    let backend = match postgres {
+        Some(url) => Backend::Postgres(url),
+        None => Backend::Sqlite,
+    };
     println!(
         "backend: {}",
         if matches!(backend, Backend::Sqlite) {
@@ -326,10 +412,9 @@ async fn main() {
     );
     let instance = TestInstance::start(&backend).await;
     inbox(&instance, 500).await;
-    fan_out(&instance, inboxes).await;
+    fan_out(&instance, inboxes, 0, own_hosts).await;
+    fan_out(&instance, inboxes, inboxes / 10, own_hosts).await;
     thread_page(&instance, 500).await;
-    let listeners: usize = arg("--listeners")
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(100);
+    let listeners: usize = listeners.and_then(|n| n.parse().ok()).unwrap_or(100);
     streaming(&instance, listeners, 50).await;
 }

@@ -843,3 +843,98 @@ async fn federation_policy(backend: Backend) {
     let allows = staff.get("/api/v1/admin/domain_allows").await;
     assert_eq!(allows[0]["domain"], json!(partner.domain));
 }
+
+on_both_backends!(
+    actors_change_only_themselves_and_groups_vouch_only_for_their_own,
+    profile_and_vouching
+);
+async fn profile_and_vouching(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let alice = uni.member("alice").await;
+    let inbox = format!("{}/inbox", uni.base);
+    let peer = StubPeer::start("lemmy").await;
+    let carol = peer.add_person("carol");
+    let mallory = peer.add_person("mallory");
+    let lookup = |name: &str| format!("/api/v1/accounts/lookup?acct={name}@{}", peer.domain);
+    assert_eq!(
+        alice.get(&lookup("carol")).await["display_name"],
+        json!("carol")
+    );
+    assert_eq!(
+        alice.get(&lookup("mallory")).await["display_name"],
+        json!("mallory")
+    );
+
+    // An actor's Update of itself: the profile is fetched afresh from its server. An Update
+    // of another actor, whatever it embeds, changes nothing.
+    let mut renamed = fetch_ap(&carol).await.1;
+    renamed["name"] = json!("Carol Renamed");
+    peer.serve(renamed.clone());
+    let update = json!({ "@context": AS, "id": peer.url("/updates/1"), "type": "Update", "actor": carol, "to": [PUBLIC], "object": renamed });
+    assert_eq!(peer.send(&inbox, &update).await, 202);
+    assert_eq!(
+        alice.get(&lookup("carol")).await["display_name"],
+        json!("Carol Renamed")
+    );
+    let mut forged = fetch_ap(&mallory).await.1;
+    forged["name"] = json!("Mallory (forged by carol)");
+    let update = json!({ "@context": AS, "id": peer.url("/updates/2"), "type": "Update", "actor": carol, "to": [PUBLIC], "object": forged });
+    assert_eq!(peer.send(&inbox, &update).await, 202);
+    assert_eq!(
+        alice.get(&lookup("mallory")).await["display_name"],
+        json!("mallory")
+    );
+
+    // A group's announced likes count for voters on the group's own server only.
+    let post = alice.status("vote on me").await;
+    let group = peer.add_group("main");
+    let other = StubPeer::start("lemmy").await;
+    let outsider = other.add_person("outsider");
+    let announced = |n: u32, inner: Value| json!({ "@context": AS, "id": peer.url(&format!("/announces/{n}")), "type": "Announce", "actor": group, "to": [PUBLIC], "object": inner });
+    let like = |actor: &str, n: u32| json!({ "id": peer.url(&format!("/likes/{n}")), "type": "Like", "actor": actor, "object": post["uri"] });
+    let count = || async {
+        alice
+            .get(&format!(
+                "/api/v1/statuses/{}",
+                post["id"].as_str().expect("id")
+            ))
+            .await["favourites_count"]
+            .clone()
+    };
+    assert_eq!(
+        peer.send(&inbox, &announced(1, like(&outsider, 1))).await,
+        202
+    );
+    assert_eq!(
+        count().await,
+        json!(0),
+        "the group does not speak for others"
+    );
+    assert_eq!(
+        peer.send(&inbox, &announced(2, like(&mallory, 2))).await,
+        202
+    );
+    assert_eq!(count().await, json!(1));
+    let undo = json!({ "id": peer.url("/undos/1"), "type": "Undo", "actor": mallory, "object": like(&mallory, 2) });
+    assert_eq!(peer.send(&inbox, &announced(3, undo)).await, 202);
+    assert_eq!(count().await, json!(0));
+
+    // A person announcing an activity is no group: ignored.
+    let fake_removal = json!({ "@context": AS, "id": peer.url("/announces/4"), "type": "Announce", "actor": carol, "to": [PUBLIC],
+        "object": { "id": peer.url("/deletes/1"), "type": "Delete", "actor": carol, "object": post["uri"] } });
+    assert_eq!(peer.send(&inbox, &fake_removal).await, 202);
+    let (status, _) = anonymous(&format!(
+        "{}/api/v1/statuses/{}",
+        uni.base,
+        post["id"].as_str().expect("id")
+    ))
+    .await;
+    assert_eq!(status, 200);
+
+    // An actor's Delete of itself: gone here (its server now answers with a tombstone).
+    peer.serve(json!({ "id": carol, "type": "Tombstone", "formerType": "Person" }));
+    let delete = json!({ "@context": AS, "id": peer.url("/deletes/self"), "type": "Delete", "actor": carol, "to": [PUBLIC], "object": carol });
+    assert_eq!(peer.send(&inbox, &delete).await, 202);
+    let (status, _) = alice.request(Method::GET, &lookup("carol"), None).await;
+    assert_eq!(status, 404);
+}

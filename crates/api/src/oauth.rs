@@ -330,7 +330,10 @@ pub async fn authorize_submit(State(ctx): State<Context>, p: Params) -> Response
     let user = match accounts::authenticate(&ctx, &login, &password).await {
         Ok((user, _)) => user,
         Err(e) => {
-            let status = StatusCode::UNAUTHORIZED;
+            let status = match e {
+                ServiceError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::UNAUTHORIZED,
+            };
             return (status, login_form(&req, Some(&e.to_string()))).into_response();
         }
     };

@@ -225,6 +225,10 @@ async fn send(data: &Data, delivery: &Delivery) -> Result<(), Failure> {
         return Err(Failure::permanent(reason));
     }
     let ctx = data.app_data();
+    // Queued before the server was blocked: not sent.
+    tsunagu_service::policy::require_federates(ctx, &crate::objects::authority(&inbox))
+        .await
+        .map_err(Failure::permanent)?;
     if inbox.scheme() == "http" && ctx.scheme == "https" {
         return Err(Failure::permanent(
             "plain http inboxes are used in development mode only",

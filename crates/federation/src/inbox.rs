@@ -41,7 +41,7 @@ pub async fn post_inbox(data: Data, request: Request) -> Result<StatusCode, FedE
             headers: &parts.headers,
             body: Some(&body),
         },
-        false,
+        true,
     )
     .map_err(|e| match e {
         // A body that is not the one signed is a broken request, not a bad signature.

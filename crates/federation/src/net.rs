@@ -169,6 +169,13 @@ pub(crate) async fn get(ctx: &Context, url: &str, accept: &str) -> Option<reqwes
         tracing::info!("not fetching {url}: {reason}");
         return None;
     }
+    let domain = crate::objects::authority(&parsed);
+    if tsunagu_service::policy::require_federates(ctx, &domain)
+        .await
+        .is_err()
+    {
+        return None;
+    }
     client(ctx)
         .get(parsed)
         .header("Accept", accept)

@@ -1,5 +1,6 @@
 //! HTTP signatures on OpenSSL: our deliveries are signed the way every server reads
-//! (draft-cavage, `rsa-sha256`, over `(request-target) host date digest content-type`); what
+//! (draft-cavage, RSA with SHA-256 announced as `hs2019`, over `(request-target)
+//! content-type date digest host`); what
 //! arrives is read in either draft-cavage or RFC 9421 form and checked against the sender's
 //! key. Parsed keys are kept in memory, so each is parsed once.
 //!

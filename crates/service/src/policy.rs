@@ -281,8 +281,13 @@ pub async fn update_block(
         .map(Severity::as_str)
         .unwrap_or(&block.severity)
         .to_string();
-    let public = public_comment.unwrap_or(block.public_comment.clone());
-    let private = private_comment.unwrap_or(block.private_comment.clone());
+    let cut = |s: String| s.chars().take(1000).collect::<String>();
+    let public = public_comment
+        .map(cut)
+        .unwrap_or(block.public_comment.clone());
+    let private = private_comment
+        .map(cut)
+        .unwrap_or(block.private_comment.clone());
     let suspend = severity == "suspend" && block.severity != "suspend";
     let updated = ctx
         .db

@@ -11,6 +11,8 @@ pub async fn without_hidden(
     viewer: Option<i64>,
     list: Vec<Post>,
 ) -> ServiceResult<Vec<Post>> {
+    // What a board's moderators removed shows to its author only.
+    let list = without_removed(ctx, viewer, list).await?;
     let Some(viewer) = viewer else {
         return Ok(list);
     };
@@ -39,6 +41,43 @@ pub async fn without_hidden(
                     .is_none_or(|(_, a)| !hidden.contains(a))
             })
         })
+        .collect())
+}
+
+/// Drops posts (and boosts of posts) a board's moderators removed, except for their authors.
+async fn without_removed(
+    ctx: &Context,
+    viewer: Option<i64>,
+    list: Vec<Post>,
+) -> ServiceResult<Vec<Post>> {
+    let ids: Vec<i64> = list
+        .iter()
+        .flat_map(|p| [Some(p.id), p.reblog_of_id])
+        .flatten()
+        .collect();
+    let removed = ctx.db.read(move |c| boards::removed_among(c, &ids)).await?;
+    if removed.is_empty() {
+        return Ok(list);
+    }
+    let authors: Vec<(i64, i64)> = {
+        let ids = removed.clone();
+        ctx.db
+            .read(move |c| {
+                Ok(posts::by_ids(c, &ids)?
+                    .into_iter()
+                    .map(|p| (p.id, p.author_id))
+                    .collect())
+            })
+            .await?
+    };
+    let hidden = |id: i64| {
+        authors
+            .iter()
+            .any(|(p, author)| *p == id && viewer != Some(*author))
+    };
+    Ok(list
+        .into_iter()
+        .filter(|p| !hidden(p.id) && p.reblog_of_id.is_none_or(|o| !hidden(o)))
         .collect())
 }
 
@@ -107,7 +146,7 @@ pub async fn account(
             posts::by_author(c, author, filter, page)
         })
         .await?;
-    Ok(rows)
+    without_removed(ctx, viewer, rows).await
 }
 
 /// The posts above and below one post in its thread, as `viewer` may see them. Replies by

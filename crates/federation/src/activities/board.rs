@@ -135,7 +135,9 @@ pub(super) async fn receive_announced(
                     .await?;
             }
         }
-        "Block" => receive_ban(activity, inner, &DbActor::new(group.clone())?, true, data).await?,
+        "Block" if from_group_server => {
+            receive_ban(activity, inner, &DbActor::new(group.clone())?, true, data).await?
+        }
         other => tracing::debug!("ignoring Announce({other}) from {}", activity.actor),
     }
     Ok(())

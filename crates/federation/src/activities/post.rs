@@ -107,7 +107,9 @@ async fn file_into_boards(
     let taking = match boards::file_into_boards(ctx, author, &post, &addressed).await {
         Ok(taking) => taking,
         Err(e) => {
-            if meant_for_members(data, &post).await? {
+            // A board declining a new thread leaves the post to its other addressees; a
+            // reply a thread refuses (locked, banned author) is refused whole.
+            if post.in_reply_to_ap_id.is_none() && meant_for_members(data, &post).await? {
                 tracing::info!(
                     "{} declined by boards ({e}), kept for its addressees",
                     post.ap_id
