@@ -138,8 +138,9 @@ async fn fan_out(instance: &TestInstance, inboxes: usize, dead: usize, own_hosts
         .await
         .expect("author");
     // Every tenth follower is on a dead server, while there are dead ones to place.
-    let every = if dead > 0 { (inboxes / dead).max(1) } else { 0 };
-    let is_dead = |i: usize| dead > 0 && i.is_multiple_of(every) && i / every < dead;
+    // Spread evenly: one in every `inboxes / dead`.
+    let every = inboxes.checked_div(dead).map(|e| e.max(1));
+    let is_dead = |i: usize| every.is_some_and(|e| i.is_multiple_of(e) && i / e < dead);
     let base = |i: usize| {
         if is_dead(i) {
             format!("http://dead-{i}.test:{hole_port}")
