@@ -291,3 +291,141 @@ async fn pruning(backend: Backend) {
     let outbox = tsunagu_tests::fetch_ap(&format!("{}/outbox", alice.actor_url)).await;
     assert_eq!(outbox.1["totalItems"], 1, "{}", outbox.1);
 }
+
+/// The `tsunagu` binary that `tests/run.sh` builds before the tests.
+fn tsunagu_binary() -> std::path::PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let bin = target.join("debug/tsunagu");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build --bin tsunagu` (tests/run.sh does)",
+        bin.display()
+    );
+    bin
+}
+
+/// Runs `tsunagu admin ARGS --database-url URL` and returns what it printed.
+pub fn admin(url: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(tsunagu_binary())
+        .arg("admin")
+        .args(args)
+        .arg("--database-url")
+        .arg(url)
+        .output()
+        .expect("run tsunagu");
+    assert!(
+        out.status.success(),
+        "tsunagu admin {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+on_both_backends!(
+    a_peer_refusing_an_activity_is_recorded_and_shown_to_operators,
+    refusals
+);
+async fn refusals(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    // A server that refuses everything, the way Lemmy answers what it cannot parse.
+    let app = Router::new().route(
+        "/inbox",
+        post(|| async {
+            (
+                StatusCode::BAD_REQUEST,
+                r#"{"error":"unknown","message":"data did not match any variant"}"#,
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    uni.member("alice").await;
+    let (_, alice) = tsunagu_service::accounts::find_member(uni.ctx(), "alice")
+        .await
+        .expect("alice");
+    let inbox = format!("http://localhost:{port}/inbox");
+    add_remote_follower(&uni, alice.id, "refuser", inbox.clone()).await;
+    create_status(uni.ctx(), &alice, status("refused".into()))
+        .await
+        .expect("post");
+    let db = uni.ctx().db.clone();
+    let failed = eventually("the refusal is recorded", || {
+        let (db, inbox) = (db.clone(), inbox.clone());
+        async move {
+            let rows = db
+                .read(move |c| tsunagu_db::queries::deliveries::for_inbox(c, &inbox))
+                .await
+                .ok()?;
+            rows.into_iter().find(|d| d.failed_at.is_some())
+        }
+    })
+    .await;
+    assert_eq!(failed.last_status, Some(400));
+    assert_eq!(failed.attempts, 1, "a refusal is not retried");
+    assert!(failed
+        .last_error
+        .as_deref()
+        .unwrap_or_default()
+        .contains("data did not match any variant"));
+    let stats = admin(&uni.db.url, &["delivery-stats"]);
+    let line = stats
+        .lines()
+        .find(|l| l.starts_with(&format!("localhost:{port}\t")))
+        .unwrap_or_else(|| panic!("no line for the peer in:\n{stats}"));
+    assert!(line.contains("HTTP 400"), "{line}");
+    assert!(line.contains("\t1\t"), "one failed delivery: {line}");
+}
+
+on_both_backends!(
+    operators_block_and_allow_servers_from_the_command_line,
+    policy_cli
+);
+async fn policy_cli(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let url = uni.db.url.clone();
+    let out = admin(
+        &url,
+        &[
+            "block-domain",
+            "spam.example",
+            "--severity",
+            "silence",
+            "--public-comment",
+            "spam",
+        ],
+    );
+    assert!(out.contains("spam.example\tsilence"), "{out}");
+    assert!(admin(&url, &["list-domain-blocks"]).contains("spam.example"));
+    // The running server sees the change within its policy cache's lifetime.
+    let public = format!("{}/api/v1/instance/domain_blocks", uni.base);
+    eventually("the server lists the block", || {
+        let public = public.clone();
+        async move {
+            let list: Value = tsunagu_tests::http()
+                .get(&public)
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            (list[0]["domain"] == "spam.example").then_some(())
+        }
+    })
+    .await;
+    admin(&url, &["unblock-domain", "spam.example"]);
+    assert!(!admin(&url, &["list-domain-blocks"]).contains("spam.example"));
+    admin(&url, &["allow-domain", "partner.ac.jp"]);
+    assert_eq!(
+        admin(&url, &["federation-mode", "allowlist"]).trim(),
+        "allowlist"
+    );
+    assert!(admin(&url, &["list-domain-allows"]).contains("partner.ac.jp"));
+    assert_eq!(admin(&url, &["federation-mode"]).trim(), "allowlist");
+    assert_eq!(admin(&url, &["federation-mode", "open"]).trim(), "open");
+}

@@ -187,7 +187,8 @@ enum AdminCommand {
         #[command(flatten)]
         instance: InstanceArgs,
         /// The server's domain (`spam.example`).
-        domain: String,
+        #[arg(value_name = "DOMAIN")]
+        server: String,
         /// silence or suspend.
         #[arg(long, default_value = "suspend")]
         severity: String,
@@ -202,7 +203,8 @@ enum AdminCommand {
     UnblockDomain {
         #[command(flatten)]
         instance: InstanceArgs,
-        domain: String,
+        #[arg(value_name = "DOMAIN")]
+        server: String,
     },
     /// List blocked servers.
     ListDomainBlocks {
@@ -213,13 +215,15 @@ enum AdminCommand {
     AllowDomain {
         #[command(flatten)]
         instance: InstanceArgs,
-        domain: String,
+        #[arg(value_name = "DOMAIN")]
+        server: String,
     },
     /// Stop allowing a server (in allow-list mode it is then refused).
     DisallowDomain {
         #[command(flatten)]
         instance: InstanceArgs,
-        domain: String,
+        #[arg(value_name = "DOMAIN")]
+        server: String,
     },
     /// List allowed servers.
     ListDomainAllows {
@@ -488,7 +492,7 @@ async fn admin(cmd: AdminCommand) -> CliResult {
         }
         AdminCommand::BlockDomain {
             instance,
-            domain,
+            server: domain,
             severity,
             public_comment,
             private_comment,
@@ -506,7 +510,10 @@ async fn admin(cmd: AdminCommand) -> CliResult {
             .await?;
             println!("{}\t{}\t{}", block.id, block.domain, block.severity);
         }
-        AdminCommand::UnblockDomain { instance, domain } => {
+        AdminCommand::UnblockDomain {
+            instance,
+            server: domain,
+        } => {
             let ctx = context(&instance).await?;
             let domain = policy::normalize_domain(&domain)?;
             let block = policy::list_blocks(&ctx)
@@ -526,12 +533,18 @@ async fn admin(cmd: AdminCommand) -> CliResult {
                 );
             }
         }
-        AdminCommand::AllowDomain { instance, domain } => {
+        AdminCommand::AllowDomain {
+            instance,
+            server: domain,
+        } => {
             let ctx = context(&instance).await?;
             let allow = policy::allow_domain(&ctx, &domain).await?;
             println!("{}\t{}", allow.id, allow.domain);
         }
-        AdminCommand::DisallowDomain { instance, domain } => {
+        AdminCommand::DisallowDomain {
+            instance,
+            server: domain,
+        } => {
             let ctx = context(&instance).await?;
             let domain = policy::normalize_domain(&domain)?;
             let allow = policy::list_allows(&ctx)
@@ -617,4 +630,13 @@ async fn delivery_stats(db: &tsunagu_db::Db) -> CliResult {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }
