@@ -74,11 +74,15 @@ impl CustomizeConnection<Conn, diesel::r2d2::Error> for SqlitePragmas {
 }
 
 /// The database: a reading pool and a writing pool. On SQLite the writing pool has a single
-/// connection, so writers queue in the process instead of failing with "database is locked".
+/// connection, so writers queue in the process instead of failing with "database is locked";
+/// a writer thread takes the writes waiting in that queue together, each in its own savepoint of
+/// one transaction (group commit), and answers each only once that transaction has committed.
 #[derive(Clone)]
 pub struct Db {
     read: Pool<ConnectionManager<Conn>>,
     write: Pool<ConnectionManager<Conn>>,
+    /// SQLite's group-commit queue (none on PostgreSQL, whose writers work in parallel).
+    writer: Option<std::sync::mpsc::SyncSender<Job>>,
     backend: Backend,
     /// Counts committed writes, so listeners (streaming clients) wake when data changed.
     writes: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
@@ -118,9 +122,11 @@ impl Db {
                 (pool.clone(), pool)
             }
         };
+        let writer = (backend == Backend::Sqlite).then(|| group_commit(write.clone()));
         Ok(Db {
             read,
             write,
+            writer,
             backend,
             writes: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
         })
@@ -160,13 +166,43 @@ impl Db {
         run(self.read.clone(), f).await
     }
 
-    /// Runs queries that change data, in one transaction, on the blocking pool.
+    /// Runs queries that change data, in one transaction (on SQLite, a savepoint of a
+    /// transaction shared with the writes waiting beside it); returns once it has committed.
     pub async fn write<T, F>(&self, f: F) -> Result<T, DbError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Conn) -> diesel::QueryResult<T> + Send + 'static,
     {
-        let result = run(self.write.clone(), move |conn| conn.transaction(f)).await;
+        let result = match &self.writer {
+            Some(writer) => {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                let job: Job = Box::new(move |conn: &mut Conn| {
+                    let result = conn.transaction(f).map_err(DbError::from);
+                    Box::new(move |committed: Result<(), String>| {
+                        let _ = tx.send(match committed {
+                            Ok(()) => result,
+                            Err(e) => Err(DbError::Task(e)),
+                        });
+                    }) as Reply
+                });
+                let stopped = || DbError::Task("the database writer has stopped".into());
+                match writer.try_send(job) {
+                    Ok(()) => {}
+                    // The queue is bounded: when it is full, wait for room off the runtime.
+                    Err(std::sync::mpsc::TrySendError::Full(job)) => {
+                        let writer = writer.clone();
+                        tokio::task::spawn_blocking(move || writer.send(job))
+                            .await
+                            .map_err(|e| DbError::Task(e.to_string()))?
+                            .map_err(|_| stopped())?;
+                    }
+                    Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return Err(stopped()),
+                }
+                rx.await
+                    .map_err(|_| DbError::Task("the database writer has stopped".into()))?
+            }
+            None => run(self.write.clone(), move |conn| conn.transaction(f)).await,
+        };
         if result.is_ok() {
             self.writes.send_modify(|n| *n = n.wrapping_add(1));
         }
@@ -196,4 +232,56 @@ where
     })
     .await
     .map_err(|e| DbError::Task(e.to_string()))?
+}
+
+/// What a write hands back once its transaction has committed (or failed to).
+type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
+/// A write waiting for the writer thread: run in a savepoint, it returns its reply.
+type Job = Box<dyn FnOnce(&mut Conn) -> Reply + Send>;
+
+/// Writes taken together at most.
+const GROUP_COMMIT_MAX: usize = 256;
+
+/// Starts SQLite's writer thread: it takes the first waiting write and every other already
+/// waiting (up to [`GROUP_COMMIT_MAX`]), runs each in its own savepoint of one transaction, commits
+/// once, then answers them all. A write that fails rolls back its savepoint only.
+fn group_commit(pool: Pool<ConnectionManager<Conn>>) -> std::sync::mpsc::SyncSender<Job> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(4 * GROUP_COMMIT_MAX);
+    std::thread::Builder::new()
+        .name("sqlite-writer".into())
+        .spawn(move || {
+            while let Ok(first) = rx.recv() {
+                let mut batch = vec![first];
+                while batch.len() < GROUP_COMMIT_MAX {
+                    match rx.try_recv() {
+                        Ok(job) => batch.push(job),
+                        Err(_) => break,
+                    }
+                }
+                let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
+                let committed = match pool.get() {
+                    Ok(mut conn) => conn
+                        .transaction(|c| {
+                            for job in batch.drain(..) {
+                                // A write that panics fails the whole batch, never the thread.
+                                let run = std::panic::AssertUnwindSafe(|| job(c));
+                                match std::panic::catch_unwind(run) {
+                                    Ok(reply) => replies.push(reply),
+                                    Err(_) => return Err(diesel::result::Error::RollbackTransaction),
+                                }
+                            }
+                            diesel::QueryResult::Ok(())
+                        })
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                // Jobs never run (no connection) are answered through their dropped channels.
+                drop(batch);
+                for reply in replies {
+                    reply(committed.clone());
+                }
+            }
+        })
+        .expect("the SQLite writer thread starts");
+    tx
 }
