@@ -54,6 +54,7 @@ impl StubInboxes {
         let app = Router::new()
             .route("/inbox/{name}", post(receive))
             .route("/slow/{name}", post(never_answer))
+            .route("/hang/{name}", post(never_answer))
             .route("/busy/{name}", post(answer_after_a_while))
             .with_state(self.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -171,6 +172,53 @@ async fn busy_worker(backend: Backend) {
     eventually("40 deliveries through 8 slots", || {
         let s = s.clone();
         async move { (s.count() >= 40).then_some(()) }
+    })
+    .await;
+}
+
+on_both_backends!(
+    dead_peers_holding_every_slot_step_aside_for_live_ones,
+    dead_peers_step_aside
+);
+async fn dead_peers_step_aside(backend: Backend) {
+    // Four slots and twelve peers that never answer, queued first: each would hold its slot
+    // for the whole request timeout (10 s), three rounds of them, well past the wait below,
+    // if slow deliveries did not give their slots up.
+    let uni = TestInstance::start_with(&backend, |s| {
+        s.delivery.concurrency = 4;
+    })
+    .await;
+    let stub = StubInboxes::default();
+    let port = stub.serve().await;
+    uni.member("alice").await;
+    let (_, alice) = tsunagu_service::accounts::find_member(uni.ctx(), "alice")
+        .await
+        .expect("alice");
+    let mut followers: Vec<(String, String, String)> = (0..12)
+        .map(|i| {
+            (
+                format!("http://dead{i}.invalid/users/d{i}"),
+                format!("d{i}"),
+                // Inboxes are queued in the order of their URLs: these come first.
+                format!("http://localhost:{port}/hang/a{i}"),
+            )
+        })
+        .collect();
+    followers.extend((0..20).map(|i| {
+        (
+            format!("http://live{i}.invalid/users/l{i}"),
+            format!("l{i}"),
+            format!("http://localhost:{port}/inbox/z{i}"),
+        )
+    }));
+    add_remote_followers(&uni, alice.id, followers).await;
+    create_status(uni.ctx(), &alice, status("live ones first".into()))
+        .await
+        .expect("post");
+    let s = stub.clone();
+    eventually("the live peers get it while the dead ones hang", || {
+        let s = s.clone();
+        async move { (s.count() >= 20).then_some(()) }
     })
     .await;
 }

@@ -267,7 +267,9 @@ fn group_commit(pool: Pool<ConnectionManager<Conn>>) -> std::sync::mpsc::SyncSen
                                 let run = std::panic::AssertUnwindSafe(|| job(c));
                                 match std::panic::catch_unwind(run) {
                                     Ok(reply) => replies.push(reply),
-                                    Err(_) => return Err(diesel::result::Error::RollbackTransaction),
+                                    Err(_) => {
+                                        return Err(diesel::result::Error::RollbackTransaction)
+                                    }
                                 }
                             }
                             diesel::QueryResult::Ok(())

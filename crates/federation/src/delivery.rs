@@ -56,6 +56,12 @@ impl DeliverySettings {
     }
 }
 
+/// A delivery still under way after this long steps aside: its slot goes to the next one while
+/// it finishes (or times out).
+const STEP_ASIDE: Duration = Duration::from_secs(1);
+/// Deliveries that may be finishing beside the slots, per slot.
+const STRAGGLERS_PER_SLOT: usize = 8;
+
 /// Runs the worker until `shutdown` turns true; deliveries in flight are finished first.
 ///
 /// The worker keeps a small local queue of leased deliveries and starts one as soon as a slot
@@ -69,6 +75,8 @@ pub async fn run(
 ) {
     let token = format!("worker-{}", random_token());
     let slots = Arc::new(Semaphore::new(settings.concurrency));
+    // Slow deliveries finish beside the slots (see `STEP_ASIDE`), up to this many.
+    let stragglers = Arc::new(Semaphore::new(STRAGGLERS_PER_SLOT * settings.concurrency));
     let settings = Arc::new(settings);
     let batch = settings.concurrency.max(1);
     let lease = chrono::Duration::minutes(5);
@@ -111,8 +119,26 @@ pub async fn run(
         let Ok(permit) = permit else { break };
         let data = config.to_request_data();
         let settings = settings.clone();
+        let stragglers = stragglers.clone();
         tokio::spawn(async move {
-            deliver(&data, &settings, delivery).await;
+            let work = deliver(&data, &settings, delivery);
+            tokio::pin!(work);
+            tokio::select! {
+                _ = &mut work => {}
+                _ = tokio::time::sleep(STEP_ASIDE) => {
+                    // A slow or dead peer gives its slot to the next delivery and finishes
+                    // beside the slots, so it delays only itself.
+                    match stragglers.try_acquire_owned() {
+                        Ok(straggler) => {
+                            drop(permit);
+                            work.await;
+                            drop(straggler);
+                            return;
+                        }
+                        Err(_) => work.await,
+                    }
+                }
+            }
             drop(permit);
         });
     }
@@ -125,6 +151,9 @@ pub async fn run(
     }
     // Wait for deliveries in flight.
     let _ = slots.acquire_many(settings.concurrency as u32).await;
+    let _ = stragglers
+        .acquire_many((STRAGGLERS_PER_SLOT * settings.concurrency) as u32)
+        .await;
 }
 
 async fn deliver(data: &Data, settings: &DeliverySettings, delivery: Delivery) {
