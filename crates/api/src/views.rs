@@ -1,14 +1,15 @@
-//! JSON views of our data in the shapes of Mastodon's entities, built in batches so a page of
-//! statuses costs a handful of queries.
+//! JSON in the shapes of Mastodon's entities, rendered from the read models of
+//! `tsunagu_service::read` (which decide what a viewer sees, in batches).
 
 use crate::error::ApiResult;
 use chrono::NaiveDateTime;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use tsunagu_db::queries::{actors, follows, posts, users};
+use tsunagu_db::queries::{actors, follows, posts};
 use tsunagu_db::{Actor, Media, Notification, Post};
 use tsunagu_service::accounts::{self, Viewer};
 use tsunagu_service::polls::PollState;
+use tsunagu_service::read::{self, AccountView, PollView, StatusView};
 use tsunagu_service::relations::Relationship;
 use tsunagu_service::Context;
 
@@ -19,11 +20,7 @@ pub fn time(t: NaiveDateTime) -> String {
 }
 
 pub fn acct(ctx: &Context, actor: &Actor) -> String {
-    if actor.local && actor.domain == ctx.domain {
-        actor.username.clone()
-    } else {
-        format!("{}@{}", actor.username, actor.domain)
-    }
+    read::acct(ctx, actor)
 }
 
 pub fn default_avatar(ctx: &Context) -> String {
@@ -32,101 +29,55 @@ pub fn default_avatar(ctx: &Context) -> String {
 
 /// Account entities for several actors, in a handful of queries whatever their number.
 pub async fn accounts(ctx: &Context, list: &[Actor]) -> ApiResult<Vec<Value>> {
-    let ids: Vec<i64> = list.iter().map(|a| a.id).collect();
-    let local_ids: Vec<i64> = list.iter().filter(|a| a.local).map(|a| a.id).collect();
-    let (statuses, follow_counts, (members, fields)) = ctx
-        .db
-        .read(move |c| {
-            Ok((
-                posts::counts_by_authors(c, &ids)?,
-                follows::counts_of(c, &ids)?,
-                users::by_actors_with_profiles(c, &local_ids)?,
-            ))
-        })
-        .await?;
-    let statuses: HashMap<i64, i64> = statuses.into_iter().collect();
-    let follow_counts: HashMap<i64, (i64, i64)> = follow_counts
-        .into_iter()
-        .map(|(id, a, b)| (id, (a, b)))
-        .collect();
-    let members: HashMap<i64, tsunagu_db::User> =
-        members.into_iter().map(|u| (u.actor_id, u)).collect();
-    let mut out = Vec::with_capacity(list.len());
-    for actor in list {
-        let fields: Vec<Value> = match members.get(&actor.id) {
-            Some(user) => {
-                let rows = fields
-                    .iter()
-                    .filter(|f| f.user_id == user.id)
-                    .cloned()
-                    .collect();
-                accounts::visible_entries(rows, Viewer::Anonymous)
-                    .into_iter()
-                    .map(|e| json!({ "name": e.key.label(), "value": tsunagu_service::html::escape(&e.value), "verified_at": null }))
-                    .chain(own_fields(&actor.fields_json).map(|mut f| {
-                        // A member's own fields are stored as written.
-                        let value = f["value"].as_str().unwrap_or_default().to_string();
-                        f["value"] = json!(tsunagu_service::html::escape(&value));
-                        f
-                    }))
-                    .collect()
-            }
-            None => own_fields(&actor.fields_json).collect(),
-        };
-        let (followers, following) = follow_counts.get(&actor.id).copied().unwrap_or_default();
-        let avatar = actor
-            .avatar_url
-            .clone()
-            .unwrap_or_else(|| default_avatar(ctx));
-        let header = actor
-            .header_url
-            .clone()
-            .unwrap_or_else(|| ctx.url("/headers/original/missing.png"));
-        let mut value = json!({
-            "id": actor.id.to_string(),
-            "username": actor.username,
-            "acct": acct(ctx, actor),
-            "display_name": actor.display_name,
-            "locked": actor.manually_approves_followers,
-            "bot": matches!(actor.kind.as_str(), "Application" | "Service"),
-            "discoverable": true,
-            "indexable": true,
-            "group": actor.kind == "Group",
-            "created_at": time(actor.published_at.date().and_hms_opt(0, 0, 0).unwrap_or(actor.published_at)),
-            "note": actor.summary,
-            "url": actor.url.clone().unwrap_or_else(|| actor.ap_id.clone()),
-            "uri": actor.ap_id,
-            "avatar": avatar,
-            "avatar_static": avatar,
-            "header": header,
-            "header_static": header,
-            "followers_count": followers,
-            "following_count": following,
-            "statuses_count": statuses.get(&actor.id).copied().unwrap_or(0),
-            "last_status_at": null,
-            "hide_collections": false,
-            "noindex": false,
-            "emojis": [],
-            "roles": [],
-            "fields": fields,
-        });
-        if let Some(user) = members.get(&actor.id) {
-            value["tsunagu"] = json!({ "role": user.role });
-        }
-        out.push(value);
-    }
-    Ok(out)
+    Ok(read::accounts(ctx, list, Viewer::Anonymous)
+        .await?
+        .iter()
+        .map(|a| account_value(ctx, a))
+        .collect())
 }
 
-/// Name/value fields stored with an account (written by the member, or from their server).
-fn own_fields(fields_json: &str) -> impl Iterator<Item = Value> {
-    serde_json::from_str::<Vec<Value>>(fields_json)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|mut f| {
-            f["verified_at"] = Value::Null;
-            f
-        })
+fn account_value(ctx: &Context, view: &AccountView) -> Value {
+    let actor = &view.actor;
+    let avatar = actor
+        .avatar_url
+        .clone()
+        .unwrap_or_else(|| default_avatar(ctx));
+    let header = actor
+        .header_url
+        .clone()
+        .unwrap_or_else(|| ctx.url("/headers/original/missing.png"));
+    let mut value = json!({
+        "id": actor.id.to_string(),
+        "username": actor.username,
+        "acct": view.acct(ctx),
+        "display_name": actor.display_name,
+        "locked": actor.manually_approves_followers,
+        "bot": matches!(actor.kind.as_str(), "Application" | "Service"),
+        "discoverable": true,
+        "indexable": true,
+        "group": actor.kind == "Group",
+        "created_at": time(actor.published_at.date().and_hms_opt(0, 0, 0).unwrap_or(actor.published_at)),
+        "note": actor.summary,
+        "url": view.url(),
+        "uri": actor.ap_id,
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
+        "followers_count": view.followers,
+        "following_count": view.following,
+        "statuses_count": view.statuses,
+        "last_status_at": null,
+        "hide_collections": false,
+        "noindex": false,
+        "emojis": [],
+        "roles": [],
+        "fields": view.fields.iter().map(|f| json!({ "name": f.name, "value": f.value_html, "verified_at": null })).collect::<Vec<_>>(),
+    });
+    if let Some(user) = &view.member {
+        value["tsunagu"] = json!({ "role": user.role });
+    }
+    value
 }
 
 pub async fn account(ctx: &Context, actor: &Actor) -> ApiResult<Value> {
@@ -188,137 +139,17 @@ pub fn relationship(r: &Relationship) -> Value {
     })
 }
 
-struct Batch {
-    posts: HashMap<i64, Post>,
-    actors: HashMap<i64, Actor>,
-    mentions: HashMap<i64, Vec<i64>>,
-    tags: HashMap<i64, Vec<String>>,
-    counts: HashMap<i64, (i64, i64, i64)>,
-    favourited: Vec<i64>,
-    reblogged: Vec<i64>,
-    bookmarked: Vec<i64>,
-    pinned: Vec<i64>,
-    parent_authors: HashMap<i64, i64>,
-    media: HashMap<i64, Vec<Media>>,
-    polls: HashMap<i64, Value>,
-}
-
 /// Status entities for a list of posts, in the same order.
 pub async fn statuses(
     ctx: &Context,
     viewer: Option<i64>,
     list: Vec<Post>,
 ) -> ApiResult<Vec<Value>> {
-    // A boost shows only with its original, and only to those who may see the original.
-    let list = tsunagu_service::posts::without_hidden_originals(ctx, viewer, list).await?;
-    let wanted: Vec<i64> = list.iter().map(|p| p.id).collect();
-    let batch = ctx
-        .db
-        .read(move |c| {
-            let mut map: HashMap<i64, Post> = HashMap::new();
-            let first = posts::by_ids(c, &wanted)?;
-            let originals: Vec<i64> = first.iter().filter_map(|p| p.reblog_of_id).collect();
-            for p in first.into_iter().chain(posts::by_ids(c, &originals)?) {
-                map.insert(p.id, p);
-            }
-            let ids: Vec<i64> = map.keys().copied().collect();
-            let mut mentions: HashMap<i64, Vec<i64>> = HashMap::new();
-            let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
-            let mut actor_ids: Vec<i64> = map.values().map(|p| p.author_id).collect();
-            for (post, actor) in posts::mentions_of(c, &ids)? {
-                actor_ids.push(actor);
-                mentions.entry(post).or_default().push(actor);
-            }
-            for (post, tag) in posts::tags_of(c, &ids)? {
-                tags.entry(post).or_default().push(tag);
-            }
-            let parents: Vec<i64> = map.values().filter_map(|p| p.in_reply_to_id).collect();
-            let parent_authors = posts::by_ids(c, &parents)?
-                .into_iter()
-                .map(|p| (p.id, p.author_id))
-                .collect();
-            actor_ids.sort();
-            actor_ids.dedup();
-            let actors = actors::by_ids(c, &actor_ids)?
-                .into_iter()
-                .map(|a| (a.id, a))
-                .collect();
-            let counts = posts::counts(c, &ids)?
-                .into_iter()
-                .map(|(id, r, b, f)| (id, (r, b, f)))
-                .collect();
-            let (favourited, reblogged, bookmarked, pinned) = match viewer {
-                Some(v) => (
-                    posts::favourited_among(c, v, &ids)?,
-                    posts::reblogged_among(c, v, &ids)?,
-                    tsunagu_db::queries::bookmarks::among(c, v, &ids)?,
-                    tsunagu_db::queries::bookmarks::pinned(c, v)?
-                        .into_iter()
-                        .map(|p| p.id)
-                        .collect(),
-                ),
-                None => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
-            };
-            let mut media: HashMap<i64, Vec<Media>> = HashMap::new();
-            for m in tsunagu_db::queries::media::of_posts(c, &ids)? {
-                if let Some(post) = m.post_id {
-                    media.entry(post).or_default().push(m);
-                }
-            }
-            let own_votes = match viewer {
-                Some(v) => tsunagu_db::queries::polls::choices_of(c, v, &ids)?,
-                None => Vec::new(),
-            };
-            let polls = tsunagu_db::queries::polls::of_posts(c, &ids)?
-                .into_iter()
-                .map(|poll| {
-                    let id = poll.post_id;
-                    let mine: Vec<i32> = own_votes
-                        .iter()
-                        .filter(|(p, _)| *p == id)
-                        .map(|(_, choice)| *choice)
-                        .collect();
-                    let author = map.get(&id).map(|p| p.author_id);
-                    let state = tsunagu_service::polls::PollState::from_row(poll);
-                    (id, poll_value(&state, viewer, author, &mine))
-                })
-                .collect();
-            Ok(Batch {
-                media,
-                polls,
-                posts: map,
-                actors,
-                mentions,
-                tags,
-                counts,
-                favourited,
-                reblogged,
-                bookmarked,
-                pinned,
-                parent_authors,
-            })
-        })
-        .await?;
-    let actor_list: Vec<Actor> = batch.actors.values().cloned().collect();
-    let account_views: HashMap<i64, Value> = actor_list
+    Ok(read::statuses(ctx, viewer, list)
+        .await?
         .iter()
-        .map(|a| a.id)
-        .zip(accounts(ctx, &actor_list).await?)
-        .collect();
-    let mut out = Vec::with_capacity(list.len());
-    for p in &list {
-        let Some(post) = batch.posts.get(&p.id) else {
-            continue;
-        };
-        let mut value = status_value(ctx, post, &batch, &account_views);
-        if let Some(original) = post.reblog_of_id.and_then(|id| batch.posts.get(&id)) {
-            value["reblog"] = status_value(ctx, original, &batch, &account_views);
-            value["reblogged"] = json!(batch.reblogged.contains(&original.id));
-            value["favourited"] = json!(batch.favourited.contains(&original.id));
-        }
-        out.push(value);
-    }
-    Ok(out)
+        .map(|s| status_value(ctx, s))
+        .collect())
 }
 
 pub async fn status(ctx: &Context, viewer: Option<i64>, post: Post) -> ApiResult<Value> {
@@ -328,18 +159,11 @@ pub async fn status(ctx: &Context, viewer: Option<i64>, post: Post) -> ApiResult
         .unwrap_or(Value::Null))
 }
 
-fn status_value(
-    ctx: &Context,
-    post: &Post,
-    batch: &Batch,
-    accounts: &HashMap<i64, Value>,
-) -> Value {
-    let mentions: Vec<Value> = batch
+fn status_value(ctx: &Context, view: &StatusView) -> Value {
+    let post = &view.post;
+    let mentions: Vec<Value> = view
         .mentions
-        .get(&post.id)
-        .into_iter()
-        .flatten()
-        .filter_map(|id| batch.actors.get(id))
+        .iter()
         .map(|a| {
             json!({
                 "id": a.id.to_string(),
@@ -349,63 +173,49 @@ fn status_value(
             })
         })
         .collect();
-    let tags: Vec<Value> = batch
+    let tags: Vec<Value> = view
         .tags
-        .get(&post.id)
-        .into_iter()
-        .flatten()
+        .iter()
         .map(|t| json!({ "name": t, "url": ctx.tag_url(t) }))
         .collect();
-    let (replies, reblogs, favourites) = batch.counts.get(&post.id).copied().unwrap_or_default();
-    let content = match &post.name {
-        // Titled posts (threads, articles) show their title first, as Mastodon apps show
-        // no title of their own, unless the text already opens with it.
-        Some(name) if !tsunagu_service::boards::text_opens_with_title(post) => format!(
-            "<p><strong>{}</strong></p>{}",
-            tsunagu_service::html::escape(name),
-            post.content
-        ),
-        _ => post.content.clone(),
-    };
-    json!({
+    let mut value = json!({
         "id": post.id.to_string(),
         "uri": post.ap_id,
-        "url": post.url.clone().unwrap_or_else(|| post.ap_id.clone()),
+        "url": view.url(),
         "created_at": time(post.created_at),
         "edited_at": post.updated_at.map(time),
-        "account": accounts.get(&post.author_id).cloned().unwrap_or(Value::Null),
-        "content": content,
+        "account": account_value(ctx, &view.author),
+        "content": view.content_html,
         "visibility": post.visibility,
         "sensitive": post.sensitive,
         "spoiler_text": tsunagu_service::html::to_text(&post.summary),
-        "media_attachments": batch
-            .media
-            .get(&post.id)
-            .map(|list| list.iter().map(|m| attachment(ctx, m)).collect::<Vec<_>>())
-            .unwrap_or_default(),
+        "media_attachments": view.media.iter().map(|m| attachment(ctx, m)).collect::<Vec<_>>(),
         "application": null,
         "mentions": mentions,
         "tags": tags,
         "emojis": [],
-        "reblogs_count": reblogs,
-        "favourites_count": favourites,
-        "replies_count": replies,
+        "reblogs_count": view.reblogs,
+        "favourites_count": view.favourites,
+        "replies_count": view.replies,
         "in_reply_to_id": post.in_reply_to_id.map(|id| id.to_string()),
-        "in_reply_to_account_id": post
-            .in_reply_to_id
-            .and_then(|id| batch.parent_authors.get(&id))
-            .map(|id| id.to_string()),
+        "in_reply_to_account_id": view.in_reply_to_account_id.map(|id| id.to_string()),
         "reblog": null,
-        "poll": batch.polls.get(&post.id).cloned().unwrap_or(Value::Null),
+        "poll": view.poll.as_ref().map(poll_value).unwrap_or(Value::Null),
         "card": null,
         "language": null,
-        "favourited": batch.favourited.contains(&post.id),
-        "reblogged": batch.reblogged.contains(&post.id),
+        "favourited": view.favourited,
+        "reblogged": view.reblogged,
         "muted": false,
-        "bookmarked": batch.bookmarked.contains(&post.id),
-        "pinned": batch.pinned.contains(&post.id),
+        "bookmarked": view.bookmarked,
+        "pinned": view.pinned,
         "filtered": [],
-    })
+    });
+    if let Some(original) = &view.reblog {
+        value["reblog"] = status_value(ctx, original);
+        value["reblogged"] = json!(original.reblogged);
+        value["favourited"] = json!(original.favourited);
+    }
+    value
 }
 
 /// Notification entities; `status` is left out when a notification is not about one.
@@ -488,34 +298,28 @@ pub fn attachment(ctx: &Context, m: &Media) -> Value {
     })
 }
 
-/// A poll entity; `author` is the status's author (who sees counts even when hidden).
-fn poll_value(
-    state: &PollState,
-    viewer: Option<i64>,
-    author: Option<i64>,
-    own_votes: &[i32],
-) -> Value {
-    let expired = state.expired();
-    let show_counts = !state.poll.hide_totals || expired || (viewer.is_some() && viewer == author);
+/// A poll entity.
+fn poll_value(view: &PollView) -> Value {
+    let state = &view.state;
     let options: Vec<Value> = state
         .options
         .iter()
         .map(|(title, count)| {
             json!({
                 "title": title,
-                "votes_count": if show_counts { json!(count) } else { Value::Null },
+                "votes_count": if view.counts_shown { json!(count) } else { Value::Null },
             })
         })
         .collect();
     json!({
         "id": state.poll.post_id.to_string(),
         "expires_at": state.poll.expires_at.map(time),
-        "expired": expired,
+        "expired": state.expired(),
         "multiple": state.poll.multiple,
         "votes_count": state.votes_count(),
         "voters_count": if state.poll.multiple { json!(state.poll.voters_count) } else { json!(state.poll.voters_count.max(state.votes_count())) },
-        "voted": viewer.map(|v| Some(v) == author || !own_votes.is_empty()),
-        "own_votes": viewer.map(|_| own_votes.to_vec()),
+        "voted": view.voted,
+        "own_votes": view.voted.map(|_| view.own_votes.clone()),
         "options": options,
         "emojis": [],
     })
@@ -523,18 +327,5 @@ fn poll_value(
 
 /// A poll entity on its own (`GET /api/v1/polls/:id`).
 pub async fn poll(ctx: &Context, viewer: Option<i64>, state: PollState) -> ApiResult<Value> {
-    let post_id = state.poll.post_id;
-    let (author, mine) = ctx
-        .db
-        .read(move |c| {
-            let author = posts::by_id(c, post_id)?.author_id;
-            let mine = match viewer {
-                Some(v) => tsunagu_db::queries::polls::choices_of(c, v, &[post_id])?,
-                None => Vec::new(),
-            };
-            Ok((author, mine))
-        })
-        .await?;
-    let mine: Vec<i32> = mine.into_iter().map(|(_, c)| c).collect();
-    Ok(poll_value(&state, viewer, Some(author), &mine))
+    Ok(poll_value(&read::poll(ctx, viewer, state).await?))
 }

@@ -18,6 +18,7 @@ pub mod oauth;
 pub mod policy;
 pub mod polls;
 pub mod posts;
+pub mod read;
 pub mod relations;
 pub mod reports;
 pub mod streaming;
