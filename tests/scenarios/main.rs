@@ -12,3 +12,4 @@ mod real_peers;
 mod signatures;
 mod streaming;
 mod trust;
+mod web;

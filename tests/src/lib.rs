@@ -551,3 +551,115 @@ pub async fn add_remote_followers(
         .await
         .expect("insert followers");
 }
+
+/// A browser for the web site: asks for HTML (in `lang`), keeps the cookies the site sets,
+/// and does not follow redirects (tests look at them).
+#[derive(Clone)]
+pub struct Browser {
+    pub base: String,
+    pub lang: &'static str,
+    cookies: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+/// A page as the browser got it.
+pub struct WebPage {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl WebPage {
+    /// The value of `<input type="hidden" name="form_token" value="…">`.
+    pub fn form_token(&self) -> String {
+        let at = self
+            .body
+            .find("name=\"form_token\" value=\"")
+            .unwrap_or_else(|| panic!("no form token in:\n{}", self.body));
+        let rest = &self.body[at + "name=\"form_token\" value=\"".len()..];
+        rest[..rest.find('"').expect("end of value")].to_string()
+    }
+
+    pub fn location(&self) -> String {
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+impl Browser {
+    pub fn new(base: &str, lang: &'static str) -> Browser {
+        Browser {
+            base: base.to_string(),
+            lang,
+            cookies: Default::default(),
+        }
+    }
+
+    fn remember(&self, res: &reqwest::Response) {
+        let mut jar = self.cookies.lock().expect("cookies");
+        for value in res.headers().get_all("set-cookie") {
+            let Some((name, rest)) = value.to_str().unwrap_or_default().split_once('=') else {
+                continue;
+            };
+            let value = rest.split(';').next().unwrap_or_default().to_string();
+            jar.retain(|(n, _)| n != name);
+            if !value.is_empty() {
+                jar.push((name.to_string(), value));
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        let jar = self.cookies.lock().expect("cookies");
+        jar.iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> WebPage {
+        let res = req
+            .header("Accept", "text/html,application/xhtml+xml")
+            .header("Accept-Language", self.lang)
+            .header("Cookie", self.cookie_header())
+            .send()
+            .await
+            .expect("request");
+        self.remember(&res);
+        WebPage {
+            status: res.status().as_u16(),
+            headers: res.headers().clone(),
+            body: res.text().await.expect("body"),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> WebPage {
+        self.send(http().get(format!("{}{path}", self.base))).await
+    }
+
+    /// Posts a form (the pairs as given; add `form_token` yourself to be accepted).
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> WebPage {
+        self.send(http().post(format!("{}{path}", self.base)).form(form))
+            .await
+    }
+
+    /// Signs in with the test password and checks it worked.
+    pub async fn sign_in(&self, login: &str) {
+        let page = self.get("/login").await;
+        let token = page.form_token();
+        let done = self
+            .post(
+                "/login",
+                &[
+                    ("form_token", token.as_str()),
+                    ("back", "/"),
+                    ("login", login),
+                    ("password", "correct horse battery"),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, 303, "sign-in: {}", done.body);
+    }
+}

@@ -168,6 +168,25 @@ pub async fn start_with_db(
         shutdown.subscribe(),
     ));
     let local_addr = listener.local_addr()?;
+    // The web site answers browsers at the addresses other servers fetch as ActivityPub;
+    // what it does not know, and every other request, goes on to the API and federation.
+    let site = tsunagu_web::router(
+        ctx.clone(),
+        tsunagu_web::WebSettings {
+            title: settings.instance.title.clone(),
+            description: settings.instance.description.clone(),
+        },
+    )
+    .fallback_service(app.clone());
+    let app =
+        Router::new().fallback_service(tower::service_fn(move |req: axum::extract::Request| {
+            let target = if tsunagu_web::is_page(&req) {
+                site.clone()
+            } else {
+                app.clone()
+            };
+            tower::ServiceExt::oneshot(target, req)
+        }));
     // Clients add trailing slashes (`/api/v1/instance/`); route them as without. Browser
     // apps (Elk, Phanpy) call from their own origins: the API answers any origin, with
     // tokens, never cookies.

@@ -700,6 +700,18 @@ pub async fn threads(
         .await?)
 }
 
+/// The newest public threads of this instance's boards.
+pub async fn recent_threads(
+    ctx: &Context,
+    limit: i64,
+    offset: i64,
+) -> ServiceResult<Vec<(Thread, Post)>> {
+    Ok(ctx
+        .db
+        .read(move |c| q::recent_local_threads(c, limit, offset))
+        .await?)
+}
+
 pub async fn thread(ctx: &Context, post_id: i64) -> ServiceResult<Option<Thread>> {
     Ok(ctx.db.read(move |c| q::thread(c, post_id)).await?)
 }

@@ -326,6 +326,29 @@ pub async fn revoke(ctx: &Context, app: &OauthApp, token: &str) -> ServiceResult
     Ok(())
 }
 
+/// Scopes of a web session: what a member does on the site.
+pub const SESSION_SCOPES: &str = "read write follow";
+
+/// Signs a member in on the web site: a token of no app, kept in the browser's cookie.
+pub async fn start_session(
+    ctx: &Context,
+    login: &str,
+    password: &str,
+) -> ServiceResult<(IssuedToken, User, Actor)> {
+    let (user, actor) = accounts::authenticate(ctx, login, password).await?;
+    let token = issue(ctx, None, Some(user.id), SESSION_SCOPES.into()).await?;
+    Ok((token, user, actor))
+}
+
+/// Signs a web session out (its token stops working).
+pub async fn end_session(ctx: &Context, token: &str) -> ServiceResult<()> {
+    let h = hash(token);
+    ctx.db
+        .write(move |c| oauth::revoke_session(c, &h, now()))
+        .await?;
+    Ok(())
+}
+
 /// Random state for forms (CSRF) and the like.
 pub fn random_state() -> String {
     random_token()

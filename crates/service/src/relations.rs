@@ -432,3 +432,19 @@ pub async fn find_by_handle(
         Err(e) => Err(e),
     }
 }
+
+/// Accounts (members, boards, known remote accounts) whose name contains `term`.
+pub async fn search_accounts(ctx: &Context, term: &str, limit: i64) -> ServiceResult<Vec<Actor>> {
+    let term = term.trim().trim_start_matches('@').to_string();
+    if term.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = ctx
+        .db
+        .read(move |c| actors::search(c, &term, limit))
+        .await?;
+    Ok(found
+        .into_iter()
+        .filter(|a| a.kind != "Application" && !a.deleted)
+        .collect())
+}

@@ -226,3 +226,29 @@ pub async fn descendants(ctx: &Context, root: i64, limit: usize) -> ServiceResul
         .await
         .map_err(Into::into)
 }
+
+/// Posts found by text (`#tag` finds the tag's posts), as `viewer` may see them, newest first.
+pub async fn search(
+    ctx: &Context,
+    viewer: Option<i64>,
+    query: &str,
+    limit: i64,
+) -> ServiceResult<Vec<Post>> {
+    let query = query.trim().to_string();
+    if let Some(tag) = query
+        .strip_prefix('#')
+        .and_then(|t| crate::html::parse_hashtag(&format!("#{t}")))
+    {
+        return self::tag(ctx, viewer, &tag, Page::first(limit)).await;
+    }
+    if query.chars().count() < 2 {
+        return Ok(Vec::new());
+    }
+    let found = ctx
+        .db
+        .read(move |c| posts::search(c, &query, limit))
+        .await?;
+    let found = crate::policy::without_hidden_authors(ctx, found, true).await?;
+    let found = without_hidden(ctx, viewer, found).await?;
+    filter_visible(ctx, viewer, found).await
+}

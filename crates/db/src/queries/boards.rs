@@ -364,3 +364,27 @@ pub fn banned_among(conn: &mut Conn, boards: &[i64], actors: &[i64]) -> QueryRes
     found.dedup();
     Ok(found)
 }
+
+/// The newest public threads of this instance's boards, newest first (each once, however
+/// many boards hold it).
+pub fn recent_local_threads(
+    conn: &mut Conn,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<(Thread, Post)>> {
+    let in_local_boards = thread_boards::table
+        .inner_join(actors::table.on(actors::id.eq(thread_boards::board_id)))
+        .filter(actors::local.eq(true))
+        .select(thread_boards::post_id);
+    threads::table
+        .inner_join(posts::table.on(posts::id.eq(threads::post_id)))
+        .filter(threads::post_id.eq_any(in_local_boards))
+        .filter(posts::deleted_at.is_null())
+        .filter(posts::held.eq(false))
+        .filter(posts::visibility.eq("public"))
+        .order(posts::id.desc())
+        .limit(limit.clamp(1, 100))
+        .offset(offset.max(0))
+        .select((Thread::as_select(), Post::as_select()))
+        .load(conn)
+}

@@ -85,3 +85,14 @@ pub fn take_code(conn: &mut Conn, hash: &str) -> QueryResult<Option<OauthCode>> 
     .execute(conn)?;
     Ok((taken == 1).then_some(code))
 }
+
+/// Revokes a token that belongs to no app (a web session).
+pub fn revoke_session(conn: &mut Conn, hash: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        oauth_tokens::table
+            .filter(oauth_tokens::token_hash.eq(hash))
+            .filter(oauth_tokens::app_id.is_null()),
+    )
+    .set(oauth_tokens::revoked_at.eq(at))
+    .execute(conn)
+}

@@ -1,0 +1,176 @@
+# The web site's interface in English. Each id has its twin in ja.ftl.
+
+skip-to-content = Skip to content
+nav-home = Home
+nav-search = Search
+nav-sign-in = Sign in
+nav-sign-out = Sign out
+nav-new-thread = New thread
+nav-notifications = Notifications
+nav-profile = My profile
+nav-settings = Settings
+nav-staff = Staff
+nav-language = Language
+footer-powered = A Tsunagu alumni network on the fediverse.
+footer-apps = You can also use any Mastodon app with this server.
+
+home-boards = Boards
+home-recent = Recent threads
+home-no-boards = There are no boards yet.
+home-no-threads = No threads yet.
+home-follow-hint = Follow a board from another server (Mastodon, Lemmy, another alumni network) by searching for its handle there.
+
+board-threads = Threads
+board-order-activity = Latest activity
+board-order-new = Newest
+board-order-unanswered = Unanswered
+board-pinned = Pinned
+board-rules = Rules
+board-moderators = Moderators
+board-handle = Handle: { $handle }
+board-feed-atom = Atom feed
+board-feed-rss = RSS feed
+board-empty = No threads here yet.
+board-start = Start a thread here
+board-archived = This board is archived.
+board-posting-members = Only members of this instance start threads here.
+board-posting-moderators = Only moderators start threads here.
+
+thread-replies = { $count ->
+    [one] 1 reply
+   *[other] { $count } replies
+}
+thread-favourites = { $count ->
+    [one] 1 favourite
+   *[other] { $count } favourites
+}
+thread-question = Question
+thread-answered = Answered
+thread-accepted = Accepted answer
+thread-locked = This thread is locked: it takes no new replies.
+thread-in-boards = In
+thread-edited = edited
+thread-no-replies = No replies yet.
+thread-reply-heading = Reply
+thread-sign-in-to-reply = Sign in to reply.
+thread-content-warning = Content warning: { $warning }
+thread-show = Show
+thread-media = Attachment
+thread-removed = Removed by a moderator; only you can see it.
+
+post-by = by { $name }
+post-reply-to = in reply to { $name }
+post-open = Open
+post-visibility-public = Public
+post-visibility-unlisted = Unlisted
+post-visibility-private = Followers only
+post-visibility-direct = Direct
+
+profile-posts = Posts
+profile-followers = { $count ->
+    [one] 1 follower
+   *[other] { $count } followers
+}
+profile-following = Following { $count }
+profile-fields = Profile
+profile-no-posts = No public posts.
+profile-role-student = Student
+profile-role-alumnus = Alumnus
+profile-role-staff = Staff
+profile-role-admin = Administrator
+profile-remote = This account is on { $host }.
+
+search-heading = Search
+search-label = Search for people, boards, posts or #tags
+search-button = Search
+search-accounts = People and boards
+search-statuses = Posts
+search-nothing = Nothing found.
+search-remote-hint = Signed-in members can look up accounts on other servers by their handle (@name@server) or address.
+
+error-not-found = Not found
+error-not-found-text = There is nothing here, or you may not see it.
+error-forbidden = Not allowed
+error-invalid = That did not work
+error-unauthorized = Please sign in
+error-rate-limited = Too many attempts
+error-conflict = Already there
+error-remote = Another server did not answer
+error-internal = Something went wrong on our side
+error-csrf = The form expired. Please go back, reload the page and try again.
+error-back = Back to the home page
+
+time-ago-just-now = just now
+pagination-newer = Newer
+pagination-older = Older
+
+login-heading = Sign in
+login-login = E-mail address or username
+login-password = Password
+login-button = Sign in
+login-failed = That e-mail address or username and password do not match.
+login-throttled = Too many failed attempts for this account. Please wait a few minutes.
+
+new-heading = Start a thread
+new-title = Title
+new-body = Text
+new-body-hint = Markdown works. @name@server mentions someone, #tag adds a hashtag.
+new-boards = Boards
+new-remote-boards = Boards on other servers
+new-remote-boards-hint = Their handles, separated by spaces, for example careers@other.example.
+new-question = This is a question (an answer can be accepted)
+new-tags = Hashtags
+new-button = Post
+new-no-boards = There is no board here to post in yet.
+
+reply-label = Your reply
+reply-button = Reply
+edit-heading = Edit
+edit-button = Save
+delete-button = Delete
+delete-confirm = Delete this post
+favourite-button = Favourite
+unfavourite-button = Remove favourite
+accept-button = Accept this answer
+unaccept-button = Unaccept
+edit-link = Edit
+
+follow-button = Follow
+unfollow-button = Unfollow
+follow-requested = Follow requested
+follow-heading = Follow someone elsewhere
+follow-label = A handle (@name@server) or an address
+follow-done = Following { $name }.
+
+settings-heading = Your profile
+settings-display-name = Display name
+settings-note = About you
+settings-alumni = Alumni profile
+settings-visibility = Who sees it
+settings-save = Save profile
+settings-saved = Saved.
+visibility-public = Everyone
+visibility-federated = Members here and on other alumni networks
+visibility-local = Members of this instance
+visibility-hidden = Only you and staff
+
+field-graduation_year = Graduation year
+field-department = Department
+field-industry = Industry
+field-employer = Employer
+field-skills = Skills
+field-interests = Interests
+field-mentoring = Mentoring
+field-introduction = Self-introduction
+
+notifications-heading = Notifications
+notifications-empty = Nothing new.
+notification-mention = { $name } mentioned you
+notification-favourite = { $name } favourited your post
+notification-reblog = { $name } boosted your post
+notification-follow = { $name } followed you
+notification-follow_request = { $name } asked to follow you
+notification-poll = A poll you took part in has ended
+notification-status = { $name } posted
+notification-update = { $name } edited a post
+notification-other = { $name }

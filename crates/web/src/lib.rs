@@ -1,0 +1,116 @@
+//! The web site people open in a browser: server-rendered pages for visitors, members and
+//! staff, complete without JavaScript, in Japanese and English. Its pages live at the same
+//! addresses other servers use for our boards, members and posts: a browser asking for HTML
+//! gets the page, ActivityPub clients the JSON (see [`wants_html`]).
+//!
+//! Pages call the same use cases as the client API (`tsunagu_service`) and render its read
+//! models as HTML. This crate knows nothing of ActivityPub or of the Mastodon client API.
+
+mod feeds;
+mod i18n;
+mod layout;
+mod pages;
+mod render;
+mod session;
+
+use axum::extract::Request;
+use axum::http::header::{self, ACCEPT};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::Arc;
+use tsunagu_service::Context;
+
+/// What the site says about the instance.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    pub title: String,
+    pub description: String,
+}
+
+/// The state every page handler gets.
+#[derive(Clone)]
+pub struct Web {
+    pub ctx: Context,
+    pub settings: Arc<WebSettings>,
+}
+
+/// Whether a request asks for a web page: a browser's `Accept` names HTML, and not the
+/// ActivityPub types (other servers ask for those at the same addresses).
+pub fn wants_html(req: &Request) -> bool {
+    let accept = req
+        .headers()
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    accept.contains("text/html")
+        && !accept.contains("application/activity+json")
+        && !accept.contains("application/ld+json")
+}
+
+/// Whether a request is for the site: a browser asking for a page, or any request to an
+/// address the site alone answers. The addresses of boards, members and posts are shared
+/// with ActivityPub: there only browsers get pages.
+pub fn is_page(req: &Request) -> bool {
+    let shared = {
+        let segments: Vec<&str> = req.uri().path().trim_matches('/').split('/').collect();
+        matches!(segments.as_slice(), ["boards" | "users" | "posts", _])
+    };
+    !shared || wants_html(req)
+}
+
+/// Every page of the site. Paths it does not know are for the caller to answer.
+pub fn router(ctx: Context, settings: WebSettings) -> Router {
+    let web = Web {
+        ctx,
+        settings: Arc::new(settings),
+    };
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/search", get(pages::search))
+        .route("/boards/{name}", get(pages::boards::board))
+        .route("/boards/{name}/feed.atom", get(feeds::atom))
+        .route("/boards/{name}/feed.rss", get(feeds::rss))
+        .route("/users/{name}", get(pages::profiles::profile))
+        .route("/@{name}", get(pages::profiles::profile))
+        .route("/posts/{id}", get(pages::threads::post))
+        .route(
+            "/login",
+            get(pages::member::login_page).post(pages::member::login),
+        )
+        .route("/logout", post(pages::member::logout))
+        .route(
+            "/new",
+            get(pages::member::new_thread_page).post(pages::member::new_thread),
+        )
+        .route("/posts/{id}/reply", post(pages::member::reply))
+        .route(
+            "/posts/{id}/edit",
+            get(pages::member::edit_page).post(pages::member::edit),
+        )
+        .route("/posts/{id}/delete", post(pages::member::delete))
+        .route("/posts/{id}/favourite", post(pages::member::favourite))
+        .route("/posts/{id}/accept", post(pages::member::accept))
+        .route(
+            "/follow",
+            get(pages::member::follow_page).post(pages::member::follow),
+        )
+        .route(
+            "/settings/profile",
+            get(pages::member::settings_page).post(pages::member::settings),
+        )
+        .route("/notifications", get(pages::member::notifications_page))
+        .route("/static/site.css", get(stylesheet))
+        .with_state(web)
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/site.css"),
+    )
+}

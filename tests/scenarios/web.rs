@@ -1,0 +1,377 @@
+//! The web site: what visitors, members and staff see and do in a browser, in Japanese and
+//! English, at the same addresses other servers fetch as ActivityPub.
+
+use serde_json::{json, Value};
+use tsunagu_service::accounts::{ProfileKey, Visibility};
+use tsunagu_tests::{fetch_ap, on_both_backends, Backend, Browser, TestInstance};
+
+on_both_backends!(
+    visitors_read_boards_threads_profiles_and_feeds_in_their_language,
+    visitors
+);
+async fn visitors(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let staff = uni.staff("office").await;
+    staff
+        .post(
+            "/api/v1/tsunagu/boards",
+            json!({ "name": "careers", "title": "Careers & Jobs", "description": "Work *after* graduation" }),
+        )
+        .await;
+    let alice = uni.member("alice").await;
+    let bob = uni.member("bob").await;
+    let thread = alice
+        .post(
+            "/api/v1/tsunagu/threads",
+            json!({ "title": "Logistics in Osaka?", "body": "What is it like? #osaka", "boards": ["careers"], "question": true }),
+        )
+        .await;
+    let thread_id = thread["id"].as_str().expect("id");
+    let answer = bob
+        .post(
+            "/api/v1/statuses",
+            json!({ "status": "Busy but rewarding.", "in_reply_to_id": thread_id }),
+        )
+        .await;
+    let answer_id = answer["id"].as_str().expect("id");
+    alice
+        .post(
+            &format!("/api/v1/tsunagu/threads/{thread_id}/accept"),
+            json!({ "answer_id": answer_id }),
+        )
+        .await;
+
+    // The home page, in Japanese for a Japanese browser.
+    let ja = Browser::new(&uni.base, "ja,en;q=0.5");
+    let home = ja.get("/").await;
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("<html lang=\"ja\">"), "{}", home.body);
+    assert!(home.body.contains("掲示板") && home.body.contains("Careers &amp; Jobs"));
+    assert!(home.body.contains("Logistics in Osaka?"));
+    let csp = home.headers["content-security-policy"]
+        .to_str()
+        .expect("csp");
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    // The language can be switched and stays.
+    let en = ja.get("/?lang=en").await;
+    assert!(en.body.contains("<html lang=\"en\">") && en.body.contains("Boards"));
+    assert!(ja.get("/").await.body.contains("<html lang=\"en\">"));
+
+    // A board: HTML for browsers, the Group for other servers, at the same address.
+    let web = Browser::new(&uni.base, "en");
+    let board = web.get("/boards/careers").await;
+    assert_eq!(board.status, 200);
+    assert!(board.body.contains("Logistics in Osaka?"));
+    assert!(board.body.contains("Answered"));
+    assert!(board.body.contains(&format!(
+        "<link rel=\"alternate\" type=\"application/activity+json\" href=\"{}/boards/careers\">",
+        uni.base
+    )));
+    assert!(board.body.contains("application/atom+xml"));
+    let (status, group) = fetch_ap(&format!("{}/boards/careers", uni.base)).await;
+    assert_eq!(
+        (status.as_u16(), group["type"].clone()),
+        (200, json!("Group"))
+    );
+    let unanswered = web.get("/boards/careers?order=unanswered").await;
+    assert!(!unanswered.body.contains("Logistics in Osaka?"));
+
+    // The thread, at its post's address, with the accepted answer marked; a reply's address
+    // leads to its place in the thread.
+    let page = web.get(&format!("/posts/{thread_id}")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("<h1>Logistics in Osaka?</h1>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Busy but rewarding."));
+    assert!(page.body.contains("class=\"status accepted\""));
+    assert!(page
+        .body
+        .contains("property=\"og:title\" content=\"Logistics in Osaka?\""));
+    let reply_page = web.get(&format!("/posts/{answer_id}")).await;
+    assert_eq!(reply_page.status, 303);
+    assert_eq!(
+        reply_page.location(),
+        format!("/posts/{thread_id}#p{answer_id}")
+    );
+    let (status, note) = fetch_ap(thread["uri"].as_str().expect("uri")).await;
+    assert_eq!(
+        (status.as_u16(), note["type"].clone()),
+        (200, json!("Page"))
+    );
+
+    // Feeds.
+    let atom = web.get("/boards/careers/feed.atom").await;
+    assert!(atom.headers["content-type"]
+        .to_str()
+        .expect("type")
+        .starts_with("application/atom+xml"));
+    assert!(atom.body.contains("<title>Logistics in Osaka?</title>"));
+    let rss = web.get("/boards/careers/feed.rss").await;
+    assert!(rss.body.contains("<rss version=\"2.0\">") && rss.body.contains("Logistics in Osaka?"));
+
+    // A profile shows visitors only its public fields, members also those for members.
+    let (user, _) = tsunagu_service::accounts::find_member(uni.ctx(), "alice")
+        .await
+        .expect("alice");
+    tsunagu_service::accounts::set_profile_fields(
+        uni.ctx(),
+        &user,
+        &[
+            (
+                ProfileKey::GraduationYear,
+                "2019".into(),
+                Visibility::Public,
+            ),
+            (
+                ProfileKey::Employer,
+                "Kobe Shipping".into(),
+                Visibility::Local,
+            ),
+            (
+                ProfileKey::Skills,
+                "secret skills".into(),
+                Visibility::Hidden,
+            ),
+        ],
+    )
+    .await
+    .expect("fields");
+    let profile = web.get("/users/alice").await;
+    assert!(profile.body.contains("2019"));
+    assert!(!profile.body.contains("Kobe Shipping") && !profile.body.contains("secret skills"));
+    // The account's `url` in the client API is this page.
+    let account = bob.get(&format!("/api/v1/accounts/{}", alice.id)).await;
+    let url = account["url"].as_str().expect("url");
+    let path = url.strip_prefix(&uni.base).expect("our page");
+    assert_eq!(web.get(path).await.status, 200);
+    let member = Browser::new(&uni.base, "en");
+    member.sign_in("bob@example.org").await;
+    let seen = member.get("/users/alice").await;
+    assert!(seen.body.contains("Kobe Shipping") && !seen.body.contains("secret skills"));
+    let own = Browser::new(&uni.base, "en");
+    own.sign_in("alice").await;
+    assert!(own.get("/users/alice").await.body.contains("secret skills"));
+
+    // Search.
+    let found = web.get("/search?q=careers").await;
+    assert!(found.body.contains("Careers &amp; Jobs"));
+    let tagged = web.get("/search?q=%23osaka").await;
+    assert!(tagged.body.contains("What is it like?"), "{}", tagged.body);
+
+    // Unknown pages are pages too.
+    assert_eq!(web.get("/posts/999999").await.status, 404);
+}
+
+on_both_backends!(
+    members_sign_in_post_reply_favourite_accept_follow_and_edit_their_profile,
+    members
+);
+async fn members(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let corp = TestInstance::start(&backend).await;
+    let staff = uni.staff("office").await;
+    staff
+        .post(
+            "/api/v1/tsunagu/boards",
+            json!({ "name": "careers", "title": "Careers" }),
+        )
+        .await;
+    uni.member("alice").await;
+    let bob = uni.member("bob").await;
+    let carol = corp.member("carol").await;
+
+    let alice = Browser::new(&uni.base, "en");
+    // A wrong password, then the right one.
+    let form = alice.get("/login").await;
+    let token = form.form_token();
+    let wrong = alice
+        .post(
+            "/login",
+            &[
+                ("form_token", token.as_str()),
+                ("login", "alice"),
+                ("password", "nope"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains("do not match"));
+    alice.sign_in("alice@example.org").await;
+
+    // A form without its token changes nothing.
+    let forged = alice
+        .post(
+            "/new",
+            &[("title", "Forged"), ("body", "x"), ("boards", "careers")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+
+    // A question in a board, mentioning bob and someone on another server.
+    let token = alice.get("/new").await.form_token();
+    let body = format!("Ask @bob or @carol@{} about #logistics", corp.domain);
+    let posted = alice
+        .post(
+            "/new",
+            &[
+                ("form_token", token.as_str()),
+                ("title", "Working at a port?"),
+                ("body", &body),
+                ("boards", "careers"),
+                ("question", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    let thread_path = posted.location();
+    let thread_id = thread_path.trim_start_matches("/posts/").to_string();
+    let page = alice.get(&thread_path).await;
+    assert!(page.body.contains("<h1>Working at a port?</h1>"));
+    assert!(
+        page.body.contains("class=\"u-url mention\""),
+        "{}",
+        page.body
+    );
+    let notes = bob.notifications().await;
+    assert!(notes.iter().any(|n| n["type"] == "mention"));
+    tsunagu_tests::eventually("carol's server gets the thread", || {
+        let carol = carol.clone();
+        async move {
+            carol
+                .notifications()
+                .await
+                .iter()
+                .any(|n| n["type"] == "mention")
+                .then_some(())
+        }
+    })
+    .await;
+
+    // bob replies on the site; alice favourites and accepts it.
+    let bob_web = Browser::new(&uni.base, "en");
+    bob_web.sign_in("bob").await;
+    let token = bob_web.get(&thread_path).await.form_token();
+    let replied = bob_web
+        .post(
+            &format!("{thread_path}/reply"),
+            &[("form_token", token.as_str()), ("text", "At Kobe, yes!")],
+        )
+        .await;
+    assert_eq!(replied.status, 303);
+    let reply_id = replied.location().trim_start_matches("/posts/").to_string();
+    let token = alice.get(&thread_path).await.form_token();
+    alice
+        .post(
+            &format!("/posts/{reply_id}/favourite"),
+            &[("form_token", token.as_str())],
+        )
+        .await;
+    let accepted = alice
+        .post(
+            &format!("{thread_path}/accept"),
+            &[
+                ("form_token", token.as_str()),
+                ("answer", reply_id.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(accepted.status, 303);
+    let thread: Value = bob
+        .get(&format!("/api/v1/tsunagu/threads/{thread_id}"))
+        .await;
+    assert_eq!(thread["tsunagu"]["accepted_answer_id"], json!(reply_id));
+    let reply = bob.get(&format!("/api/v1/statuses/{reply_id}")).await;
+    assert_eq!(reply["favourites_count"], json!(1));
+
+    // Editing and deleting one's own posts.
+    let token = bob_web
+        .get(&format!("/posts/{reply_id}/edit"))
+        .await
+        .form_token();
+    let edited = bob_web
+        .post(
+            &format!("/posts/{reply_id}/edit"),
+            &[
+                ("form_token", token.as_str()),
+                ("text", "At Kobe, yes! (edited)"),
+            ],
+        )
+        .await;
+    assert_eq!(edited.status, 303);
+    assert!(alice.get(&thread_path).await.body.contains("(edited)"));
+    let not_hers = alice
+        .post(
+            &format!("/posts/{reply_id}/delete"),
+            &[("form_token", token.as_str())],
+        )
+        .await;
+    assert_eq!(not_hers.status, 403);
+
+    // Following a member elsewhere by handle.
+    let token = alice.get("/follow").await.form_token();
+    let followed = alice
+        .post(
+            "/follow",
+            &[
+                ("form_token", token.as_str()),
+                ("handle", &format!("@carol@{}", corp.domain)),
+            ],
+        )
+        .await;
+    assert_eq!(followed.status, 303, "{}", followed.body);
+    tsunagu_tests::eventually("carol has a follower", || {
+        let carol = carol.clone();
+        async move {
+            let me = carol.get(&format!("/api/v1/accounts/{}", carol.id)).await;
+            (me["followers_count"] == json!(1)).then_some(())
+        }
+    })
+    .await;
+
+    // The alumni profile with a visibility per field.
+    let form = alice.get("/settings/profile").await;
+    let token = form.form_token();
+    let mut fields: Vec<(String, String)> = vec![
+        ("form_token".into(), token.clone()),
+        ("display_name".into(), "Alice A.".into()),
+        ("note".into(), "Port logistics".into()),
+    ];
+    for key in ProfileKey::ALL {
+        let (value, visibility) = match key {
+            ProfileKey::GraduationYear => ("2018", "public"),
+            ProfileKey::Industry => ("Logistics", "local"),
+            _ => ("", "hidden"),
+        };
+        fields.push((format!("field.{}", key.as_str()), value.into()));
+        fields.push((format!("visibility.{}", key.as_str()), visibility.into()));
+    }
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let saved = alice.post("/settings/profile", &pairs).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(saved.body.contains("Saved."));
+    let visitor = Browser::new(&uni.base, "en").get("/users/alice").await;
+    assert!(visitor.body.contains("Alice A.") && visitor.body.contains("2018"));
+    assert!(!visitor.body.contains("Logistics</dd>"));
+
+    // Notifications, then signing out.
+    let notes = bob_web.get("/notifications").await;
+    assert!(
+        notes.body.contains("favourited your post"),
+        "{}",
+        notes.body
+    );
+    let token = bob_web.get("/").await.form_token();
+    let out = bob_web
+        .post("/logout", &[("form_token", token.as_str())])
+        .await;
+    assert_eq!(out.status, 303);
+    let after = bob_web.get("/notifications").await;
+    assert_eq!(after.status, 303, "signed out: back to the sign-in page");
+    assert!(after.location().starts_with("/login"));
+}
