@@ -352,6 +352,27 @@ async fn rate_limits(backend: Backend) {
     // A real token has its own window.
     let (status, _) = alice.request(Method::GET, "/api/v1/instance", None).await;
     assert_eq!(status, 200);
+    // The site's sign-in form shares the address's sign-in count with the token grants
+    // (two used above), and says which limit applies.
+    let browser = tsunagu_tests::Browser::new(&uni.base, "en");
+    let token = browser.get("/login").await.form_token();
+    let mut statuses = Vec::new();
+    for i in 0..7 {
+        let login = format!("nobody-{i}");
+        let page = browser
+            .post(
+                "/login",
+                &[
+                    ("form_token", token.as_str()),
+                    ("login", login.as_str()),
+                    ("password", "guess"),
+                ],
+            )
+            .await;
+        assert_eq!(page.headers["x-ratelimit-limit"], "8");
+        statuses.push(page.status);
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 401, 429]);
 
     // Passwords: after five failures, even the right one is refused for a while; and every
     // refusal reads the same, whether the account exists or not.

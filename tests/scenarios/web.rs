@@ -375,3 +375,142 @@ async fn members(backend: Backend) {
     assert_eq!(after.status, 303, "signed out: back to the sign-in page");
     assert!(after.location().starts_with("/login"));
 }
+
+on_both_backends!(
+    apps_are_authorized_on_the_site_with_its_session_or_a_password,
+    app_authorization
+);
+async fn app_authorization(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    uni.member("alice").await;
+    let app: Value = tsunagu_tests::http()
+        .post(format!("{}/api/v1/apps", uni.base))
+        .form(&[
+            ("client_name", "Campus app"),
+            ("redirect_uris", "https://app.example/cb"),
+            ("scopes", "read write"),
+        ])
+        .send()
+        .await
+        .expect("register")
+        .json()
+        .await
+        .expect("app");
+    let client_id = app["client_id"].as_str().expect("id");
+    let query = format!(
+        "/oauth/authorize?response_type=code&client_id={client_id}&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&scope=read&state=s1"
+    );
+
+    // A signed-in member is asked to allow or deny, without a password; the page may lead
+    // the browser on to the app's address only.
+    let alice = Browser::new(&uni.base, "ja");
+    alice.sign_in("alice").await;
+    let page = alice.get(&query).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Campus app") && page.body.contains("@alice"));
+    assert!(!page.body.contains("id=\"password\""));
+    let csp = page.headers["content-security-policy"]
+        .to_str()
+        .expect("csp");
+    assert!(
+        csp.contains("form-action 'self' https://app.example"),
+        "{csp}"
+    );
+    let token = page.form_token();
+    let fields = |decision: &'static str, token: String| {
+        vec![
+            ("response_type", "code".to_string()),
+            ("client_id", client_id.to_string()),
+            ("redirect_uri", "https://app.example/cb".to_string()),
+            ("scope", "read".to_string()),
+            ("state", "s1".to_string()),
+            ("decision", decision.to_string()),
+            ("form_token", token),
+        ]
+    };
+    let post = |form: Vec<(&'static str, String)>| {
+        let alice = alice.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            alice.post("/oauth/authorize", &pairs).await
+        }
+    };
+    // Without the page's token (a form on another site), nothing is granted.
+    let forged = post(fields("allow", String::new())).await;
+    assert_eq!(forged.status, 403);
+    let denied = post(fields("deny", token.clone())).await;
+    assert_eq!(denied.status, 303);
+    assert_eq!(
+        denied.location(),
+        "https://app.example/cb?error=access_denied&state=s1"
+    );
+    let allowed = post(fields("allow", token)).await;
+    assert_eq!(allowed.status, 303);
+    let target = url::Url::parse(&allowed.location()).expect("redirect");
+    assert_eq!(target.host_str(), Some("app.example"));
+    let code = target
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .expect("code")
+        .1
+        .into_owned();
+    let token: Value = tsunagu_tests::http()
+        .post(format!("{}/oauth/token", uni.base))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", client_id),
+            (
+                "client_secret",
+                app["client_secret"].as_str().expect("secret"),
+            ),
+            ("code", code.as_str()),
+            ("redirect_uri", "https://app.example/cb"),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token json");
+    let me: Value = tsunagu_tests::http()
+        .get(format!("{}/api/v1/accounts/verify_credentials", uni.base))
+        .bearer_auth(token["access_token"].as_str().expect("access token"))
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("me json");
+    assert_eq!(me["username"], "alice");
+
+    // Anyone else signs in on the page, which also signs them in to the site.
+    let visitor = Browser::new(&uni.base, "en");
+    let page = visitor.get(&query).await;
+    assert!(page.body.contains("id=\"password\"") && page.body.contains("Sign in to allow it."));
+    let signed = visitor
+        .post(
+            "/oauth/authorize",
+            &[
+                ("client_id", client_id),
+                ("redirect_uri", "https://app.example/cb"),
+                ("scope", "read"),
+                ("username", "alice"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    assert!(signed
+        .location()
+        .starts_with("https://app.example/cb?code="));
+    assert!(visitor.get("/notifications").await.status == 200);
+
+    // A request naming an address the app did not register is refused on the page itself.
+    let bad = visitor
+        .get(&format!(
+            "/oauth/authorize?client_id={client_id}&redirect_uri=https%3A%2F%2Fevil.example%2F"
+        ))
+        .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("not registered"));
+}

@@ -39,6 +39,26 @@ pub struct InstanceInfo {
     pub sign_in_limit: u32,
 }
 
+/// The tighter limit, per address, of requests that check passwords or register apps. One
+/// count is shared by the client API and the web site's sign-in forms.
+#[derive(Clone)]
+pub struct SignInLimiter(limits::RateLimiter);
+
+impl SignInLimiter {
+    /// `limit` requests per five minutes for each address.
+    pub fn new(ctx: Context, limit: u32) -> SignInLimiter {
+        SignInLimiter(limits::RateLimiter::new(ctx, limit))
+    }
+
+    /// `router` with every request counted against this limit.
+    pub fn guard(&self, router: Router) -> Router {
+        router.layer(axum::middleware::from_fn_with_state(
+            self.0.clone(),
+            limits::sensitive_limit,
+        ))
+    }
+}
+
 /// The layer for routes that take files (larger multipart bodies).
 fn uploads() -> axum::Extension<params::TakesUploads> {
     axum::Extension(params::TakesUploads)
@@ -50,12 +70,11 @@ pub fn router(
     ctx: Context,
     info: InstanceInfo,
     stopping: tokio::sync::watch::Receiver<bool>,
+    sign_in: &SignInLimiter,
 ) -> Router {
     // Sign-in, tokens and app registration: a tighter limit per address.
-    let sensitive = axum::middleware::from_fn_with_state(
-        limits::RateLimiter::new(ctx.clone(), info.sign_in_limit),
-        limits::sensitive_limit,
-    );
+    let sensitive =
+        axum::middleware::from_fn_with_state(sign_in.0.clone(), limits::sensitive_limit);
     Router::new()
         .route("/api/v1/instance", get(instance::v1))
         .route("/api/v2/instance", get(instance::v2))
@@ -85,11 +104,6 @@ pub fn router(
             post(oauth::create_app).layer(sensitive.clone()),
         )
         .route("/api/v1/apps/verify_credentials", get(oauth::verify_app))
-        .route(
-            "/oauth/authorize",
-            get(oauth::authorize_page)
-                .merge(post(oauth::authorize_submit).layer(sensitive.clone())),
-        )
         .route("/oauth/token", post(oauth::token).layer(sensitive))
         .route("/oauth/revoke", post(oauth::revoke))
         .route(

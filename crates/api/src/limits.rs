@@ -164,6 +164,10 @@ async fn limited(limiter: &RateLimiter, key: String, req: Request, next: Next) -
             reset.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         ),
     ] {
+        // A tighter limit inside this one (sign-in) already said what counts.
+        if headers.contains_key(name) {
+            continue;
+        }
         if let Ok(v) = HeaderValue::from_str(&value) {
             headers.insert(name, v);
         }

@@ -1,17 +1,16 @@
-//! Apps and OAuth 2: registration, the login-and-consent page, tokens, revocation.
+//! Apps and OAuth 2: registration, tokens, revocation. The sign-in and consent page at
+//! `/oauth/authorize` is the web site's.
 
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use base64::Engine;
 use serde_json::{json, Value};
 use tsunagu_db::OauthApp;
-use tsunagu_service::html::escape;
-use tsunagu_service::oauth::{self, IssuedToken, OOB_REDIRECT};
-use tsunagu_service::{accounts, Context, ServiceError};
+use tsunagu_service::oauth::{self, IssuedToken};
+use tsunagu_service::{Context, ServiceError};
 
 fn app_json(app: &OauthApp, with_secret: bool) -> Value {
     let uris: Vec<&str> = app.redirect_uris.lines().collect();
@@ -199,171 +198,4 @@ pub async fn metadata(State(ctx): State<Context>) -> Json<Value> {
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
     }))
-}
-
-/// The fields of an authorization request, carried through the login form.
-struct AuthorizeRequest {
-    app: OauthApp,
-    redirect_uri: String,
-    scopes: String,
-    state: Option<String>,
-    code_challenge: Option<String>,
-}
-
-async fn authorize_request(ctx: &Context, p: &Params) -> ApiResult<AuthorizeRequest> {
-    if p.str("response_type").as_deref().unwrap_or("code") != "code" {
-        return Err(ApiError::bad_request(
-            "only response_type=code is supported",
-        ));
-    }
-    let client_id = p.require("client_id")?;
-    let app = oauth::find_app(ctx, &client_id, None)
-        .await
-        .map_err(|_| ApiError::bad_request("unknown client_id"))?;
-    let redirect_uri = p.str("redirect_uri").unwrap_or_else(|| {
-        app.redirect_uris
-            .lines()
-            .next()
-            .unwrap_or(OOB_REDIRECT)
-            .to_string()
-    });
-    if !app.redirect_uris.lines().any(|u| u == redirect_uri) {
-        return Err(ApiError::bad_request(
-            "redirect_uri is not registered for this app",
-        ));
-    }
-    let scopes = oauth::grant_scopes(&app, p.str("scope").as_deref())?;
-    let code_challenge = match (p.str("code_challenge"), p.str("code_challenge_method")) {
-        (None, _) => None,
-        (Some(c), Some(m)) if m == "S256" => Some(c),
-        (Some(_), _) => {
-            return Err(ApiError::bad_request(
-                "only code_challenge_method=S256 is supported",
-            ))
-        }
-    };
-    Ok(AuthorizeRequest {
-        app,
-        redirect_uri,
-        scopes,
-        state: p.str("state"),
-        code_challenge,
-    })
-}
-
-/// The sign-in pages may not be framed (clickjacking) and load nothing from elsewhere.
-const PAGE_HEADERS: [(header::HeaderName, &str); 2] = [
-    (header::X_FRAME_OPTIONS, "DENY"),
-    (
-        header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
-    ),
-];
-
-fn page(title: &str, body: &str) -> impl IntoResponse {
-    (PAGE_HEADERS, Html(format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
-<style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;line-height:1.5}}label{{display:block;margin-top:1rem}}input{{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}}button{{margin-top:1.5rem;padding:.6rem 1.2rem;font-size:1rem}}.error{{color:#a00}}code{{font-size:1.2rem;word-break:break-all;background:#eee;padding:.3rem}}</style></head><body>{body}</body></html>",
-        title = escape(title),
-    )))
-}
-
-fn login_form(req: &AuthorizeRequest, error: Option<&str>) -> impl IntoResponse {
-    let hidden = |name: &str, value: &str| {
-        format!(
-            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-            escape(value)
-        )
-    };
-    let mut fields = hidden("client_id", &req.app.client_id)
-        + &hidden("redirect_uri", &req.redirect_uri)
-        + &hidden("scope", &req.scopes)
-        + &hidden("response_type", "code");
-    if let Some(s) = &req.state {
-        fields += &hidden("state", s);
-    }
-    if let Some(c) = &req.code_challenge {
-        fields += &hidden("code_challenge", c);
-        fields += &hidden("code_challenge_method", "S256");
-    }
-    let error = error
-        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e)))
-        .unwrap_or_default();
-    page(
-        "Authorize",
-        &format!(
-            "<h1>Sign in to authorize</h1><p><strong>{app}</strong> asks for access to your account: <em>{scopes}</em>.</p>{error}\
-<form method=\"post\" action=\"/oauth/authorize\">{fields}\
-<label for=\"username\">E-mail address or username</label><input id=\"username\" name=\"username\" autocomplete=\"username\" required>\
-<label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
-<button type=\"submit\">Authorize</button></form>",
-            app = escape(&req.app.name),
-            scopes = escape(&req.scopes),
-        ),
-    )
-}
-
-pub async fn authorize_page(State(ctx): State<Context>, p: Params) -> Response {
-    match authorize_request(&ctx, &p).await {
-        Ok(req) => login_form(&req, None).into_response(),
-        Err(e) => (
-            e.status,
-            page(
-                "Authorization error",
-                &format!(
-                    "<h1>Authorization error</h1><p class=\"error\">{}</p>",
-                    escape(&e.message)
-                ),
-            ),
-        )
-            .into_response(),
-    }
-}
-
-pub async fn authorize_submit(State(ctx): State<Context>, p: Params) -> Response {
-    let req = match authorize_request(&ctx, &p).await {
-        Ok(req) => req,
-        Err(e) => return e.into_response(),
-    };
-    let login = p.str("username").unwrap_or_default();
-    let password = p.str("password").unwrap_or_default();
-    let user = match accounts::authenticate(&ctx, &login, &password).await {
-        Ok((user, _)) => user,
-        Err(e) => {
-            let status = match e {
-                ServiceError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-                _ => StatusCode::UNAUTHORIZED,
-            };
-            return (status, login_form(&req, Some(&e.to_string()))).into_response();
-        }
-    };
-    let code = match oauth::create_code(
-        &ctx,
-        &req.app,
-        &user,
-        &req.redirect_uri,
-        &req.scopes,
-        req.code_challenge.clone(),
-    )
-    .await
-    {
-        Ok(code) => code,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
-    if req.redirect_uri == OOB_REDIRECT {
-        return page(
-            "Authorization code",
-            &format!("<h1>Authorization code</h1><p>Copy this code and paste it into the application:</p><p><code id=\"code\">{}</code></p>", escape(&code)),
-        )
-        .into_response();
-    }
-    let mut target = match url::Url::parse(&req.redirect_uri) {
-        Ok(u) => u,
-        Err(_) => return ApiError::bad_request("invalid redirect_uri").into_response(),
-    };
-    target.query_pairs_mut().append_pair("code", &code);
-    if let Some(s) = &req.state {
-        target.query_pairs_mut().append_pair("state", s);
-    }
-    Redirect::to(target.as_str()).into_response()
 }

@@ -147,6 +147,7 @@ pub async fn start_with_db(
     ctx.set_federator(Arc::new(ApFederator::new(config.clone(), wake.clone())));
 
     let (shutdown, stop) = watch::channel(false);
+    let sign_in = tsunagu_api::SignInLimiter::new(ctx.clone(), settings.instance.sign_in_limit);
     let app = Router::new()
         .route("/health", get(|| async { "ok" }))
         .merge(tsunagu_federation::router(config.clone(), &fed_settings))
@@ -154,6 +155,7 @@ pub async fn start_with_db(
             ctx.clone(),
             settings.instance.clone(),
             shutdown.subscribe(),
+            &sign_in,
         ));
 
     let worker = tokio::spawn(delivery::run(
@@ -178,9 +180,13 @@ pub async fn start_with_db(
         },
     )
     .fallback_service(app.clone());
+    // The site's password forms count against the same limit as the API's token grants.
+    let password_forms = sign_in.guard(site.clone());
     let app =
         Router::new().fallback_service(tower::service_fn(move |req: axum::extract::Request| {
-            let target = if tsunagu_web::is_page(&req) {
+            let target = if tsunagu_web::checks_password(&req) {
+                password_forms.clone()
+            } else if tsunagu_web::is_page(&req) {
                 site.clone()
             } else {
                 app.clone()

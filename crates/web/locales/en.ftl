@@ -111,6 +111,23 @@ login-button = Sign in
 login-failed = That e-mail address or username and password do not match.
 login-throttled = Too many failed attempts for this account. Please wait a few minutes.
 
+authorize-heading = Authorize { $app }
+authorize-asks = { $app } asks for access to your account:
+authorize-signed-in-as = You are signed in as { $name }.
+authorize-sign-in = Sign in to allow it.
+authorize-allow = Authorize
+authorize-deny = Deny
+authorize-unusable = This authorization request cannot be used
+authorize-code-heading = Authorization code
+authorize-code-text = Copy this code and paste it into the application:
+scope-read = read your account, posts and notifications
+scope-write = post, edit and change things for you
+scope-follow = follow, block and mute for you
+scope-push = receive notifications
+scope-profile = see who you are
+scope-admin-read = read moderation data
+scope-admin-write = take moderation actions
+
 new-heading = Start a thread
 new-title = Title
 new-body = Text

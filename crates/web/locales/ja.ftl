@@ -102,6 +102,23 @@ login-button = ログイン
 login-failed = メールアドレス（またはユーザー名）とパスワードが一致しません。
 login-throttled = このアカウントへのログインの失敗が多すぎます。数分待ってからお試しください。
 
+authorize-heading = { $app } を許可
+authorize-asks = { $app } があなたのアカウントへのアクセスを求めています：
+authorize-signed-in-as = { $name } としてログインしています。
+authorize-sign-in = 許可するにはログインしてください。
+authorize-allow = 許可する
+authorize-deny = 拒否する
+authorize-unusable = この認可リクエストは使用できません
+authorize-code-heading = 認可コード
+authorize-code-text = このコードをコピーして、アプリに貼り付けてください：
+scope-read = アカウント、投稿、通知の読み取り
+scope-write = あなたに代わって投稿・編集・変更
+scope-follow = あなたに代わってフォロー・ブロック・ミュート
+scope-push = 通知の受信
+scope-profile = あなたが誰であるかの確認
+scope-admin-read = モデレーション情報の読み取り
+scope-admin-write = モデレーション操作の実行
+
 new-heading = スレッドを立てる
 new-title = タイトル
 new-body = 本文

@@ -24,6 +24,9 @@ pub struct Head {
     pub image: Option<String>,
     /// `website`, `article` or `profile`.
     pub og_type: &'static str,
+    /// Where this page's forms may also lead (an app's redirect URI after consent); by
+    /// default only here.
+    pub form_target: Option<String>,
 }
 
 /// A whole HTML page, with the cookies the visit sets and the security headers.
@@ -35,6 +38,7 @@ pub fn page(web: &Web, visit: &Visit, head: Head, main: Markup) -> Response {
     } else {
         format!("{} – {site}", head.title)
     };
+    let head_form_target = head.form_target.clone();
     let markup = html! {
         (DOCTYPE)
         html lang=(lang.code()) {
@@ -83,21 +87,26 @@ pub fn page(web: &Web, visit: &Visit, head: Head, main: Markup) -> Response {
             headers.append(header::SET_COOKIE, v);
         }
     }
-    security_headers(web, headers);
+    security_headers(web, headers, head_form_target.as_deref());
     response
 }
 
 /// Strict headers on every HTML answer: no script but our own files, no framing, no
 /// guessing of types.
-pub fn security_headers(web: &Web, headers: &mut axum::http::HeaderMap) {
+pub fn security_headers(web: &Web, headers: &mut axum::http::HeaderMap, form_target: Option<&str>) {
     // Remote images (avatars, attachments) load over https; a development setup's over http.
     let images = if web.ctx.scheme == "http" {
         "'self' https: http: data:"
     } else {
         "'self' https: data:"
     };
+    // Browsers hold a form's redirects to `form-action` too.
+    let forms = match form_target {
+        Some(t) => format!("'self' {t}"),
+        None => "'self'".to_string(),
+    };
     let policy = format!(
-        "default-src 'self'; img-src {images}; media-src {images}; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+        "default-src 'self'; img-src {images}; media-src {images}; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action {forms}"
     );
     for (name, value) in [
         (header::CONTENT_SECURITY_POLICY, policy.as_str()),

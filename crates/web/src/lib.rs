@@ -60,6 +60,13 @@ pub fn is_page(req: &Request) -> bool {
     !shared || wants_html(req)
 }
 
+/// Whether a request submits one of the site's password forms (sign-in, and the sign-in of
+/// an app's authorization): the server counts these against the sign-in limit.
+pub fn checks_password(req: &Request) -> bool {
+    req.method() == axum::http::Method::POST
+        && matches!(req.uri().path(), "/login" | "/oauth/authorize")
+}
+
 /// Every page of the site. Paths it does not know are for the caller to answer.
 pub fn router(ctx: Context, settings: WebSettings) -> Router {
     let web = Web {
@@ -80,6 +87,10 @@ pub fn router(ctx: Context, settings: WebSettings) -> Router {
             get(pages::member::login_page).post(pages::member::login),
         )
         .route("/logout", post(pages::member::logout))
+        .route(
+            "/oauth/authorize",
+            get(pages::authorize::page).post(pages::authorize::answer),
+        )
         .route(
             "/new",
             get(pages::member::new_thread_page).post(pages::member::new_thread),

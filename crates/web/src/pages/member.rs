@@ -25,7 +25,7 @@ use tsunagu_service::{notifications, oauth, read, ServiceError, ServiceResult};
 pub struct Form(Vec<(String, String)>);
 
 impl Form {
-    fn parse(raw: &RawForm) -> Form {
+    pub(crate) fn parse(raw: &RawForm) -> Form {
         Form(
             url::form_urlencoded::parse(&raw.0)
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -33,7 +33,7 @@ impl Form {
         )
     }
 
-    fn get(&self, key: &str) -> &str {
+    pub(crate) fn get(&self, key: &str) -> &str {
         self.0
             .iter()
             .find(|(k, _)| k == key)
@@ -41,7 +41,7 @@ impl Form {
             .unwrap_or("")
     }
 
-    fn all(&self, key: &str) -> Vec<&str> {
+    pub(crate) fn all(&self, key: &str) -> Vec<&str> {
         self.0
             .iter()
             .filter(|(k, _)| k == key)
@@ -49,13 +49,13 @@ impl Form {
             .collect()
     }
 
-    fn checked(&self, key: &str) -> bool {
+    pub(crate) fn checked(&self, key: &str) -> bool {
         !self.get(key).is_empty()
     }
 }
 
 /// A path on this site to go back to (never another site).
-fn back_to(path: &str) -> String {
+pub(crate) fn back_to(path: &str) -> String {
     if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") {
         path.to_string()
     } else {
@@ -75,7 +75,7 @@ fn sign_in_first(visit: &Visit) -> Response {
 
 /// The refusal of a form without the visit's token (a page on another site may not make a
 /// member's browser act), or `None` when the token is right.
-fn refused(web: &Web, visit: &Visit, form: &Form) -> Option<Response> {
+pub(crate) fn refused(web: &Web, visit: &Visit, form: &Form) -> Option<Response> {
     if visit.form_ok(form.get("form_token")) {
         return None;
     }
@@ -152,15 +152,7 @@ pub async fn login(State(web): State<Web>, visit: Visit, raw: RawForm) -> Respon
     }
     let back = back_to(form.get("back"));
     match oauth::start_session(&web.ctx, form.get("login"), form.get("password")).await {
-        Ok((token, _, _)) => {
-            let mut response = see(&back);
-            // Two weeks, then sign in again.
-            let cookie = visit.cookie(SESSION_COOKIE, &token.access_token, Some(14 * 24 * 3600));
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().append(header::SET_COOKIE, v);
-            }
-            response
-        }
+        Ok((token, _, _)) => with_session(see(&back), &visit, &token.access_token),
         Err(ServiceError::RateLimited(_)) => login_form(
             &web,
             &visit,
@@ -176,6 +168,15 @@ pub async fn login(State(web): State<Web>, visit: Visit, raw: RawForm) -> Respon
             StatusCode::UNAUTHORIZED,
         ),
     }
+}
+
+/// `response` with the cookie of a new session: two weeks, then sign in again.
+pub(crate) fn with_session(mut response: Response, visit: &Visit, token: &str) -> Response {
+    let cookie = visit.cookie(SESSION_COOKIE, token, Some(14 * 24 * 3600));
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
 }
 
 pub async fn logout(State(web): State<Web>, visit: Visit, raw: RawForm) -> Response {
