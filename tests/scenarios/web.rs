@@ -514,3 +514,340 @@ async fn app_authorization(backend: Backend) {
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("not registered"));
 }
+
+on_both_backends!(
+    staff_run_boards_reports_members_and_federation_from_the_browser,
+    staff_pages
+);
+async fn staff_pages(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let corp = TestInstance::start(&backend).await;
+    uni.staff("office").await;
+    let alice_api = uni.member("alice").await;
+    uni.member("carol").await;
+    let bob = corp.member("bob").await;
+
+    // Only staff open the staff pages.
+    let visitor = Browser::new(&uni.base, "en");
+    assert_eq!(visitor.get("/admin").await.status, 303);
+    let alice = Browser::new(&uni.base, "en");
+    alice.sign_in("alice").await;
+    assert_eq!(alice.get("/admin/members").await.status, 403);
+    let office = Browser::new(&uni.base, "en");
+    office.sign_in("office").await;
+    let overview = office.get("/admin").await;
+    assert_eq!(overview.status, 200, "{}", overview.body);
+    assert!(overview.body.contains("0 boards") && overview.body.contains("0 open reports"));
+    assert_eq!(overview.headers["cache-control"], "private, no-store");
+
+    // A board made from its form, then edited; a form without the page's token does nothing.
+    let token = office.get("/admin/boards").await.form_token();
+    let made = office
+        .post(
+            "/admin/boards",
+            &[
+                ("form_token", token.as_str()),
+                ("name", "careers"),
+                ("title", "Careers"),
+                ("description", "Jobs and advice"),
+                ("posting_mode", "open"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    assert_eq!(made.location(), "/admin/boards/careers");
+    let forged = office
+        .post(
+            "/admin/boards",
+            &[
+                ("name", "forged"),
+                ("title", "Forged"),
+                ("posting_mode", "open"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(
+        Browser::new(&uni.base, "en")
+            .get("/boards/forged")
+            .await
+            .status,
+        404
+    );
+    let edit = |fields: Vec<(&'static str, &'static str)>| {
+        let office = office.clone();
+        async move {
+            let token = office.get("/admin/boards/careers").await.form_token();
+            let mut form = vec![("form_token", token.as_str())];
+            form.extend(fields);
+            office.post("/admin/boards/careers", &form).await
+        }
+    };
+    let saved = edit(vec![
+        ("title", "Careers & Jobs"),
+        ("description", "Jobs and advice"),
+        ("rules", "Be kind."),
+        ("posting_mode", "open"),
+        ("hold_remote_first_posts", "1"),
+    ])
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let public = Browser::new(&uni.base, "en").get("/boards/careers").await;
+    assert!(public.body.contains("Careers &amp; Jobs") && public.body.contains("Be kind."));
+    let bad = edit(vec![("title", ""), ("posting_mode", "open")]).await;
+    assert_eq!(bad.status, 422, "an empty title is refused");
+
+    // Moderators: alice moderates the board (and only the board).
+    let form = |page: &tsunagu_tests::WebPage, extra: &[(&'static str, &'static str)]| {
+        let mut v = vec![("form_token", page.form_token())];
+        v.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        v
+    };
+    let send = |b: &Browser, path: String, pairs: Vec<(&'static str, String)>| {
+        let b = b.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            b.post(&path, &pairs).await
+        }
+    };
+    let page = office.get("/admin/boards/careers").await;
+    let added = send(
+        &office,
+        "/admin/boards/careers/moderators".into(),
+        form(&page, &[("account", "alice")]),
+    )
+    .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let as_moderator = alice.get("/admin/boards/careers").await;
+    assert_eq!(as_moderator.status, 200, "{}", as_moderator.body);
+    assert!(alice
+        .get("/boards/careers")
+        .await
+        .body
+        .contains("Moderate this board"));
+    assert_eq!(alice.get("/admin/federation").await.status, 403);
+
+    // Bans, by handle, with the reason shown; then lifted.
+    let page = alice.get("/admin/boards/careers").await;
+    let banned = send(
+        &alice,
+        "/admin/boards/careers/bans".into(),
+        form(&page, &[("account", "carol"), ("reason", "spam links")]),
+    )
+    .await;
+    assert_eq!(banned.status, 303, "{}", banned.body);
+    let page = alice.get("/admin/boards/careers").await;
+    assert!(page.body.contains("spam links") && page.body.contains("Lift the ban"));
+    let lifted = send(
+        &alice,
+        "/admin/boards/careers/bans".into(),
+        form(&page, &[("account", "carol"), ("lift", "1")]),
+    )
+    .await;
+    assert_eq!(lifted.status, 303);
+    assert!(alice
+        .get("/admin/boards/careers")
+        .await
+        .body
+        .contains("Nobody is banned."));
+
+    // A first post from another server waits; the moderator approves it on the page.
+    bob.follow(&format!("careers@{}", uni.domain)).await;
+    let first = bob
+        .status(&format!(
+            "@careers@{} Hello from corp\nFirst time here.",
+            uni.domain
+        ))
+        .await;
+    let a = alice.clone();
+    let page = tsunagu_tests::eventually("bob's first post waits", || {
+        let a = a.clone();
+        async move {
+            let p = a.get("/admin/boards/careers").await;
+            p.body.contains("Hello from corp").then_some(p)
+        }
+    })
+    .await;
+    let held: Vec<Value> = alice_api
+        .get("/api/v1/tsunagu/boards/careers/held")
+        .await
+        .as_array()
+        .expect("held")
+        .clone();
+    assert_eq!(held[0]["uri"], first["uri"]);
+    let id = held[0]["id"].as_str().expect("id").to_string();
+    let approved = send(
+        &alice,
+        "/admin/boards/careers/held".into(),
+        form(&page, &[("decision", "approve")])
+            .into_iter()
+            .chain([("post", id.clone())])
+            .collect(),
+    )
+    .await;
+    assert_eq!(approved.status, 303, "{}", approved.body);
+    assert!(alice
+        .get("/admin/boards/careers")
+        .await
+        .body
+        .contains("No post is waiting."));
+    assert!(Browser::new(&uni.base, "en")
+        .get("/boards/careers?order=new")
+        .await
+        .body
+        .contains("Hello from corp"));
+
+    // Reports: listed for staff with the reporter and the post, then resolved.
+    let bob_here = alice_api.resolve(&bob.handle).await;
+    alice_api
+        .post(
+            "/api/v1/reports",
+            json!({ "account_id": bob_here["id"], "status_ids": [id], "comment": "off topic" }),
+        )
+        .await;
+    let reports = office.get("/admin/reports").await;
+    assert!(reports.body.contains("off topic") && reports.body.contains(&format!("/posts/{id}")));
+    let report_id = report_id_in(&reports.body);
+    let resolved = send(
+        &office,
+        format!("/admin/reports/{report_id}/resolve"),
+        form(&reports, &[]),
+    )
+    .await;
+    assert_eq!(resolved.status, 303);
+    assert!(office
+        .get("/admin/reports")
+        .await
+        .body
+        .contains("No open report."));
+
+    // Members: a role changed, an account disabled and enabled, a password reset.
+    let members = office.get("/admin/members").await;
+    let carol_id = tsunagu_service::accounts::find_member(uni.ctx(), "carol")
+        .await
+        .expect("carol")
+        .0
+        .id;
+    let carol_path = format!("/admin/members/{carol_id}");
+    let r = send(
+        &office,
+        carol_path.clone(),
+        form(&members, &[("action", "role"), ("role", "staff")]),
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let carol = Browser::new(&uni.base, "en");
+    carol.sign_in("carol").await;
+    assert_eq!(carol.get("/admin").await.status, 200, "carol is staff now");
+    let r = send(
+        &office,
+        carol_path.clone(),
+        form(&members, &[("action", "disable")]),
+    )
+    .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        carol.get("/admin").await.status,
+        303,
+        "disabled: signed out"
+    );
+    let r = send(
+        &office,
+        carol_path.clone(),
+        form(&members, &[("action", "enable")]),
+    )
+    .await;
+    assert_eq!(r.status, 303);
+    let reset = send(
+        &office,
+        carol_path.clone(),
+        form(&members, &[("action", "reset")]),
+    )
+    .await;
+    assert_eq!(reset.status, 200, "{}", reset.body);
+    let password = reset
+        .body
+        .split("<code id=\"new-password\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .expect("new password shown")
+        .to_string();
+    let again = Browser::new(&uni.base, "en");
+    let token = again.get("/login").await.form_token();
+    let signed = again
+        .post(
+            "/login",
+            &[
+                ("form_token", token.as_str()),
+                ("login", "carol"),
+                ("password", password.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(signed.status, 303, "the new password works");
+    // Staff may not make admins or change their own account.
+    let office_id = tsunagu_service::accounts::find_member(uni.ctx(), "office")
+        .await
+        .expect("office")
+        .0
+        .id;
+    let own = format!("/admin/members/{office_id}");
+    assert_eq!(
+        send(&office, own, form(&members, &[("action", "disable")]))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        send(
+            &office,
+            carol_path.clone(),
+            form(&members, &[("action", "role"), ("role", "admin")])
+        )
+        .await
+        .status,
+        403
+    );
+
+    // Federation health: corp appears with its deliveries and a chart; then it is blocked.
+    let health = office.get("/admin/federation").await;
+    assert_eq!(health.status, 200);
+    assert!(health.body.contains(&corp.domain), "{}", health.body);
+    assert!(health.body.contains("<svg class=\"chart\""));
+    let blocked = send(
+        &office,
+        "/admin/federation/blocks".into(),
+        form(
+            &health,
+            &[
+                ("domain", "spam.example"),
+                ("severity", "suspend"),
+                ("public_comment", "spam"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(blocked.status, 303, "{}", blocked.body);
+    let health = office.get("/admin/federation").await;
+    assert!(health.body.contains("spam.example"));
+    let block = tsunagu_service::policy::list_blocks(uni.ctx())
+        .await
+        .expect("blocks");
+    assert_eq!(block.len(), 1);
+    let unblock = format!("/admin/federation/blocks/{}/delete", block[0].id);
+    assert_eq!(send(&office, unblock, form(&health, &[])).await.status, 303);
+    assert!(office
+        .get("/admin/federation")
+        .await
+        .body
+        .contains("No server is blocked."));
+}
+
+/// The id in the first report's resolve form.
+fn report_id_in(body: &str) -> String {
+    body.split("/admin/reports/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .expect("a report form")
+        .to_string()
+}

@@ -260,21 +260,18 @@ fn group_commit(pool: Pool<ConnectionManager<Conn>>) -> std::sync::mpsc::SyncSen
                 }
                 let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
                 let committed = match pool.get() {
-                    Ok(mut conn) => conn
-                        .transaction(|c| {
-                            for job in batch.drain(..) {
-                                // A write that panics fails the whole batch, never the thread.
-                                let run = std::panic::AssertUnwindSafe(|| job(c));
-                                match std::panic::catch_unwind(run) {
-                                    Ok(reply) => replies.push(reply),
-                                    Err(_) => {
-                                        return Err(diesel::result::Error::RollbackTransaction)
-                                    }
-                                }
+                    Ok(mut conn) => write_transaction(&mut conn, |c| {
+                        for job in batch.drain(..) {
+                            // A write that panics fails the whole batch, never the thread.
+                            let run = std::panic::AssertUnwindSafe(|| job(c));
+                            match std::panic::catch_unwind(run) {
+                                Ok(reply) => replies.push(reply),
+                                Err(_) => return Err(diesel::result::Error::RollbackTransaction),
                             }
-                            diesel::QueryResult::Ok(())
-                        })
-                        .map_err(|e| e.to_string()),
+                        }
+                        Ok(())
+                    })
+                    .map_err(|e| e.to_string()),
                     Err(e) => Err(e.to_string()),
                 };
                 // Jobs never run (no connection) are answered through their dropped channels.
@@ -286,4 +283,26 @@ fn group_commit(pool: Pool<ConnectionManager<Conn>>) -> std::sync::mpsc::SyncSen
         })
         .expect("the SQLite writer thread starts");
     tx
+}
+
+/// Runs `f` in a transaction that holds SQLite's write lock from its start (`BEGIN
+/// IMMEDIATE`). A transaction begun deferred that first reads and then writes cannot wait
+/// for another process's writer: SQLite fails its write at once ("database is locked")
+/// instead of calling the busy handler. Taking the lock first waits for it instead.
+fn write_transaction<F>(conn: &mut Conn, f: F) -> diesel::QueryResult<()>
+where
+    F: FnOnce(&mut Conn) -> diesel::QueryResult<()>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let Conn::Sqlite(sqlite) = conn else {
+        return conn.transaction(f);
+    };
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    match f(conn) {
+        Ok(()) => <Conn as Connection>::TransactionManager::commit_transaction(conn),
+        Err(e) => {
+            <Conn as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
 }

@@ -487,8 +487,10 @@ async fn admin(cmd: AdminCommand) -> CliResult {
             set_disabled(&instance, &username, false).await?
         }
         AdminCommand::DeliveryStats { db } => {
-            let db = open_database(&db.database_url)?;
-            delivery_stats(&db).await?;
+            // Counting needs no domain: any will do.
+            let settings = tsunagu::Settings::new("localhost", &db.database_url, false);
+            let ctx = tsunagu::context(open_database(&db.database_url)?, &settings);
+            delivery_stats(&ctx).await?;
         }
         AdminCommand::BlockDomain {
             instance,
@@ -580,53 +582,29 @@ async fn admin(cmd: AdminCommand) -> CliResult {
 
 /// Totals, then per receiving server: waiting, delivered and given-up deliveries, the last
 /// success, and the last refusal with the server's status and reason.
-async fn delivery_stats(db: &tsunagu_db::Db) -> CliResult {
-    use std::collections::BTreeMap;
-    use tsunagu_db::queries::deliveries;
-    let (pending, delivered, failed) = db.read(deliveries::stats).await?;
-    println!("pending\t{pending}\ndelivered\t{delivered}\nfailed\t{failed}");
-    let (by_inbox, failures) = db
-        .read(|c| {
-            Ok((
-                deliveries::stats_by_inbox(c)?,
-                deliveries::recent_failures(c, 1000)?,
-            ))
-        })
-        .await?;
-    let host = |inbox: &str| {
-        url::Url::parse(inbox)
-            .ok()
-            .and_then(|u| {
-                u.host_str()
-                    .map(|h| u.port().map_or(h.to_string(), |p| format!("{h}:{p}")))
-            })
-            .unwrap_or_else(|| inbox.to_string())
-    };
-    let mut peers: BTreeMap<String, deliveries::InboxStats> = BTreeMap::new();
-    for s in by_inbox {
-        let peer = peers.entry(host(&s.inbox_url)).or_default();
-        peer.pending += s.pending;
-        peer.delivered += s.delivered;
-        peer.failed += s.failed;
-        peer.last_delivered_at = peer.last_delivered_at.max(s.last_delivered_at);
-    }
+async fn delivery_stats(ctx: &tsunagu_service::Context) -> CliResult {
+    let (totals, peers) = tsunagu_service::health::report(ctx).await?;
+    println!(
+        "pending\t{}\ndelivered\t{}\nfailed\t{}",
+        totals.pending, totals.delivered, totals.failed
+    );
     if peers.is_empty() {
         return Ok(());
     }
     println!("\nserver\tpending\tdelivered\tfailed\tlast delivered\tlast refusal");
-    for (server, s) in &peers {
-        let refusal = failures
-            .iter()
-            .find(|f| host(&f.inbox_url) == *server)
+    for p in &peers {
+        let refusal = p
+            .last_failure
+            .as_ref()
             .map(|f| f.error.replace(['\n', '\t'], " "))
             .unwrap_or_else(|| "-".into());
-        let last = s
+        let last = p
             .last_delivered_at
             .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
             .unwrap_or_else(|| "-".into());
         println!(
-            "{server}\t{}\t{}\t{}\t{last}\t{refusal}",
-            s.pending, s.delivered, s.failed
+            "{}\t{}\t{}\t{}\t{last}\t{refusal}",
+            p.server, p.pending, p.delivered, p.failed
         );
     }
     Ok(())

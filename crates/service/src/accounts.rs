@@ -384,6 +384,76 @@ pub async fn set_disabled(ctx: &Context, user_id: i64, disabled: bool) -> Servic
     Ok(())
 }
 
+/// Whether `staff` may change `target`'s account: staff change members' accounts, only
+/// admins change admins' (or make admins), and nobody changes their own here.
+pub fn check_staff_over(staff: &User, target: &User, new_role: Option<Role>) -> ServiceResult<()> {
+    let by = role_of(staff);
+    if !by.is_staff() {
+        return Err(ServiceError::Forbidden("only staff manage members".into()));
+    }
+    if staff.id == target.id {
+        return Err(ServiceError::Forbidden(
+            "staff do not change their own account here".into(),
+        ));
+    }
+    let touches_admin = role_of(target) == Role::Admin || new_role == Some(Role::Admin);
+    if touches_admin && by != Role::Admin {
+        return Err(ServiceError::Forbidden(
+            "only admins change admins' accounts".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A member's account as staff change it.
+pub async fn member_by_id(ctx: &Context, user_id: i64) -> ServiceResult<(User, Actor)> {
+    ctx.db
+        .read(move |c| users::with_actor(c, user_id))
+        .await
+        .map_err(|_| ServiceError::NotFound("member"))
+}
+
+/// Staff give a member a new, random password (shown once to staff to pass on) and end
+/// every session and app access the member had.
+pub async fn reset_password(ctx: &Context, staff: &User, user_id: i64) -> ServiceResult<String> {
+    let (target, _) = member_by_id(ctx, user_id).await?;
+    check_staff_over(staff, &target, None)?;
+    let password = crate::posts::random_token();
+    let hash = hash_password(password.clone()).await?;
+    ctx.db
+        .write(move |c| {
+            users::set_password_hash(c, user_id, &hash)?;
+            tsunagu_db::queries::oauth::revoke_all_of_user(c, user_id, now())?;
+            Ok(())
+        })
+        .await?;
+    Ok(password)
+}
+
+/// Staff change a member's role.
+pub async fn change_role(
+    ctx: &Context,
+    staff: &User,
+    user_id: i64,
+    role: Role,
+) -> ServiceResult<()> {
+    let (target, _) = member_by_id(ctx, user_id).await?;
+    check_staff_over(staff, &target, Some(role))?;
+    set_role(ctx, user_id, role).await
+}
+
+/// Staff disable a member's account (their tokens stop working) or enable it again.
+pub async fn change_disabled(
+    ctx: &Context,
+    staff: &User,
+    user_id: i64,
+    disabled: bool,
+) -> ServiceResult<()> {
+    let (target, _) = member_by_id(ctx, user_id).await?;
+    check_staff_over(staff, &target, None)?;
+    set_disabled(ctx, user_id, disabled).await
+}
+
 pub async fn find_member(ctx: &Context, username: &str) -> ServiceResult<(User, Actor)> {
     let name = username.to_string();
     ctx.db

@@ -678,6 +678,49 @@ pub async fn add_moderator(
     Ok(())
 }
 
+/// Takes a moderator off a board (its moderators and staff). Staff stay moderators of every
+/// board whatever this list says.
+pub async fn remove_moderator(
+    ctx: &Context,
+    who: &Actor,
+    board_id: i64,
+    target: i64,
+) -> ServiceResult<()> {
+    require_moderator(ctx, who, board_id).await?;
+    ctx.db
+        .write(move |c| q::remove_moderator(c, board_id, target))
+        .await?;
+    ctx.publish(Event::BoardUpdated {
+        board_id,
+        moderator_id: Some(who.id),
+    })
+    .await;
+    Ok(())
+}
+
+/// A ban as moderators see it.
+pub struct Ban {
+    pub account: Actor,
+    pub reason: String,
+    pub since: chrono::NaiveDateTime,
+}
+
+/// Who is banned from a board (its moderators and staff).
+pub async fn bans(ctx: &Context, who: &Actor, board_id: i64) -> ServiceResult<Vec<Ban>> {
+    require_moderator(ctx, who, board_id).await?;
+    Ok(ctx
+        .db
+        .read(move |c| q::bans(c, board_id))
+        .await?
+        .into_iter()
+        .map(|(account, reason, since)| Ban {
+            account,
+            reason,
+            since,
+        })
+        .collect())
+}
+
 pub async fn moderators(ctx: &Context, board_id: i64) -> ServiceResult<Vec<Actor>> {
     Ok(ctx.db.read(move |c| q::moderators(c, board_id)).await?)
 }

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod boards;
 mod error;
 mod federator;
+pub mod health;
 pub mod html;
 pub mod inbound;
 pub mod keys;

@@ -191,3 +191,95 @@ notification-poll = A poll you took part in has ended
 notification-status = { $name } posted
 notification-update = { $name } edited a post
 notification-other = { $name }
+
+staff-only = This page is for the instance's staff.
+staff-overview = Overview
+staff-boards = Boards
+staff-reports = Reports
+staff-members = Members
+staff-federation = Federation
+staff-count-boards = { $count ->
+    [one] 1 board
+   *[other] { $count } boards
+}
+staff-count-reports = { $count ->
+    [one] 1 open report
+   *[other] { $count } open reports
+}
+staff-count-pending = { $count ->
+    [one] 1 delivery waiting
+   *[other] { $count } deliveries waiting
+}
+staff-count-delivered = { $count } delivered
+staff-count-failed = { $count } given up
+staff-count-troubled = { $count ->
+    [one] 1 server with failures
+   *[other] { $count } servers with failures
+}
+staff-archived = Archived
+staff-board-create = Create a board
+staff-board-name = Name (in its address)
+staff-board-name-hint = Lower-case letters, digits and underscores; it cannot change later.
+staff-board-title = Title
+staff-board-description = Description
+staff-board-rules = Rules
+staff-board-mode = Who may start threads
+staff-mode-open = Anyone, here or elsewhere
+staff-mode-members = Members of this instance
+staff-mode-moderators = Moderators only
+staff-board-hold = Hold the first post of each account from another server for a moderator
+staff-board-open = Open the board's page
+staff-board-settings = Settings
+staff-held = Posts waiting for approval
+staff-no-held = No post is waiting.
+staff-approve = Approve
+staff-remove = Remove
+staff-moderators = Moderators
+staff-moderator-add = Add a moderator (name here, or name@server)
+staff-add = Add
+staff-bans = Banned accounts
+staff-no-bans = Nobody is banned.
+staff-ban-account = Account to ban (name here, or name@server)
+staff-ban-reason = Reason
+staff-ban = Ban
+staff-unban = Lift the ban
+staff-no-reports = No open report.
+staff-report-about = About { $name }
+staff-report-by = Reported by { $name }
+staff-report-post = Post { $id }
+staff-report-profile = Profile
+staff-resolve = Mark as resolved
+staff-member = Member
+staff-role = Role
+staff-account = Account
+staff-disabled = Disabled
+staff-disable = Disable
+staff-enable = Enable
+staff-reset = Reset password
+staff-reset-done = The new password of { $name } is below. It is shown only once: pass it on safely. Their sessions and apps were signed out.
+role-student = Student
+role-alumnus = Alumnus or alumna
+role-staff = Staff
+role-admin = Administrator
+staff-no-peers = No delivery to another server yet.
+staff-health-caption = Delivery to each server, most troubled first
+staff-server = Server
+staff-pending = Waiting
+staff-last-success = Last delivered
+staff-failed = Given up
+staff-last-refusal = Last refusal
+staff-last-day = Last 24 hours
+staff-never = never
+staff-next-try = Next try:
+staff-chart-label = Last 24 hours: { $made } delivered, { $lost } given up
+staff-blocks = Blocked servers
+staff-no-blocks = No server is blocked.
+staff-block-domain = Server to block
+staff-block-severity = What happens
+staff-severity-silence = Silence: kept out of public timelines and search
+staff-severity-suspend = Suspend: nothing in, nothing out
+staff-block-comment = Public reason
+staff-block = Block
+staff-unblock = Unblock
+pagination = Pages
+board-moderate = Moderate this board

@@ -88,6 +88,13 @@ pub fn page(web: &Web, visit: &Visit, head: Head, main: Markup) -> Response {
         }
     }
     security_headers(web, headers, head_form_target.as_deref());
+    // A signed-in member's page is theirs alone (and may show a new password).
+    if visit.member.is_some() {
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
     response
 }
 

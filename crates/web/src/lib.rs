@@ -6,6 +6,9 @@
 //! Pages call the same use cases as the client API (`tsunagu_service`) and render its read
 //! models as HTML. This crate knows nothing of ActivityPub or of the Mastodon client API.
 
+// Page guards stop early with the page to answer instead: a `Response` is their error.
+#![allow(clippy::result_large_err)]
+
 mod feeds;
 mod i18n;
 mod layout;
@@ -112,6 +115,43 @@ pub fn router(ctx: Context, settings: WebSettings) -> Router {
             get(pages::member::settings_page).post(pages::member::settings),
         )
         .route("/notifications", get(pages::member::notifications_page))
+        .route("/admin", get(pages::staff::overview))
+        .route(
+            "/admin/boards",
+            get(pages::staff::boards::list).post(pages::staff::boards::create),
+        )
+        .route(
+            "/admin/boards/{name}",
+            get(pages::staff::boards::board).post(pages::staff::boards::update),
+        )
+        .route(
+            "/admin/boards/{name}/moderators",
+            post(pages::staff::boards::moderators),
+        )
+        .route(
+            "/admin/boards/{name}/bans",
+            post(pages::staff::boards::bans),
+        )
+        .route(
+            "/admin/boards/{name}/held",
+            post(pages::staff::boards::held),
+        )
+        .route("/admin/reports", get(pages::staff::reports_page))
+        .route(
+            "/admin/reports/{id}/resolve",
+            post(pages::staff::resolve_report),
+        )
+        .route("/admin/members", get(pages::staff::members::list))
+        .route("/admin/members/{id}", post(pages::staff::members::change))
+        .route("/admin/federation", get(pages::staff::federation::page))
+        .route(
+            "/admin/federation/blocks",
+            post(pages::staff::federation::block),
+        )
+        .route(
+            "/admin/federation/blocks/{id}/delete",
+            post(pages::staff::federation::unblock),
+        )
         .route("/static/site.css", get(stylesheet))
         .with_state(web)
 }

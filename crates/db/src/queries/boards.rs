@@ -92,6 +92,20 @@ pub fn moderators(conn: &mut Conn, board: i64) -> QueryResult<Vec<Actor>> {
         .load(conn)
 }
 
+/// The accounts banned from a board with the reason and when, newest first.
+pub fn bans(conn: &mut Conn, board: i64) -> QueryResult<Vec<(Actor, String, NaiveDateTime)>> {
+    board_bans::table
+        .inner_join(actors::table.on(actors::id.eq(board_bans::actor_id)))
+        .filter(board_bans::board_id.eq(board))
+        .order(board_bans::created_at.desc())
+        .select((
+            Actor::as_select(),
+            board_bans::reason,
+            board_bans::created_at,
+        ))
+        .load(conn)
+}
+
 pub fn ban(
     conn: &mut Conn,
     board: i64,

@@ -352,3 +352,43 @@ pub fn prune_finished_before(conn: &mut Conn, cutoff: NaiveDateTime) -> QueryRes
     )
     .execute(conn)
 }
+
+/// Deliveries of one inbox that ended in one hour (hours since the Unix epoch).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct HourCount {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub inbox_url: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub hour: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub n: i64,
+}
+
+/// Per inbox and hour since `since`: deliveries made (`delivered`) or given up (`!delivered`).
+/// Grouped by the database, whose hour arithmetic differs between the two backends.
+pub fn hourly(
+    conn: &mut Conn,
+    since: NaiveDateTime,
+    delivered: bool,
+) -> QueryResult<Vec<HourCount>> {
+    use diesel::sql_types::Timestamp;
+    let column = if delivered {
+        "delivered_at"
+    } else {
+        "failed_at"
+    };
+    match conn {
+        Conn::Sqlite(c) => diesel::sql_query(format!(
+            "SELECT inbox_url, CAST(strftime('%s', {column}) AS INTEGER) / 3600 AS hour, COUNT(*) AS n \
+             FROM deliveries WHERE {column} >= ? GROUP BY inbox_url, hour"
+        ))
+        .bind::<Timestamp, _>(since)
+        .load(c),
+        Conn::Postgresql(c) => diesel::sql_query(format!(
+            "SELECT inbox_url, CAST(FLOOR(EXTRACT(EPOCH FROM {column}) / 3600) AS BIGINT) AS hour, COUNT(*) AS n \
+             FROM deliveries WHERE {column} >= $1 GROUP BY inbox_url, hour"
+        ))
+        .bind::<Timestamp, _>(since)
+        .load(c),
+    }
+}

@@ -96,3 +96,14 @@ pub fn revoke_session(conn: &mut Conn, hash: &str, at: NaiveDateTime) -> QueryRe
     .set(oauth_tokens::revoked_at.eq(at))
     .execute(conn)
 }
+
+/// Revokes every token of a user: their sessions and every app's access.
+pub fn revoke_all_of_user(conn: &mut Conn, user_id: i64, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(
+        oauth_tokens::table
+            .filter(oauth_tokens::user_id.eq(user_id))
+            .filter(oauth_tokens::revoked_at.is_null()),
+    )
+    .set(oauth_tokens::revoked_at.eq(at))
+    .execute(conn)
+}

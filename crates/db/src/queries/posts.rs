@@ -573,10 +573,15 @@ pub fn held_in_board(conn: &mut Conn, board: i64) -> QueryResult<Vec<Post>> {
         .select(posts::context)
         .load(conn)?;
     let contexts: Vec<String> = contexts.into_iter().flatten().collect();
+    // A held post a moderator removed instead of approving waits no more.
+    let removed = crate::schema::post_removals::table
+        .filter(crate::schema::post_removals::board_id.eq(board))
+        .select(crate::schema::post_removals::post_id);
     posts::table
         .filter(posts::held.eq(true))
         .filter(posts::deleted_at.is_null())
         .filter(posts::context.eq_any(contexts))
+        .filter(posts::id.ne_all(removed))
         .order(posts::id.asc())
         .select(Post::as_select())
         .load(conn)

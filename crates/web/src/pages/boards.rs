@@ -71,6 +71,10 @@ async fn board_page(
         }
         None => None,
     };
+    let moderates = match &visit.member {
+        Some(m) => boards::is_moderator(ctx, &m.actor, actor.id).await?,
+        None => false,
+    };
     let handle = format!("{}@{}", actor.username, ctx.domain);
     let base = format!("/boards/{}", actor.username);
     let tabs = [
@@ -95,6 +99,9 @@ async fn board_page(
             }
             @if visit.member.is_some() && !board.archived {
                 p { a.button href=(format!("/new?board={}", actor.username)) { (t(lang, "board-start")) } }
+            }
+            @if moderates {
+                p { a href=(format!("/admin/boards/{}", actor.username)) { (t(lang, "board-moderate")) } }
             }
             p.feeds {
                 a href=(atom) { (t(lang, "board-feed-atom")) }

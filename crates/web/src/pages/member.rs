@@ -69,7 +69,7 @@ pub fn token_field(visit: &Visit) -> Markup {
 }
 
 /// To the sign-in page, coming back here afterwards.
-fn sign_in_first(visit: &Visit) -> Response {
+pub(crate) fn sign_in_first(visit: &Visit) -> Response {
     Redirect::to(&format!("/login?back={}", enc(&visit.here))).into_response()
 }
 
@@ -90,7 +90,7 @@ pub(crate) fn refused(web: &Web, visit: &Visit, form: &Form) -> Option<Response>
 }
 
 /// After a form: back to a page of ours.
-fn see(path: &str) -> Response {
+pub(crate) fn see(path: &str) -> Response {
     Redirect::to(&back_to(path)).into_response()
 }
 
@@ -551,21 +551,7 @@ pub async fn follow(State(web): State<Web>, visit: Visit, raw: RawForm) -> Respo
     let result = async {
         let target = match form.get("account").parse::<i64>() {
             Ok(id) => relations::get_actor(ctx, id).await?,
-            Err(_) => {
-                let wanted = form.get("handle").trim();
-                if wanted.starts_with("https://") || wanted.starts_with("http://") {
-                    match ctx.federator()?.resolve_url(wanted).await? {
-                        tsunagu_service::Resolved::Actor(a) => a,
-                        tsunagu_service::Resolved::Post(_) => {
-                            return Err(ServiceError::NotFound("account"))
-                        }
-                    }
-                } else {
-                    relations::find_by_handle(ctx, wanted.trim_start_matches(['@', '!']), true)
-                        .await?
-                        .ok_or(ServiceError::NotFound("account"))?
-                }
-            }
+            Err(_) => account_named(ctx, form.get("handle")).await?,
         };
         if form.checked("undo") {
             relations::unfollow(ctx, &me.actor, target.id).await?;
@@ -585,6 +571,25 @@ pub async fn follow(State(web): State<Web>, visit: Visit, raw: RawForm) -> Respo
             }
         }
         Err(e) => layout::error(&web, &visit, &e),
+    }
+}
+
+/// The account a person typed: `name` here, `name@server` or `@name@server` anywhere (looked
+/// up on its server when new to us), or the address of its page.
+pub(crate) async fn account_named(
+    ctx: &tsunagu_service::Context,
+    wanted: &str,
+) -> ServiceResult<tsunagu_db::Actor> {
+    let wanted = wanted.trim();
+    if wanted.starts_with("https://") || wanted.starts_with("http://") {
+        match ctx.federator()?.resolve_url(wanted).await? {
+            tsunagu_service::Resolved::Actor(a) => Ok(a),
+            tsunagu_service::Resolved::Post(_) => Err(ServiceError::NotFound("account")),
+        }
+    } else {
+        relations::find_by_handle(ctx, wanted.trim_start_matches(['@', '!']), true)
+            .await?
+            .ok_or(ServiceError::NotFound("account"))
     }
 }
 

@@ -4,6 +4,7 @@ pub mod authorize;
 pub mod boards;
 pub mod member;
 pub mod profiles;
+pub mod staff;
 pub mod threads;
 
 use crate::i18n::{t, t_args};
