@@ -210,6 +210,29 @@ async fn members(backend: Backend) {
         .await;
     assert_eq!(forged.status, 403);
 
+    // A refused thread says why, in the visitor's language, and keeps the form.
+    let token = alice.get("/new").await.form_token();
+    let refused = alice
+        .post(
+            "/new?lang=ja",
+            &[
+                ("form_token", token.as_str()),
+                ("title", &"長".repeat(201)),
+                ("body", "x"),
+                ("boards", "careers"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused
+            .body
+            .contains("タイトルは1〜200文字にしてください。"),
+        "{}",
+        refused.body
+    );
+    alice.get("/?lang=en").await;
+
     // A question in a board, mentioning bob and someone on another server.
     let token = alice.get("/new").await.form_token();
     let body = format!("Ask @bob or @carol@{} about #logistics", corp.domain);
@@ -359,8 +382,38 @@ async fn members(backend: Backend) {
     assert!(visitor.body.contains("Alice A.") && visitor.body.contains("2018"));
     assert!(!visitor.body.contains("Logistics</dd>"));
 
+    // The site's language is the member's setting, on every browser they sign in with.
+    let token = bob_web.get("/settings/profile").await.form_token();
+    let chose = bob_web
+        .post(
+            "/settings/language",
+            &[("form_token", token.as_str()), ("language", "ja")],
+        )
+        .await;
+    assert_eq!(chose.status, 303);
+    assert!(bob_web.get("/").await.body.contains("<html lang=\"ja\">"));
+    let elsewhere = Browser::new(&uni.base, "en-US");
+    elsewhere.sign_in("bob").await;
+    assert!(elsewhere.get("/").await.body.contains("<html lang=\"ja\">"));
+    let token = elsewhere.get("/settings/profile").await.form_token();
+    elsewhere
+        .post(
+            "/settings/language",
+            &[("form_token", token.as_str()), ("language", "")],
+        )
+        .await;
+    assert!(elsewhere.get("/").await.body.contains("<html lang=\"en\">"));
+    let bad = elsewhere
+        .post(
+            "/settings/language",
+            &[("form_token", token.as_str()), ("language", "klingon")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+
     // Notifications, then signing out.
-    let notes = bob_web.get("/notifications").await;
+    // (This browser keeps the Japanese bob chose on it.)
+    let notes = bob_web.get("/notifications?lang=en").await;
     assert!(
         notes.body.contains("favourited your post"),
         "{}",
@@ -596,6 +649,9 @@ async fn staff_pages(backend: Backend) {
     assert!(public.body.contains("Careers &amp; Jobs") && public.body.contains("Be kind."));
     let bad = edit(vec![("title", ""), ("posting_mode", "open")]).await;
     assert_eq!(bad.status, 422, "an empty title is refused");
+    assert!(bad
+        .body
+        .contains("The title must have 1 to 100 characters."));
 
     // Moderators: alice moderates the board (and only the board).
     let form = |page: &tsunagu_tests::WebPage, extra: &[(&'static str, &'static str)]| {

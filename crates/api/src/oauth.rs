@@ -77,6 +77,7 @@ fn grant_error(e: ServiceError) -> ApiError {
         }
         ServiceError::Forbidden(m) => ApiError::oauth(StatusCode::FORBIDDEN, "invalid_grant", m),
         ServiceError::Invalid(m) => {
+            let m = m.text;
             let (code, text) = m
                 .split_once(": ")
                 .unwrap_or(("invalid_request", m.as_str()));

@@ -73,6 +73,8 @@ pub struct User {
     pub default_sensitive: bool,
     /// ISO 639 code, or empty.
     pub default_language: String,
+    /// The web site's language this member chose (`ja`, `en`), or empty for the browser's.
+    pub interface_language: String,
 }
 
 #[derive(Insertable, Debug, Clone)]

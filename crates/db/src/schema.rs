@@ -40,6 +40,7 @@ diesel::table! {
         default_visibility -> Text,
         default_sensitive -> Bool,
         default_language -> Text,
+        interface_language -> Text,
     }
 }
 

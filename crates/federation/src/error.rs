@@ -85,7 +85,7 @@ impl FedError {
                 ServiceError::NotFound("remote account or object")
             }
             other if other.status().is_server_error() => ServiceError::Internal(other.to_string()),
-            other => ServiceError::Remote(other.to_string()),
+            other => ServiceError::Remote(other.to_string().into()),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Members: registration, login, roles and the alumni profile.
 
-use crate::error::invalid;
+use crate::error::{invalid, invalid_as};
+use crate::Problem;
 use crate::{keys, Context, Event, ServiceError, ServiceResult};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -80,21 +81,31 @@ const RESERVED_USERNAMES: &[&str] = &[
 /// 1 to 30 characters: lowercase letters, digits and underscores, not starting with `_`.
 pub fn validate_username(name: &str) -> ServiceResult<()> {
     if name.is_empty() || name.len() > 30 {
-        return Err(invalid("username must be 1 to 30 characters"));
+        return Err(invalid_as(
+            "username-invalid",
+            "username must be 1 to 30 characters",
+        ));
     }
     if !name
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
     {
-        return Err(invalid(
+        return Err(invalid_as(
+            "username-invalid",
             "username may contain only lowercase letters a-z, digits and underscores",
         ));
     }
     if name.starts_with('_') {
-        return Err(invalid("username must start with a letter or digit"));
+        return Err(invalid_as(
+            "username-invalid",
+            "username must start with a letter or digit",
+        ));
     }
     if RESERVED_USERNAMES.contains(&name) {
-        return Err(invalid(format!("username {name:?} is reserved")));
+        return Err(invalid_as(
+            "username-reserved",
+            format!("username {name:?} is reserved"),
+        ));
     }
     Ok(())
 }
@@ -118,9 +129,15 @@ pub fn validate_email(email: &str) -> ServiceResult<String> {
 
 pub fn validate_password(password: &str) -> ServiceResult<()> {
     match password.chars().count() {
-        0..=7 => Err(invalid("password must be at least 8 characters")),
+        0..=7 => Err(invalid_as(
+            "password-short",
+            "password must be at least 8 characters",
+        )),
         8..=1024 => Ok(()),
-        _ => Err(invalid("password must be at most 1024 characters")),
+        _ => Err(invalid_as(
+            "password-long",
+            "password must be at most 1024 characters",
+        )),
     }
 }
 
@@ -210,9 +227,9 @@ pub async fn create_member(ctx: &Context, new: NewMember) -> ServiceResult<(User
         .read(move |c| actors::by_handle(c, &username, &domain))
         .await?;
     if taken.is_some() {
-        return Err(ServiceError::Conflict(format!(
-            "username {:?} is taken",
-            new.username
+        return Err(ServiceError::Conflict(Problem::coded(
+            "username-taken",
+            format!("username {:?} is taken", new.username),
         )));
     }
     let email_check = email.clone();
@@ -255,7 +272,10 @@ pub async fn create_member(ctx: &Context, new: NewMember) -> ServiceResult<(User
         .await
         .map_err(|e| {
             if e.is_unique_violation() {
-                ServiceError::Conflict("username or e-mail address is taken".into())
+                ServiceError::Conflict(Problem::coded(
+                    "username-taken",
+                    "username or e-mail address is taken",
+                ))
             } else {
                 e.into()
             }
@@ -296,9 +316,10 @@ pub async fn authenticate(
         }
         _ => {
             ctx.sign_ins.failed(&login);
-            Err(ServiceError::Unauthorized(
-                "invalid login or password".into(),
-            ))
+            Err(ServiceError::Unauthorized(Problem::coded(
+                "login-failed",
+                "invalid login or password",
+            )))
         }
     }
 }
@@ -331,9 +352,10 @@ impl SignInThrottle {
     fn check(&self, login: &str) -> ServiceResult<()> {
         match self.lock().get(login) {
             Some((since, n)) if *n >= MAX_FAILED_SIGN_INS && since.elapsed() < SIGN_IN_WINDOW => {
-                Err(ServiceError::RateLimited(
-                    "too many failed sign-ins for this account; try again later".into(),
-                ))
+                Err(ServiceError::RateLimited(Problem::coded(
+                    "sign-in-throttled",
+                    "too many failed sign-ins for this account; try again later",
+                )))
             }
             _ => Ok(()),
         }
@@ -389,18 +411,23 @@ pub async fn set_disabled(ctx: &Context, user_id: i64, disabled: bool) -> Servic
 pub fn check_staff_over(staff: &User, target: &User, new_role: Option<Role>) -> ServiceResult<()> {
     let by = role_of(staff);
     if !by.is_staff() {
-        return Err(ServiceError::Forbidden("only staff manage members".into()));
+        return Err(ServiceError::Forbidden(Problem::coded(
+            "staff-only",
+            "only staff manage members",
+        )));
     }
     if staff.id == target.id {
-        return Err(ServiceError::Forbidden(
-            "staff do not change their own account here".into(),
-        ));
+        return Err(ServiceError::Forbidden(Problem::coded(
+            "staff-own-account",
+            "staff do not change their own account here",
+        )));
     }
     let touches_admin = role_of(target) == Role::Admin || new_role == Some(Role::Admin);
     if touches_admin && by != Role::Admin {
-        return Err(ServiceError::Forbidden(
-            "only admins change admins' accounts".into(),
-        ));
+        return Err(ServiceError::Forbidden(Problem::coded(
+            "admins-only",
+            "only admins change admins' accounts",
+        )));
     }
     Ok(())
 }
@@ -428,6 +455,27 @@ pub async fn reset_password(ctx: &Context, staff: &User, user_id: i64) -> Servic
         })
         .await?;
     Ok(password)
+}
+
+/// The language a member wants the web site in: a two-letter ISO 639-1 code, or empty for
+/// whatever their browser asks for.
+pub async fn set_interface_language(
+    ctx: &Context,
+    user_id: i64,
+    language: &str,
+) -> ServiceResult<()> {
+    let language = language.trim().to_ascii_lowercase();
+    if !(language.is_empty()
+        || (language.len() == 2 && language.bytes().all(|b| b.is_ascii_lowercase())))
+    {
+        return Err(invalid(format!(
+            "{language:?} is not a two-letter language code"
+        )));
+    }
+    ctx.db
+        .write(move |c| users::set_interface_language(c, user_id, &language))
+        .await?;
+    Ok(())
 }
 
 /// Staff change a member's role.
@@ -663,11 +711,14 @@ pub fn visible_entries(rows: Vec<ProfileField>, viewer: Viewer) -> Vec<ProfileEn
 pub fn validate_profile_field(key: ProfileKey, value: &str) -> ServiceResult<String> {
     let value = value.trim().to_string();
     if value.chars().count() > key.max_len() {
-        return Err(invalid(format!(
-            "{} must be at most {} characters",
-            key.label(),
-            key.max_len()
-        )));
+        return Err(invalid_as(
+            "field-too-long",
+            format!(
+                "{} must be at most {} characters",
+                key.label(),
+                key.max_len()
+            ),
+        ));
     }
     if key == ProfileKey::GraduationYear && !value.is_empty() {
         let year: i32 = value
@@ -744,7 +795,10 @@ pub async fn update_profile(
     };
     let summary = match update.note {
         Some(n) if n.chars().count() > 2000 => {
-            return Err(invalid("note must be at most 2000 characters"))
+            return Err(invalid_as(
+                "note-too-long",
+                "note must be at most 2000 characters",
+            ))
         }
         Some(n) => crate::posts::render_text(ctx, &n).await?.0,
         None => actor.summary.clone(),
@@ -763,7 +817,8 @@ pub async fn update_profile(
                 .iter()
                 .any(|(n, v)| n.chars().count() > 255 || v.chars().count() > 255)
             {
-                return Err(invalid(
+                return Err(invalid_as(
+                    "field-too-long",
                     "profile field names and values are at most 255 characters",
                 ));
             }

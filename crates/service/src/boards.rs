@@ -2,8 +2,9 @@
 //! Q&A with accepted answers, and moderation (lock, pin, remove, ban).
 
 use crate::accounts::{self, Role};
-use crate::error::invalid;
+use crate::error::{invalid, invalid_as};
 use crate::posts::{random_token, PostVisibility};
+use crate::Problem;
 use crate::{html, keys, Context, Event, ServiceError, ServiceResult};
 use std::str::FromStr;
 use tsunagu_db::queries::boards::{self as q, ThreadOrder};
@@ -67,7 +68,10 @@ pub async fn create_board(
     accounts::validate_username(&new.name)?;
     let title = new.title.trim().to_string();
     if title.is_empty() || title.chars().count() > 100 {
-        return Err(invalid("title must be 1 to 100 characters"));
+        return Err(invalid_as(
+            "board-title-length",
+            "title must be 1 to 100 characters",
+        ));
     }
     if new.description.chars().count() > 5000 || new.rules.chars().count() > 5000 {
         return Err(invalid(
@@ -81,9 +85,9 @@ pub async fn create_board(
         .await?
         .is_some()
     {
-        return Err(ServiceError::Conflict(format!(
-            "the name {:?} is taken",
-            new.name
+        return Err(ServiceError::Conflict(Problem::coded(
+            "board-name-taken",
+            format!("the name {:?} is taken", new.name),
         )));
     }
     let keys = keys::generate_async().await?;
@@ -125,7 +129,7 @@ pub async fn create_board(
         .await
         .map_err(|e| {
             if e.is_unique_violation() {
-                ServiceError::Conflict("the name is taken".into())
+                ServiceError::Conflict(Problem::coded("board-name-taken", "the name is taken"))
             } else {
                 e.into()
             }
@@ -183,7 +187,10 @@ pub async fn update_board(
         .map(|t| t.trim().to_string())
         .unwrap_or(actor.display_name.clone());
     if title.is_empty() || title.chars().count() > 100 {
-        return Err(invalid("title must be 1 to 100 characters"));
+        return Err(invalid_as(
+            "board-title-length",
+            "title must be 1 to 100 characters",
+        ));
     }
     let summary = changes
         .description
@@ -236,9 +243,10 @@ async fn require_moderator(ctx: &Context, who: &Actor, board_id: i64) -> Service
     if is_moderator(ctx, who, board_id).await? {
         Ok(())
     } else {
-        Err(ServiceError::Forbidden(
-            "only the board's moderators may do this".into(),
-        ))
+        Err(ServiceError::Forbidden(Problem::coded(
+            "moderators-only",
+            "only the board's moderators may do this",
+        )))
     }
 }
 
@@ -246,7 +254,10 @@ pub fn require_staff(user: &User) -> ServiceResult<()> {
     if accounts::role_of(user).is_staff() {
         Ok(())
     } else {
-        Err(ServiceError::Forbidden("only staff may do this".into()))
+        Err(ServiceError::Forbidden(Problem::coded(
+            "staff-only",
+            "only staff may do this",
+        )))
     }
 }
 
@@ -258,13 +269,17 @@ pub async fn check_can_post(
     reply: bool,
 ) -> ServiceResult<()> {
     if board.archived {
-        return Err(ServiceError::Forbidden("this board is archived".into()));
+        return Err(ServiceError::Forbidden(Problem::coded(
+            "board-archived",
+            "this board is archived",
+        )));
     }
     let (bid, aid) = (board.actor_id, author.id);
     if ctx.db.read(move |c| q::is_banned(c, bid, aid)).await? {
-        return Err(ServiceError::Forbidden(
-            "you are banned from this board".into(),
-        ));
+        return Err(ServiceError::Forbidden(Problem::coded(
+            "banned",
+            "you are banned from this board",
+        )));
     }
     if reply {
         return Ok(());
@@ -272,13 +287,15 @@ pub async fn check_can_post(
     match board.posting_mode.parse::<PostingMode>()? {
         PostingMode::Open => Ok(()),
         PostingMode::Members if author.local => Ok(()),
-        PostingMode::Members => Err(ServiceError::Forbidden(
-            "only members of this instance may start threads here".into(),
-        )),
+        PostingMode::Members => Err(ServiceError::Forbidden(Problem::coded(
+            "members-post-only",
+            "only members of this instance may start threads here",
+        ))),
         PostingMode::Moderators if is_moderator(ctx, author, bid).await? => Ok(()),
-        PostingMode::Moderators => Err(ServiceError::Forbidden(
-            "only moderators may start threads here".into(),
-        )),
+        PostingMode::Moderators => Err(ServiceError::Forbidden(Problem::coded(
+            "moderators-post-only",
+            "only moderators may start threads here",
+        ))),
     }
 }
 
@@ -286,9 +303,10 @@ pub async fn check_can_post(
 pub async fn check_not_banned(ctx: &Context, author: &Actor, board: &Actor) -> ServiceResult<()> {
     let (bid, aid) = (board.id, author.id);
     if ctx.db.read(move |c| q::is_banned(c, bid, aid)).await? {
-        return Err(ServiceError::Forbidden(
-            "you are banned from this board".into(),
-        ));
+        return Err(ServiceError::Forbidden(Problem::coded(
+            "banned",
+            "you are banned from this board",
+        )));
     }
     Ok(())
 }
@@ -307,14 +325,16 @@ pub struct NewThread {
 pub async fn start_thread(ctx: &Context, author: &Actor, new: NewThread) -> ServiceResult<Post> {
     let title = new.title.trim().to_string();
     if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
-        return Err(invalid(format!(
-            "title must be 1 to {MAX_TITLE_CHARS} characters"
-        )));
+        return Err(invalid_as(
+            "title-length",
+            format!("title must be 1 to {MAX_TITLE_CHARS} characters"),
+        ));
     }
     if new.body.chars().count() > MAX_BODY_CHARS {
-        return Err(invalid(format!(
-            "body must be at most {MAX_BODY_CHARS} characters"
-        )));
+        return Err(invalid_as(
+            "body-too-long",
+            format!("body must be at most {MAX_BODY_CHARS} characters"),
+        ));
     }
     let mut board_ids = new.boards.clone();
     board_ids.sort();
@@ -466,12 +486,16 @@ pub async fn accept_answer(
 ) -> ServiceResult<Thread> {
     let (root, thread) = thread_root(ctx, thread_id).await?;
     if !can_manage_thread(ctx, who, &root).await? {
-        return Err(ServiceError::Forbidden(
-            "only the question's author or a moderator may accept an answer".into(),
-        ));
+        return Err(ServiceError::Forbidden(Problem::coded(
+            "accept-not-allowed",
+            "only the question's author or a moderator may accept an answer",
+        )));
     }
     if !thread.question {
-        return Err(invalid("this thread is not a question"));
+        return Err(invalid_as(
+            "not-a-question",
+            "this thread is not a question",
+        ));
     }
     if let Some(answer) = answer_id {
         let post = crate::posts::get_post(ctx, answer).await?;
@@ -480,7 +504,10 @@ pub async fn accept_answer(
             .is_some_and(|(r, _)| r.id == root.id)
             && post.id != root.id;
         if !in_thread || post.deleted_at.is_some() {
-            return Err(invalid("the answer must be a reply in this thread"));
+            return Err(invalid_as(
+                "answer-not-in-thread",
+                "the answer must be a reply in this thread",
+            ));
         }
     }
     let rid = root.id;
@@ -563,9 +590,10 @@ async fn moderated_board_of(ctx: &Context, who: &Actor, root: &Post) -> ServiceR
             return Ok(board);
         }
     }
-    Err(ServiceError::Forbidden(
-        "only the board's moderators may do this".into(),
-    ))
+    Err(ServiceError::Forbidden(Problem::coded(
+        "moderators-only",
+        "only the board's moderators may do this",
+    )))
 }
 
 /// A moderator removes a post (local or remote) from a board's threads: it is hidden from
@@ -825,7 +853,10 @@ pub async fn file_into_boards(
         // A reply: it belongs to the thread's boards, addressed or not.
         Some((root, t)) if root.id != post.id => {
             if t.locked {
-                return Err(ServiceError::Forbidden("this thread is locked".into()));
+                return Err(ServiceError::Forbidden(Problem::coded(
+                    "thread-locked",
+                    "this thread is locked",
+                )));
             }
             for board in boards_of_thread(ctx, root.id)
                 .await?
@@ -1091,9 +1122,10 @@ pub async fn edit_thread(
 ) -> ServiceResult<Post> {
     let (root, _) = thread_root(ctx, thread_id).await?;
     if root.author_id != who.id || !root.local {
-        return Err(ServiceError::Forbidden(
-            "only the author edits a thread".into(),
-        ));
+        return Err(ServiceError::Forbidden(Problem::coded(
+            "not-yours",
+            "only the author edits a thread",
+        )));
     }
     let title = title
         .map(str::trim)
@@ -1101,18 +1133,20 @@ pub async fn edit_thread(
         .or(root.name.clone())
         .unwrap_or_default();
     if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
-        return Err(invalid(format!(
-            "title must be 1 to {MAX_TITLE_CHARS} characters"
-        )));
+        return Err(invalid_as(
+            "title-length",
+            format!("title must be 1 to {MAX_TITLE_CHARS} characters"),
+        ));
     }
     let source = body
         .map(str::to_string)
         .or(root.source.clone())
         .unwrap_or_default();
     if source.chars().count() > MAX_BODY_CHARS {
-        return Err(invalid(format!(
-            "body must be at most {MAX_BODY_CHARS} characters"
-        )));
+        return Err(invalid_as(
+            "body-too-long",
+            format!("body must be at most {MAX_BODY_CHARS} characters"),
+        ));
     }
     let (content, _, _) = crate::posts::render_markdown_text(ctx, &source).await?;
     let rid = root.id;

@@ -49,9 +49,9 @@ struct Bounded {
 
 fn bounded(remote: &RemotePost) -> ServiceResult<Bounded> {
     if remote.content.chars().count() > MAX_REMOTE_CONTENT_CHARS {
-        return Err(ServiceError::Invalid(format!(
-            "content is longer than {MAX_REMOTE_CONTENT_CHARS} characters"
-        )));
+        return Err(ServiceError::Invalid(
+            format!("content is longer than {MAX_REMOTE_CONTENT_CHARS} characters").into(),
+        ));
     }
     let summary = remote
         .summary

@@ -25,7 +25,7 @@ pub mod reports;
 pub mod streaming;
 pub mod timelines;
 
-pub use error::{ServiceError, ServiceResult};
+pub use error::{Problem, ServiceError, ServiceResult, PROBLEM_CODES};
 pub use federator::{Event, Federator, Resolved};
 
 use std::path::PathBuf;

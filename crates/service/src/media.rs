@@ -6,7 +6,7 @@
 
 mod metadata;
 
-use crate::error::invalid;
+use crate::error::{invalid, invalid_as};
 use crate::posts::random_token;
 use crate::{Context, ServiceError, ServiceResult};
 use tsunagu_db::queries::media;
@@ -198,9 +198,10 @@ pub async fn check_attachable(
     post_id: Option<i64>,
 ) -> ServiceResult<()> {
     if ids.len() > MAX_ATTACHMENTS {
-        return Err(invalid(format!(
-            "too many attachments (at most {MAX_ATTACHMENTS})"
-        )));
+        return Err(invalid_as(
+            "too-many-attachments",
+            format!("too many attachments (at most {MAX_ATTACHMENTS})"),
+        ));
     }
     let wanted = ids.to_vec();
     let (found, deleted) = ctx

@@ -9,6 +9,7 @@
 //! [`POLICY_TTL`].
 
 use crate::error::invalid;
+use crate::Problem;
 use crate::{Context, ServiceError, ServiceResult};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -150,8 +151,9 @@ pub async fn verdict(ctx: &Context, domain: &str) -> ServiceResult<Verdict> {
 /// Refuses with `Forbidden` unless this instance federates with `domain`.
 pub async fn require_federates(ctx: &Context, domain: &str) -> ServiceResult<()> {
     match verdict(ctx, domain).await? {
-        Verdict::Refused => Err(ServiceError::Forbidden(format!(
-            "this instance does not federate with {domain}"
+        Verdict::Refused => Err(ServiceError::Forbidden(Problem::coded(
+            "not-federated",
+            format!("this instance does not federate with {domain}"),
         ))),
         _ => Ok(()),
     }
@@ -252,7 +254,12 @@ pub async fn block_domain(ctx: &Context, new: NewBlock) -> ServiceResult<DomainB
             q::block_by_id(c, id)
         })
         .await?
-        .ok_or_else(|| ServiceError::Conflict(format!("{domain} is already blocked")))?;
+        .ok_or_else(|| {
+            ServiceError::Conflict(Problem::coded(
+                "domain-already-blocked",
+                format!("{domain} is already blocked"),
+            ))
+        })?;
     if new.severity == Severity::Suspend {
         sever_follows(ctx, &domain).await?;
     }
@@ -337,7 +344,7 @@ pub async fn allow_domain(ctx: &Context, domain: &str) -> ServiceResult<DomainAl
             q::allow_by_id(c, id)
         })
         .await?
-        .ok_or_else(|| ServiceError::Conflict(format!("{domain} is already allowed")))?;
+        .ok_or_else(|| ServiceError::Conflict(format!("{domain} is already allowed").into()))?;
     ctx.policy.forget();
     Ok(allow)
 }

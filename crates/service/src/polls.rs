@@ -5,8 +5,9 @@
 //! and the new counts sent out as an `Update(Question)` by the next housekeeping round, once
 //! for all the votes of that round.
 
-use crate::error::invalid;
+use crate::error::{invalid, invalid_as};
 use crate::posts::{can_see, get_post, visible_post};
+use crate::Problem;
 use crate::{Context, Event, ServiceError, ServiceResult};
 use chrono::{Duration, NaiveDateTime};
 use tsunagu_db::queries::{blocks, polls};
@@ -37,7 +38,10 @@ impl NewPoll {
         }
         for option in &self.options {
             if option.trim().is_empty() {
-                return Err(invalid("poll options can't be blank"));
+                return Err(invalid_as(
+                    "poll-option-blank",
+                    "poll options can't be blank",
+                ));
             }
             if option.chars().count() > MAX_OPTION_CHARS {
                 return Err(invalid(format!(
@@ -48,7 +52,7 @@ impl NewPoll {
         let mut seen: Vec<&str> = self.options.iter().map(|o| o.trim()).collect();
         seen.sort();
         if seen.windows(2).any(|w| w[0] == w[1]) {
-            return Err(invalid("poll options must differ"));
+            return Err(invalid_as("poll-options-same", "poll options must differ"));
         }
         if !(MIN_EXPIRY_SECS..=MAX_EXPIRY_SECS).contains(&self.expires_in) {
             return Err(invalid(format!(
@@ -115,9 +119,10 @@ async fn check_not_blocked(ctx: &Context, voter: i64, author: i64) -> ServiceRes
         })
         .await?;
     if blocked {
-        return Err(ServiceError::Forbidden(
-            "one of you blocks the other".into(),
-        ));
+        return Err(ServiceError::Forbidden(Problem::coded(
+            "blocked",
+            "one of you blocks the other",
+        )));
     }
     Ok(())
 }
@@ -157,11 +162,11 @@ pub async fn vote(
     let post = visible_post(ctx, Some(voter.id), post_id).await?;
     let state = get(ctx, Some(voter.id), post_id).await?;
     if post.author_id == voter.id {
-        return Err(invalid("you cannot vote in your own poll"));
+        return Err(invalid_as("own-poll", "you cannot vote in your own poll"));
     }
     check_not_blocked(ctx, voter.id, post.author_id).await?;
     if state.expired() {
-        return Err(invalid("the poll has already ended"));
+        return Err(invalid_as("poll-ended", "the poll has already ended"));
     }
     if choices.is_empty() {
         return Err(invalid("choose at least one option"));
@@ -187,7 +192,10 @@ pub async fn vote(
         .write(move |c| {
             polls::lock(c, post_id)?;
             if !polls::choices_of(c, vid, &[post_id])?.is_empty() {
-                return Ok(Err(invalid("you have already voted on this poll")));
+                return Ok(Err(invalid_as(
+                    "already-voted",
+                    "you have already voted on this poll",
+                )));
             }
             for choice in &votes {
                 let ap = format!("{voter_ap}#votes/{}", crate::posts::random_token());
@@ -238,7 +246,10 @@ pub async fn receive_vote(
         .await
         .map_err(|_| ServiceError::NotFound("poll"))?;
     if state.expired() {
-        return Err(ServiceError::Forbidden("the poll has already ended".into()));
+        return Err(ServiceError::Forbidden(Problem::coded(
+            "poll-ended",
+            "the poll has already ended",
+        )));
     }
     let index = state
         .options

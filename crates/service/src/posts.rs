@@ -1,7 +1,8 @@
 //! Statuses: writing, deleting, favouriting and boosting.
 
-use crate::error::invalid;
+use crate::error::{invalid, invalid_as};
 use crate::html::{self, Linker, MentionToken};
+use crate::Problem;
 use crate::{boards, Context, Event, ServiceError, ServiceResult};
 use std::fmt;
 use std::str::FromStr;
@@ -279,7 +280,7 @@ pub async fn visible_post(ctx: &Context, viewer: Option<i64>, post_id: i64) -> S
 pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> ServiceResult<Post> {
     let text = new.text.trim();
     if text.is_empty() && new.media_ids.is_empty() {
-        return Err(invalid("text can't be blank"));
+        return Err(invalid_as("text-blank", "text can't be blank"));
     }
     if let Some(poll) = &new.poll {
         poll.check()?;
@@ -289,9 +290,10 @@ pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> Ser
     }
     crate::media::check_attachable(ctx, author, &new.media_ids, None).await?;
     if text.chars().count() > MAX_STATUS_CHARS {
-        return Err(invalid(format!(
-            "text is too long (at most {MAX_STATUS_CHARS} characters)"
-        )));
+        return Err(invalid_as(
+            "text-too-long",
+            format!("text is too long (at most {MAX_STATUS_CHARS} characters)"),
+        ));
     }
     if new.spoiler_text.chars().count() > 500 {
         return Err(invalid(
@@ -316,7 +318,10 @@ pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> Ser
         // every server following one) gets it; a locked thread takes no replies.
         if let Some((root, thread)) = boards::thread_of(ctx, parent).await? {
             if thread.locked {
-                return Err(ServiceError::Forbidden("this thread is locked".into()));
+                return Err(ServiceError::Forbidden(Problem::coded(
+                    "thread-locked",
+                    "this thread is locked",
+                )));
             }
             for board in boards::boards_of_thread(ctx, root.id).await? {
                 if board.local {
@@ -481,7 +486,10 @@ pub async fn delete_status(ctx: &Context, actor: &Actor, post_id: i64) -> Servic
         return Err(ServiceError::NotFound("status"));
     }
     if post.author_id != actor.id {
-        return Err(ServiceError::Forbidden("this status is not yours".into()));
+        return Err(ServiceError::Forbidden(Problem::coded(
+            "not-yours",
+            "this status is not yours",
+        )));
     }
     if post.reblog_of_id.is_some() {
         return Err(invalid("this is a boost: undo it with unreblog"));
@@ -651,7 +659,10 @@ pub async fn edit_status(
         return Err(ServiceError::NotFound("status"));
     }
     if post.author_id != actor.id || !post.local {
-        return Err(ServiceError::Forbidden("this status is not yours".into()));
+        return Err(ServiceError::Forbidden(Problem::coded(
+            "not-yours",
+            "this status is not yours",
+        )));
     }
     if post.kind == "Page" {
         return boards::edit_thread(ctx, actor, post_id, None, Some(text)).await;
@@ -671,12 +682,13 @@ pub async fn edit_status(
         }
     };
     if text.is_empty() && !has_media {
-        return Err(invalid("text can't be blank"));
+        return Err(invalid_as("text-blank", "text can't be blank"));
     }
     if text.chars().count() > MAX_STATUS_CHARS {
-        return Err(invalid(format!(
-            "text is too long (at most {MAX_STATUS_CHARS} characters)"
-        )));
+        return Err(invalid_as(
+            "text-too-long",
+            format!("text is too long (at most {MAX_STATUS_CHARS} characters)"),
+        ));
     }
     let (content, _, _) = render_text(ctx, text).await?;
     let summary = html::escape(spoiler_text.trim());

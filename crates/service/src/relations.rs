@@ -1,6 +1,7 @@
 //! Following: asking, accepting, undoing, and what one account is to another.
 
 use crate::posts::{notify, random_token};
+use crate::Problem;
 use crate::{Context, Event, ServiceError, ServiceResult};
 use tsunagu_db::queries::{actors, blocks, follows};
 use tsunagu_db::{now, Actor, NewFollow};
@@ -97,9 +98,10 @@ pub async fn follow(
         })
         .await?;
     if blocked {
-        return Err(ServiceError::Forbidden(
-            "one of you blocks the other".into(),
-        ));
+        return Err(ServiceError::Forbidden(Problem::coded(
+            "blocked",
+            "one of you blocks the other",
+        )));
     }
     let existing = ctx
         .db

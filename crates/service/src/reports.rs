@@ -2,7 +2,8 @@
 //! moderators, and (with `forward`) to the server the account lives on; other servers' reports
 //! (`Flag`) arrive here the same way.
 
-use crate::error::invalid;
+use crate::error::{invalid, invalid_as};
+use crate::Problem;
 use crate::{boards, Context, Event, ServiceError, ServiceResult};
 use tsunagu_db::queries::{actors, posts, reports};
 use tsunagu_db::{now, Actor, NewReport, Report};
@@ -42,7 +43,7 @@ pub async fn create(
     }
     let target = crate::relations::get_actor(ctx, req.target_id).await?;
     if target.id == reporter.id {
-        return Err(invalid("you cannot report yourself"));
+        return Err(invalid_as("report-self", "you cannot report yourself"));
     }
     for id in &req.post_ids {
         // Only what the reporter may see can be reported.
@@ -114,9 +115,10 @@ pub async fn receive(
     if by_account >= REMOTE_REPORTS_PER_ACCOUNT_PER_DAY
         || by_server >= REMOTE_REPORTS_PER_SERVER_PER_DAY
     {
-        return Err(ServiceError::RateLimited(
-            "too many reports from this account or server today".into(),
-        ));
+        return Err(ServiceError::RateLimited(Problem::coded(
+            "too-many-reports",
+            "too many reports from this account or server today",
+        )));
     }
     let (ap, objs) = (ap_id.to_string(), objects.to_vec());
     let (target, post_ids) = ctx
@@ -173,9 +175,10 @@ pub async fn open_reports(
             Ok(ctx.db.read(move |c| reports::open(c, Some(b), 100)).await?)
         }
         None if is_staff => Ok(ctx.db.read(|c| reports::open(c, None, 100)).await?),
-        _ => Err(ServiceError::Forbidden(
-            "only staff and the board's moderators see reports".into(),
-        )),
+        _ => Err(ServiceError::Forbidden(Problem::coded(
+            "moderators-only",
+            "only staff and the board's moderators see reports",
+        ))),
     }
 }
 
@@ -196,7 +199,10 @@ pub async fn resolve(
             None => false,
         };
     if !allowed {
-        return Err(ServiceError::Forbidden("not yours to resolve".into()));
+        return Err(ServiceError::Forbidden(Problem::coded(
+            "moderators-only",
+            "not yours to resolve",
+        )));
     }
     ctx.db
         .write(move |c| reports::resolve(c, report_id, now()))

@@ -51,7 +51,11 @@ impl Stream {
                 tag: tag()?,
                 local: true,
             },
-            other => return Err(ServiceError::Invalid(format!("unknown stream {other:?}"))),
+            other => {
+                return Err(ServiceError::Invalid(
+                    format!("unknown stream {other:?}").into(),
+                ))
+            }
         })
     }
 

@@ -167,6 +167,16 @@ mod tests {
     }
 
     #[test]
+    fn every_problem_code_is_translated() {
+        for code in tsunagu_service::PROBLEM_CODES {
+            for lang in Lang::ALL {
+                let id = format!("problem-{code}");
+                assert_ne!(t(lang, &id), id, "{} lacks {id}", lang.code());
+            }
+        }
+    }
+
+    #[test]
     fn plurals_and_arguments() {
         let one = t_args(Lang::En, "thread-replies", &[("count", 1.into())]);
         let many = t_args(Lang::En, "thread-replies", &[("count", 3.into())]);

@@ -204,13 +204,22 @@ pub fn error(web: &Web, visit: &Visit, e: &ServiceError) -> Response {
         ServiceError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "error-rate-limited"),
         ServiceError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
     };
-    // The detail is the use case's message (English); internal causes never show.
+    // Internal causes never show.
     let detail = match e {
         ServiceError::NotFound(_) => t(lang, "error-not-found-text"),
         ServiceError::Internal(_) => String::new(),
-        other => other.to_string(),
+        other => problem(lang, other),
     };
     message(web, visit, status, &t(lang, key), &detail)
+}
+
+/// What a person is told of a problem: its translation when it has a code, else the use
+/// case's own (English) words.
+pub fn problem(lang: Lang, e: &ServiceError) -> String {
+    match e.code() {
+        Some(code) => t(lang, &format!("problem-{code}")),
+        None => e.to_string(),
+    }
 }
 
 /// A page with a heading and a message, answered with `status`.

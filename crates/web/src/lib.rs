@@ -114,6 +114,7 @@ pub fn router(ctx: Context, settings: WebSettings) -> Router {
             "/settings/profile",
             get(pages::member::settings_page).post(pages::member::settings),
         )
+        .route("/settings/language", post(pages::member::language))
         .route("/notifications", get(pages::member::notifications_page))
         .route("/admin", get(pages::staff::overview))
         .route(

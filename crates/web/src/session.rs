@@ -12,7 +12,7 @@ use tsunagu_db::{Actor, User};
 use tsunagu_service::accounts;
 
 pub const SESSION_COOKIE: &str = "tsunagu_session";
-const LANG_COOKIE: &str = "tsunagu_lang";
+pub const LANG_COOKIE: &str = "tsunagu_lang";
 const FORM_COOKIE: &str = "tsunagu_form";
 
 /// A signed-in member.
@@ -118,24 +118,6 @@ impl FromRequestParts<Web> for Visit {
             }
             c
         };
-        // `?lang=` switches the language and keeps it; else the cookie; else the browser's.
-        let lang = match query_param(parts, "lang").and_then(|l| Lang::parse(&l)) {
-            Some(l) => {
-                set_cookies.push(cookie_line(LANG_COOKIE, l.code(), 365 * 24 * 3600));
-                l
-            }
-            None => cookie(LANG_COOKIE)
-                .and_then(|l| Lang::parse(&l))
-                .unwrap_or_else(|| {
-                    Lang::from_accept_language(
-                        parts
-                            .headers
-                            .get(ACCEPT_LANGUAGE)
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or_default(),
-                    )
-                }),
-        };
         let mut member = None;
         if let Some(token) = cookie(SESSION_COOKIE).filter(|t| !t.is_empty()) {
             match tsunagu_service::oauth::verify_token(&web.ctx, &token).await {
@@ -146,6 +128,36 @@ impl FromRequestParts<Web> for Visit {
                 _ => set_cookies.push(cookie_line(SESSION_COOKIE, "", 0)),
             }
         }
+        // `?lang=` switches the language and keeps it (for a member, as their setting); else
+        // the member's setting; else the browser's cookie; else its `Accept-Language`.
+        let chosen = query_param(parts, "lang").and_then(|l| Lang::parse(&l));
+        if let Some(l) = chosen {
+            set_cookies.push(cookie_line(LANG_COOKIE, l.code(), 365 * 24 * 3600));
+            if let Some(m) = &mut member {
+                if m.user.interface_language != l.code() {
+                    let saved =
+                        accounts::set_interface_language(&web.ctx, m.user.id, l.code()).await;
+                    if saved.is_ok() {
+                        m.user.interface_language = l.code().to_string();
+                    }
+                }
+            }
+        }
+        let setting = member
+            .as_ref()
+            .and_then(|m| Lang::parse(&m.user.interface_language));
+        let lang = chosen
+            .or(setting)
+            .or_else(|| cookie(LANG_COOKIE).and_then(|l| Lang::parse(&l)))
+            .unwrap_or_else(|| {
+                Lang::from_accept_language(
+                    parts
+                        .headers
+                        .get(ACCEPT_LANGUAGE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default(),
+                )
+            });
         let form_token = match &member {
             Some(m) => session_form_token(&m.token),
             None => match cookie(FORM_COOKIE).filter(|v| v.len() == 32) {

@@ -140,3 +140,10 @@ pub fn set_posting_defaults(
         .execute(conn)?;
     Ok(())
 }
+
+pub fn set_interface_language(conn: &mut Conn, user_id: i64, language: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::interface_language.eq(language))
+        .execute(conn)?;
+    Ok(())
+}

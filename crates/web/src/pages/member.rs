@@ -306,8 +306,9 @@ pub async fn new_thread(State(web): State<Web>, visit: Visit, raw: RawForm) -> R
     .await;
     match result {
         Ok(post) => see(&format!("/posts/{}", post.id)),
-        Err(ServiceError::Invalid(m)) | Err(ServiceError::Forbidden(m)) => {
-            let r = new_thread_form(&web, &visit, None, Some(m)).await;
+        Err(e @ (ServiceError::Invalid(_) | ServiceError::Forbidden(_))) => {
+            let message = layout::problem(visit.lang, &e);
+            let r = new_thread_form(&web, &visit, None, Some(message)).await;
             let mut response = answer(&web, &visit, r);
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             response
@@ -636,6 +637,19 @@ async fn settings_form(
     let body = html! {
         h1 { (t(lang, "settings-heading")) }
         @if let Some(n) = &note { p.notice role="status" { (n) } }
+        form method="post" action="/settings/language" {
+            (token_field(visit))
+            label for="language" { (t(lang, "settings-language")) }
+            div.row {
+                select #language name="language" {
+                    option value="" selected[me.user.interface_language.is_empty()] { (t(lang, "settings-language-browser")) }
+                    @for l in crate::i18n::Lang::ALL {
+                        option value=(l.code()) lang=(l.code()) selected[me.user.interface_language == l.code()] { (l.name()) }
+                    }
+                }
+                button type="submit" { (t(lang, "settings-save")) }
+            }
+        }
         form method="post" action="/settings/profile" {
             (token_field(visit))
             label for="display_name" { (t(lang, "settings-display-name")) }
@@ -710,6 +724,37 @@ pub async fn settings(State(web): State<Web>, visit: Visit, raw: RawForm) -> Res
             let me = Member { actor, ..me };
             let r = settings_form(&web, &visit, &me, Some(t(visit.lang, "settings-saved"))).await;
             answer(&web, &visit, r)
+        }
+        Err(e) => layout::error(&web, &visit, &e),
+    }
+}
+
+pub async fn language(State(web): State<Web>, visit: Visit, raw: RawForm) -> Response {
+    let Some(me) = visit.member.clone() else {
+        return sign_in_first(&visit);
+    };
+    let form = Form::parse(&raw);
+    if let Some(refusal) = refused(&web, &visit, &form) {
+        return refusal;
+    }
+    let chosen = form.get("language");
+    match accounts::set_interface_language(&web.ctx, me.user.id, chosen).await {
+        // The cookie of the last `?lang=` would otherwise outlive "the browser's language".
+        Ok(()) => {
+            let mut response = see("/settings/profile");
+            let cookie = visit.cookie(
+                crate::session::LANG_COOKIE,
+                chosen,
+                Some(if chosen.is_empty() {
+                    0
+                } else {
+                    365 * 24 * 3600
+                }),
+            );
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, v);
+            }
+            response
         }
         Err(e) => layout::error(&web, &visit, &e),
     }

@@ -120,9 +120,9 @@ pub async fn change(
                 return Ok(staff_page(&web, &visit, "/admin/members", t(lang, "staff-reset"), body));
             }
             other => {
-                return Err(tsunagu_service::ServiceError::Invalid(format!(
-                    "unknown action {other:?}"
-                )))
+                return Err(tsunagu_service::ServiceError::Invalid(
+                    format!("unknown action {other:?}").into(),
+                ))
             }
         }
         Ok(see("/admin/members"))
