@@ -14,7 +14,7 @@ if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/pip" freeze 2>/dev/null | grep -q
 fi
 
 js=tests/clients/js
-if [ ! -d "$js/node_modules/megalodon" ] || [ ! -d "$js/node_modules/playwright-core" ]; then
+if [ ! -d "$js/node_modules/megalodon" ] || [ ! -d "$js/node_modules/playwright-core" ] || [ ! -d "$js/node_modules/axe-core" ]; then
   (cd "$js" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
@@ -44,9 +44,9 @@ start_instance() { # name port
   return 1
 }
 
-create_user() { # port username
+create_user() { # port username instance [role]
   echo "correct horse battery" | "$bin" admin create-user --database-url "sqlite://$work/$3.db" \
-    --username "$2" --email "$2@example.org" --password-stdin --role alumnus >/dev/null
+    --username "$2" --email "$2@example.org" --password-stdin --role "${4:-alumnus}" >/dev/null
 }
 
 port_a=$(free_port)
@@ -56,6 +56,7 @@ start_instance corp "$port_b"
 create_user "$port_a" alice uni
 create_user "$port_a" carol uni
 create_user "$port_b" bob corp
+create_user "$port_a" office uni staff
 
 export TSUNAGU_A_URL="http://localhost:$port_a"
 export TSUNAGU_B_URL="http://localhost:$port_b"

@@ -85,7 +85,8 @@ pub async fn page(State(web): State<Web>, visit: Visit, Query(q): Query<HealthQu
             @if peers.is_empty() {
                 p { (t(lang, "staff-no-peers")) }
             } @else {
-                div.table-scroll {
+                // Keyboard users scroll it too.
+                div.table-scroll tabindex="0" role="region" aria-label=(t(lang, "staff-health-caption")) {
                     table.health {
                         caption { (t(lang, "staff-health-caption")) }
                         thead {

@@ -34,7 +34,7 @@ pub async fn list(State(web): State<Web>, visit: Visit, Query(q): Query<MembersQ
         let rows = accounts::list_members(ctx, PAGE + 1, (page - 1) * PAGE).await?;
         let more = rows.len() as i64 > PAGE;
         let body = html! {
-            table.members {
+            div.table-scroll { table.members {
                 caption.visually-hidden { (t(lang, "staff-members")) }
                 thead {
                     tr {
@@ -80,7 +80,7 @@ pub async fn list(State(web): State<Web>, visit: Visit, Query(q): Query<MembersQ
                         }
                     }
                 }
-            }
+            } }
             nav.pagination aria-label=(t(lang, "pagination")) {
                 @if page > 1 { a href=(format!("/admin/members?page={}", page - 1)) { (t(lang, "pagination-newer")) } } @else { span {} }
                 @if more { a href=(format!("/admin/members?page={}", page + 1)) { (t(lang, "pagination-older")) } }
