@@ -326,3 +326,5 @@ problem-username-reserved = This username is reserved.
 problem-username-taken = This username or e-mail address is taken.
 settings-language = Language of the site
 settings-language-browser = Your browser’s language
+delete-question = Delete this post? This cannot be undone.
+characters-left = { $n } characters left

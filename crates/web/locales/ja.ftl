@@ -305,3 +305,5 @@ problem-username-reserved = このユーザー名は予約されています。
 problem-username-taken = このユーザー名またはメールアドレスはすでに使われています。
 settings-language = サイトの言語
 settings-language-browser = ブラウザの言語
+delete-question = この投稿を削除しますか？元に戻せません。
+characters-left = 残り { $n } 文字

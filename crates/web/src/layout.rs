@@ -47,6 +47,7 @@ pub fn page(web: &Web, visit: &Visit, head: Head, main: Markup) -> Response {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
                 link rel="stylesheet" href="/static/site.css";
+                script src="/static/site.js" defer {}
                 @if let Some(d) = &head.description {
                     meta name="description" content=(d);
                     meta property="og:description" content=(d);

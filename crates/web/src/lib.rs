@@ -1,7 +1,8 @@
 //! The web site people open in a browser: server-rendered pages for visitors, members and
-//! staff, complete without JavaScript, in Japanese and English. Its pages live at the same
-//! addresses other servers use for our boards, members and posts: a browser asking for HTML
-//! gets the page, ActivityPub clients the JSON (see [`wants_html`]).
+//! staff, complete without JavaScript (one small script improves forms where it runs), in
+//! Japanese and English. Its pages live at the same addresses other servers use for our
+//! boards, members and posts: a browser asking for HTML gets the page, ActivityPub clients the
+//! JSON (see [`wants_html`]).
 //!
 //! Pages call the same use cases as the client API (`tsunagu_service`) and render its read
 //! models as HTML. This crate knows nothing of ActivityPub or of the Mastodon client API.
@@ -154,7 +155,19 @@ pub fn router(ctx: Context, settings: WebSettings) -> Router {
             post(pages::staff::federation::unblock),
         )
         .route("/static/site.css", get(stylesheet))
+        .route("/static/site.js", get(script))
         .with_state(web)
+}
+
+/// The site's one script: small improvements where scripts run (pages work without it).
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/site.js"),
+    )
 }
 
 async fn stylesheet() -> impl IntoResponse {

@@ -117,6 +117,21 @@ test('a member asks in a board, another answers, the asker accepts the answer', 
   const accepted = await alice.textContent('article.status.accepted');
   assert.match(accepted, /you learn the whole trade/);
 
+  // Where scripts run, the reply box counts what is left and deleting asks first.
+  await alice.fill('#reply', 'Thanks, that helps.');
+  assert.match(await alice.textContent('#reply + .hint'), /4981 characters left/);
+  await Promise.all([alice.waitForURL((u) => u.pathname === state.thread), alice.click('form[action$="/reply"] button[type=submit]')]);
+  const mine = alice.locator('article.status', { hasText: 'Thanks, that helps.' });
+  const questions = [];
+  alice.once('dialog', (d) => questions.push(d.message()) && d.dismiss());
+  await mine.locator('form[action$="/delete"] button').click();
+  assert.match(questions[0], /Delete this post/);
+  assert.equal(await mine.count(), 1, 'dismissed: the post stays');
+  alice.once('dialog', (d) => d.accept());
+  await Promise.all([alice.waitForNavigation(), mine.locator('form[action$="/delete"] button').click()]);
+  await alice.goto(`${A}${state.thread}`);
+  assert.equal(await alice.locator('article.status', { hasText: 'Thanks, that helps.' }).count(), 0);
+
   // A visitor sees the accepted answer marked too, without JavaScript.
   const context = await browser.newContext({ javaScriptEnabled: false, locale: 'en-US' });
   const plain = await context.newPage();

@@ -232,7 +232,7 @@ async fn new_thread_form(
             label for="title" { (t(lang, "new-title")) }
             input #title type="text" name="title" maxlength="200" required;
             label for="body" { (t(lang, "new-body")) }
-            textarea #body name="body" aria-describedby="body-hint" {}
+            textarea #body name="body" aria-describedby="body-hint" data-limit=(boards::MAX_BODY_CHARS) data-left=(t_args(lang, "characters-left", &[("n", "{n}".into())])) {}
             p.hint #body-hint { (t(lang, "new-body-hint")) }
             fieldset {
                 legend { (t(lang, "new-boards")) }
@@ -382,7 +382,7 @@ pub async fn edit_page(State(web): State<Web>, visit: Visit, Path(id): Path<Stri
                     input #title type="text" name="title" value=(post.name.clone().unwrap_or_default()) required;
                 }
                 label for="text" { (t(lang, "new-body")) }
-                textarea #text name="text" { (text) }
+                textarea #text name="text" data-limit=(posts::MAX_STATUS_CHARS) data-left=(t_args(lang, "characters-left", &[("n", "{n}".into())])) { (text) }
                 p { button type="submit" { (t(lang, "edit-button")) } }
             }
         };

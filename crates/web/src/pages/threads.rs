@@ -3,7 +3,7 @@
 //! thread shows with the posts around it.
 
 use super::answer;
-use crate::i18n::t;
+use crate::i18n::{t, t_args};
 use crate::layout::{self, enc, Head};
 use crate::pages::member::token_field;
 use crate::render::{self, StatusOptions};
@@ -103,7 +103,7 @@ async fn post_page(web: &Web, visit: &Visit, id: &str) -> ServiceResult<Response
                 " "
                 a href=(format!("/posts/{}/edit", v.post.id)) { (t(lang, "edit-link")) }
                 " "
-                form.inline method="post" action=(format!("/posts/{}/delete", v.post.id)) {
+                form.inline method="post" action=(format!("/posts/{}/delete", v.post.id)) data-confirm=(t(lang, "delete-question")) {
                     (token_field(visit))
                     button.link type="submit" aria-label=(t(lang, "delete-confirm")) { (t(lang, "delete-button")) }
                 }
@@ -160,7 +160,7 @@ async fn post_page(web: &Web, visit: &Visit, id: &str) -> ServiceResult<Response
             form.reply method="post" action=(format!("/posts/{}/reply", post.id)) {
                 (token_field(visit))
                 label for="reply" { (t(lang, "reply-label")) }
-                textarea #reply name="text" required {}
+                textarea #reply name="text" required data-limit=(tsunagu_service::posts::MAX_STATUS_CHARS) data-left=(t_args(lang, "characters-left", &[("n", "{n}".into())])) {}
                 p { button type="submit" { (t(lang, "reply-button")) } }
             }
         }
