@@ -443,3 +443,23 @@ async fn blocks_and_mutes(backend: Backend) {
         .iter()
         .any(|n| n["account"]["username"] == json!("carol")));
 }
+
+/// An instance that stops closes its database connections: nothing it built (the federation
+/// layer holds contexts, contexts reach the federation layer) keeps the pool alive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_instance_closes_its_postgres_connections() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let mut uni = TestInstance::start(&backend).await;
+    let alice = uni.member("alice").await;
+    alice.status("Reunion photos are up").await;
+    let url = uni.db.url.clone();
+    assert!(tsunagu_db::testing::connections(&url).expect("count") > 0);
+    uni.stop().await;
+    eventually("the pool to close its connections", || {
+        let url = url.clone();
+        async move { (tsunagu_db::testing::connections(&url).expect("count") == 0).then_some(()) }
+    })
+    .await;
+}

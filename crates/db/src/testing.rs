@@ -79,3 +79,25 @@ fn drop_leftovers(conn: &mut PgConnection) -> Result<(), DbError> {
     }
     Ok(())
 }
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
+}
+
+/// How many sessions are connected to the database of `url` (a test's own database).
+pub fn connections(url: &str) -> Result<i64, DbError> {
+    let name = url
+        .split('?')
+        .next()
+        .and_then(|base| base.rsplit('/').next())
+        .unwrap_or_default()
+        .to_string();
+    let mut conn = admin(&with_database(url, "postgres"))?;
+    let row: Count =
+        diesel::sql_query("SELECT count(*) AS count FROM pg_stat_activity WHERE datname = $1")
+            .bind::<diesel::sql_types::Text, _>(name)
+            .get_result(&mut conn)?;
+    Ok(row.count)
+}

@@ -95,6 +95,8 @@ pub struct Instance {
     server: JoinHandle<std::io::Result<()>>,
     worker: JoinHandle<()>,
     housekeeping: JoinHandle<()>,
+    /// The federation layer; the context links to it weakly (see `Context::set_federator`).
+    _federator: Arc<dyn tsunagu_service::Federator>,
 }
 
 impl Instance {
@@ -144,7 +146,9 @@ pub async fn start_with_db(
     };
     let config = tsunagu_federation::configure(&ctx, &fed_settings).await?;
     let wake = Arc::new(Notify::new());
-    ctx.set_federator(Arc::new(ApFederator::new(config.clone(), wake.clone())));
+    let federator: Arc<dyn tsunagu_service::Federator> =
+        Arc::new(ApFederator::new(config.clone(), wake.clone()));
+    ctx.set_federator(&federator);
 
     let (shutdown, stop) = watch::channel(false);
     let sign_in = tsunagu_api::SignInLimiter::new(ctx.clone(), settings.instance.sign_in_limit);
@@ -207,6 +211,7 @@ pub async fn start_with_db(
         server,
         worker,
         housekeeping,
+        _federator: federator,
     })
 }
 

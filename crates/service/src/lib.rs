@@ -29,7 +29,7 @@ pub use error::{Problem, ServiceError, ServiceResult, PROBLEM_CODES};
 pub use federator::{Event, Federator, Resolved};
 
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 use tsunagu_db::Db;
 
 /// Everything a use case needs: storage, who we are, and the way out to other servers.
@@ -46,7 +46,9 @@ pub struct Context {
     pub policy: Arc<policy::PolicyCache>,
     /// This process's count of failed sign-ins.
     pub sign_ins: Arc<accounts::SignInThrottle>,
-    federator: Arc<OnceLock<Arc<dyn Federator>>>,
+    /// Weak: the federation layer holds contexts itself, and a strong link back would keep
+    /// both (and the database pool) alive after the instance stops.
+    federator: Arc<OnceLock<Weak<dyn Federator>>>,
 }
 
 impl Context {
@@ -62,14 +64,16 @@ impl Context {
         }
     }
 
-    /// Plugs in the federation layer; done once at start-up.
-    pub fn set_federator(&self, federator: Arc<dyn Federator>) {
-        let _ = self.federator.set(federator);
+    /// Plugs in the federation layer; done once at start-up. The caller keeps `federator`
+    /// alive for as long as the instance runs.
+    pub fn set_federator(&self, federator: &Arc<dyn Federator>) {
+        let _ = self.federator.set(Arc::downgrade(federator));
     }
 
-    pub fn federator(&self) -> ServiceResult<&Arc<dyn Federator>> {
+    pub fn federator(&self) -> ServiceResult<Arc<dyn Federator>> {
         self.federator
             .get()
+            .and_then(Weak::upgrade)
             .ok_or_else(|| ServiceError::Internal("federation is not running".into()))
     }
 
