@@ -6,6 +6,7 @@ mod boards;
 mod delivery;
 mod federation;
 mod fixtures;
+mod joining;
 mod media_polls;
 mod peers;
 mod real_peers;

@@ -1,6 +1,7 @@
 //! The test rig: instances on loopback ports over a real SQLite or PostgreSQL database, and
 //! a small HTTP client speaking the client API as an app would.
 
+pub mod smtp;
 pub mod stub;
 
 use reqwest::StatusCode;
@@ -92,6 +93,9 @@ pub fn random_suffix() -> String {
     format!("{}_{n}_{nanos}", std::process::id())
 }
 
+/// A change to an instance's test settings.
+type Tweak = std::sync::Arc<dyn Fn(&mut Settings) + Send + Sync>;
+
 /// One Tsunagu instance on `localhost:PORT`, in development mode.
 pub struct TestInstance {
     pub domain: String,
@@ -100,7 +104,7 @@ pub struct TestInstance {
     running: Option<tsunagu::Instance>,
     pub db: TestDb,
     /// Changes to the test settings this instance runs with (kept for restarts).
-    tweak: fn(&mut Settings),
+    tweak: Tweak,
 }
 
 impl TestDb {
@@ -137,13 +141,16 @@ fn init_logs() {
 
 impl TestInstance {
     pub async fn start(backend: &Backend) -> TestInstance {
-        Self::start_with(backend, |_| {}).await
+        Self::start_with(backend, |_: &mut Settings| {}).await
     }
 
     /// Starts an instance whose settings `tweak` changes (`|s| s.authorized_fetch = true`).
-    pub async fn start_with(backend: &Backend, tweak: fn(&mut Settings)) -> TestInstance {
+    pub async fn start_with(
+        backend: &Backend,
+        tweak: impl Fn(&mut Settings) + Send + Sync + 'static,
+    ) -> TestInstance {
         init_logs();
-        Self::start_on(TestDb::new(backend), tweak).await
+        Self::start_on(TestDb::new(backend), std::sync::Arc::new(tweak)).await
     }
 
     fn settings(&self) -> Settings {
@@ -161,7 +168,26 @@ impl TestInstance {
             .expect("start second process")
     }
 
-    async fn start_on(db: TestDb, tweak: fn(&mut Settings)) -> TestInstance {
+    /// Starts an instance that sends e-mail to a local SMTP server, with sign-up in `mode`.
+    pub async fn start_with_mail(
+        backend: &Backend,
+        mode: tsunagu_service::joining::Registrations,
+    ) -> (TestInstance, smtp::SmtpSink) {
+        let sink = smtp::SmtpSink::start().await;
+        let url = sink.url();
+        let instance = Self::start_with(backend, move |s| {
+            s.registrations = mode;
+            s.instance.title = "Kobe Alumni".into();
+            s.smtp = Some(tsunagu::SmtpSettings {
+                url: url.clone(),
+                from: "Alumni Office <office@alumni.test>".into(),
+            });
+        })
+        .await;
+        (instance, sink)
+    }
+
+    async fn start_on(db: TestDb, tweak: Tweak) -> TestInstance {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let domain = format!("localhost:{port}");
@@ -229,6 +255,7 @@ impl TestInstance {
                 password: "correct horse battery".into(),
                 role,
                 display_name: None,
+                admission: tsunagu_service::accounts::Admission::default(),
             },
         )
         .await

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 use tsunagu_db::queries::{actors, posts};
+use tsunagu_service::joining::Registrations;
 use tsunagu_service::posts::MAX_STATUS_CHARS;
 use tsunagu_service::{media, polls, Context};
 
@@ -65,9 +66,9 @@ pub async fn v1(
         "stats": { "user_count": users, "status_count": statuses, "domain_count": 0 },
         "thumbnail": null,
         "languages": ["en", "ja"],
-        "registrations": false,
-        "approval_required": true,
-        "invites_enabled": false,
+        "registrations": tsunagu_service::joining::sign_up_open(&ctx),
+        "approval_required": ctx.registrations == Registrations::Approval,
+        "invites_enabled": true,
         "configuration": config,
         "contact_account": null,
         "rules": [],
@@ -90,7 +91,12 @@ pub async fn v2(
         "icon": [],
         "languages": ["en", "ja"],
         "configuration": configuration(&ctx),
-        "registrations": { "enabled": false, "approval_required": true, "message": null, "url": null },
+        "registrations": {
+            "enabled": tsunagu_service::joining::sign_up_open(&ctx),
+            "approval_required": ctx.registrations == Registrations::Approval,
+            "message": null,
+            "url": null,
+        },
         "api_versions": { "mastodon": 2 },
         "contact": { "email": info.contact_email, "account": null },
         "rules": [],

@@ -9,6 +9,7 @@ mod boards;
 mod error;
 mod grouped_notifications;
 mod instance;
+mod joining;
 mod limits;
 mod media;
 mod oauth;
@@ -104,7 +105,7 @@ pub fn router(
             post(oauth::create_app).layer(sensitive.clone()),
         )
         .route("/api/v1/apps/verify_credentials", get(oauth::verify_app))
-        .route("/oauth/token", post(oauth::token).layer(sensitive))
+        .route("/oauth/token", post(oauth::token).layer(sensitive.clone()))
         .route("/oauth/revoke", post(oauth::revoke))
         .route(
             "/.well-known/oauth-authorization-server",
@@ -118,6 +119,7 @@ pub fn router(
             "/api/v1/accounts/update_credentials",
             patch(accounts::update_credentials).layer(uploads()),
         )
+        .route("/api/v1/accounts", post(joining::sign_up).layer(sensitive))
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
         .route(
             "/api/v1/accounts/relationships",
@@ -311,6 +313,44 @@ pub fn router(
         .route(
             "/api/v1/push/subscription",
             delete(placeholders::not_supported).get(placeholders::not_supported),
+        )
+        .route(
+            "/api/v1/tsunagu/invites",
+            get(joining::invites).post(joining::create_invite),
+        )
+        .route(
+            "/api/v1/tsunagu/invites/{id}",
+            delete(joining::revoke_invite),
+        )
+        .route(
+            "/api/v1/tsunagu/email_domains",
+            get(joining::email_domains).post(joining::add_email_domain),
+        )
+        .route(
+            "/api/v1/tsunagu/email_domains/{domain}",
+            delete(joining::remove_email_domain),
+        )
+        .route(
+            "/api/v1/tsunagu/accounts/{id}/verify",
+            post(joining::verify),
+        )
+        .route(
+            "/api/v1/tsunagu/accounts/{id}/role",
+            post(joining::set_role),
+        )
+        .route("/api/v2/admin/accounts", get(joining::list_v2))
+        .route("/api/v1/admin/accounts", get(joining::list_v1))
+        .route("/api/v1/admin/accounts/{id}", get(joining::show))
+        .route(
+            "/api/v1/admin/accounts/{id}/approve",
+            post(joining::approve),
+        )
+        .route("/api/v1/admin/accounts/{id}/reject", post(joining::reject))
+        .route("/api/v1/admin/accounts/{id}/action", post(joining::action))
+        .route("/api/v1/admin/accounts/{id}/enable", post(joining::enable))
+        .route(
+            "/api/v1/admin/accounts/{id}/unsuspend",
+            post(joining::unsuspend),
         )
         .fallback(placeholders::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -77,7 +77,20 @@ fn account_value(ctx: &Context, view: &AccountView) -> Value {
     if let Some(user) = &view.member {
         value["tsunagu"] = json!({ "role": user.role });
     }
+    if let Some(v) = &view.alumni {
+        value["tsunagu"]["alumni"] = alumni(v);
+    }
     value
+}
+
+/// `tsunagu.alumni` of an account entity.
+pub fn alumni(v: &tsunagu_db::AlumniVerification) -> Value {
+    json!({
+        "graduation_year": v.graduation_year,
+        "department": v.department,
+        "institution": v.institution,
+        "verified_at": time(v.verified_at),
+    })
 }
 
 pub async fn account(ctx: &Context, actor: &Actor) -> ApiResult<Value> {
@@ -107,7 +120,9 @@ pub async fn credential_account(
         "follow_requests_count": pending,
     });
     value["role"] = json!({ "id": "0", "name": user.role, "permissions": "0", "color": "", "highlighted": false });
+    let alumni = value["tsunagu"]["alumni"].take();
     value["tsunagu"] = json!({
+        "alumni": alumni,
         "role": user.role,
         "profile": profile.iter().map(|e| json!({
             "field": e.key.as_str(),

@@ -75,6 +75,13 @@ pub struct User {
     pub default_language: String,
     /// The web site's language this member chose (`ja`, `en`), or empty for the browser's.
     pub interface_language: String,
+    /// When the e-mail address was confirmed; none while the link is unanswered.
+    pub confirmed_at: Option<NaiveDateTime>,
+    /// False while the sign-up waits for staff.
+    pub approved: bool,
+    pub sign_up_reason: String,
+    pub invite_id: Option<i64>,
+    pub suspended_at: Option<NaiveDateTime>,
 }
 
 #[derive(Insertable, Debug, Clone)]
@@ -85,6 +92,11 @@ pub struct NewUser {
     pub password_hash: String,
     pub role: String,
     pub created_at: NaiveDateTime,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub approved: bool,
+    pub sign_up_reason: String,
+    pub invite_id: Option<i64>,
+    pub interface_language: String,
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
@@ -471,4 +483,51 @@ pub struct DomainAllow {
     pub id: i64,
     pub domain: String,
     pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone, PartialEq)]
+#[diesel(table_name = invites)]
+pub struct Invite {
+    pub id: i64,
+    pub code: String,
+    pub created_by: Option<i64>,
+    pub max_uses: Option<i32>,
+    pub uses: i32,
+    pub expires_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = invites)]
+pub struct NewInvite {
+    pub code: String,
+    pub created_by: Option<i64>,
+    pub max_uses: Option<i32>,
+    pub expires_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
+#[diesel(table_name = roster_entries)]
+pub struct RosterEntry {
+    pub email: String,
+    pub name: String,
+    pub graduation_year: Option<i32>,
+    pub department: String,
+    pub imported_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
+#[diesel(table_name = alumni_verifications)]
+pub struct AlumniVerification {
+    pub actor_id: i64,
+    pub graduation_year: Option<i32>,
+    pub department: String,
+    /// The institution that verified it (the name of the member's own instance).
+    pub institution: String,
+    pub verified_at: NaiveDateTime,
+    /// The staff member who verified it; none for the roster and for members elsewhere.
+    pub verified_by: Option<i64>,
 }

@@ -41,6 +41,11 @@ diesel::table! {
         default_sensitive -> Bool,
         default_language -> Text,
         interface_language -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        approved -> Bool,
+        sign_up_reason -> Text,
+        invite_id -> Nullable<BigInt>,
+        suspended_at -> Nullable<Timestamp>,
     }
 }
 
@@ -211,6 +216,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     actors,
     users,
     profile_fields,
+    alumni_verifications,
+    remote_profile_fields,
     posts,
     post_mentions,
     post_tags,
@@ -460,3 +467,66 @@ diesel::table! {
 
 diesel::joinable!(post_removals -> posts (post_id));
 diesel::allow_tables_to_appear_in_same_query!(posts, post_removals);
+
+diesel::table! {
+    invites (id) {
+        id -> BigInt,
+        code -> Text,
+        created_by -> Nullable<BigInt>,
+        max_uses -> Nullable<Integer>,
+        uses -> Integer,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_domains (domain) {
+        domain -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        purpose -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    roster_entries (email) {
+        email -> Text,
+        name -> Text,
+        graduation_year -> Nullable<Integer>,
+        department -> Text,
+        imported_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    alumni_verifications (actor_id) {
+        actor_id -> BigInt,
+        graduation_year -> Nullable<Integer>,
+        department -> Text,
+        institution -> Text,
+        verified_at -> Timestamp,
+        verified_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    remote_profile_fields (actor_id, field) {
+        actor_id -> BigInt,
+        field -> Text,
+        value -> Text,
+    }
+}
+
+diesel::joinable!(alumni_verifications -> actors (actor_id));
+diesel::joinable!(remote_profile_fields -> actors (actor_id));

@@ -99,7 +99,8 @@ async fn nodeinfo(data: &Data, version: &str) -> Result<impl IntoResponse, FedEr
         "software": software,
         "protocols": ["activitypub"],
         "services": { "inbound": [], "outbound": [] },
-        "openRegistrations": false,
+        "openRegistrations": data.app_data().registrations == tsunagu_service::joining::Registrations::Open
+            && tsunagu_service::mail::configured(data.app_data()),
         "usage": {
             "users": { "total": users, "activeMonth": users, "activeHalfyear": users },
             "localPosts": local_posts,

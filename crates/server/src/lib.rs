@@ -13,7 +13,11 @@ use tsunagu_api::InstanceInfo;
 use tsunagu_db::Db;
 use tsunagu_federation::delivery::{self, DeliverySettings};
 use tsunagu_federation::{ApFederator, FederationSettings};
+use tsunagu_service::joining::Registrations;
 use tsunagu_service::Context;
+
+pub mod smtp;
+pub use smtp::SmtpSettings;
 
 /// Everything `tsunagu serve` needs.
 #[derive(Debug, Clone)]
@@ -32,6 +36,10 @@ pub struct Settings {
     /// A connection must send a request's headers within this long of opening, or of the
     /// last answer when kept alive; then it is closed (slow or idle clients hold nothing).
     pub header_timeout: Duration,
+    /// Who may sign up.
+    pub registrations: Registrations,
+    /// Where e-mail goes; without it, nothing that needs mail (sign-up, password links) works.
+    pub smtp: Option<SmtpSettings>,
 }
 
 impl Settings {
@@ -52,6 +60,8 @@ impl Settings {
             },
             delivery: DeliverySettings::default(),
             header_timeout: Duration::from_secs(30),
+            registrations: Registrations::Approval,
+            smtp: None,
         }
     }
 }
@@ -64,6 +74,8 @@ pub enum StartError {
     Federation(#[from] tsunagu_federation::FedError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("e-mail: {0}")]
+    Mail(String),
 }
 
 /// Opens and migrates the database named by `url`.
@@ -77,14 +89,21 @@ pub fn open_database(url: &str) -> Result<Db, StartError> {
 }
 
 /// The use-case context for `settings`, for command-line tasks that need no server.
-pub fn context(db: Db, settings: &Settings) -> Context {
+pub fn context(db: Db, settings: &Settings) -> Result<Context, StartError> {
     let scheme = if settings.dev { "http" } else { "https" };
-    Context::new(
+    let mut ctx = Context::new(
         db,
         settings.domain.clone(),
         scheme.into(),
         settings.media_dir.clone(),
-    )
+    );
+    ctx.instance_name = settings.instance.title.clone();
+    ctx.registrations = settings.registrations;
+    if let Some(smtp) = &settings.smtp {
+        let mailer = smtp::SmtpMailer::new(smtp).map_err(StartError::Mail)?;
+        ctx.mailer = Some(Arc::new(mailer));
+    }
+    Ok(ctx)
 }
 
 /// A running instance.
@@ -136,8 +155,17 @@ pub async fn start_with_db(
     db: Db,
     listener: TcpListener,
 ) -> Result<Instance, StartError> {
-    let ctx = context(db, &settings);
+    let ctx = context(db, &settings)?;
+    if settings.smtp.is_none() {
+        tracing::warn!(
+            "no SMTP server configured (--smtp-url, --smtp-from): sign-up, address confirmation \
+             and password links are refused until one is"
+        );
+    }
     tsunagu_service::accounts::adopt_base_url(&ctx)
+        .await
+        .map_err(|e| StartError::Io(std::io::Error::other(e.to_string())))?;
+    tsunagu_service::accounts::store_title(&ctx)
         .await
         .map_err(|e| StartError::Io(std::io::Error::other(e.to_string())))?;
     let fed_settings = FederationSettings {

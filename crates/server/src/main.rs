@@ -55,15 +55,41 @@ struct InstanceArgs {
 }
 
 #[derive(Args)]
+struct MailArgs {
+    /// SMTP server for e-mail to members: `smtps://user:pass@host:465` (TLS),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtp://host:25` (plain).
+    #[arg(long, env = "TSUNAGU_SMTP_URL", requires = "smtp_from")]
+    smtp_url: Option<String>,
+    /// Sender of e-mail: `Alumni Office <alumni@example.ac.jp>`.
+    #[arg(long, env = "TSUNAGU_SMTP_FROM", requires = "smtp_url")]
+    smtp_from: Option<String>,
+}
+
+impl MailArgs {
+    fn settings(&self) -> Option<tsunagu::SmtpSettings> {
+        Some(tsunagu::SmtpSettings {
+            url: self.smtp_url.clone()?,
+            from: self.smtp_from.clone()?,
+        })
+    }
+}
+
+#[derive(Args)]
 struct ServeArgs {
     #[command(flatten)]
     instance: InstanceArgs,
     /// Address to listen on.
     #[arg(long, env = "TSUNAGU_BIND", default_value = "127.0.0.1:8080")]
     bind: String,
-    /// Name shown to clients.
+    /// Name shown to clients, in e-mail, and as the institution of verified alumni.
     #[arg(long, env = "TSUNAGU_INSTANCE_TITLE", default_value = "Tsunagu")]
     title: String,
+    /// Who may sign up: `closed` (invitations only), `approval` (staff approve each account;
+    /// invitations and the institution's e-mail domains skip it) or `open`.
+    #[arg(long, env = "TSUNAGU_REGISTRATIONS", default_value = "approval")]
+    registrations: tsunagu_service::joining::Registrations,
+    #[command(flatten)]
+    mail: MailArgs,
     /// Contact address shown to clients.
     #[arg(long, env = "TSUNAGU_CONTACT_EMAIL", default_value = "")]
     contact_email: String,
@@ -275,11 +301,12 @@ type CliResult = Result<(), Box<dyn std::error::Error>>;
 const DEFAULT_DOMAIN: &str = "localhost:8080";
 
 fn settings(args: &InstanceArgs) -> Settings {
-    Settings::new(
+    let mut settings = Settings::new(
         args.domain.as_deref().unwrap_or(DEFAULT_DOMAIN),
         &args.db.database_url,
         args.dev.unwrap_or(false),
-    )
+    );
+    settings
 }
 
 /// The context for an admin command: the domain and mode given, and for what is not given,
@@ -287,9 +314,17 @@ fn settings(args: &InstanceArgs) -> Settings {
 async fn context(
     args: &InstanceArgs,
 ) -> Result<tsunagu_service::Context, Box<dyn std::error::Error>> {
+    context_with_mail(args, None).await
+}
+
+async fn context_with_mail(
+    args: &InstanceArgs,
+    smtp: Option<tsunagu::SmtpSettings>,
+) -> Result<tsunagu_service::Context, Box<dyn std::error::Error>> {
     let db = open_database(&args.db.database_url)?;
     let mut settings = settings(args);
-    let probe = tsunagu::context(db.clone(), &settings);
+    settings.smtp = smtp;
+    let probe = tsunagu::context(db.clone(), &settings)?;
     if let Some(base) = accounts::stored_base_url(&probe).await? {
         if let Some((scheme, host)) = base.split_once("://") {
             if args.domain.is_none() {
@@ -300,8 +335,12 @@ async fn context(
             }
         }
     }
-    let ctx = tsunagu::context(db, &settings);
+    let mut ctx = tsunagu::context(db, &settings)?;
     accounts::adopt_base_url(&ctx).await?;
+    // The name the server last ran with (the institution of verified alumni).
+    if let Some(title) = accounts::stored_title(&ctx).await? {
+        ctx.instance_name = title;
+    }
     Ok(ctx)
 }
 
@@ -321,6 +360,8 @@ async fn run(cli: Cli) -> CliResult {
 async fn serve(args: ServeArgs) -> CliResult {
     let mut settings = settings(&args.instance);
     settings.instance.title = args.title;
+    settings.registrations = args.registrations;
+    settings.smtp = args.mail.settings();
     settings.instance.contact_email = args.contact_email;
     settings.instance.rate_limit = args.rate_limit.max(1);
     settings.instance.sign_in_limit = args.sign_in_limit.max(1);
@@ -412,6 +453,7 @@ async fn admin(cmd: AdminCommand) -> CliResult {
                     password,
                     role,
                     display_name,
+                    admission: tsunagu_service::accounts::Admission::default(),
                 },
             )
             .await?;
@@ -489,7 +531,7 @@ async fn admin(cmd: AdminCommand) -> CliResult {
         AdminCommand::DeliveryStats { db } => {
             // Counting needs no domain: any will do.
             let settings = tsunagu::Settings::new("localhost", &db.database_url, false);
-            let ctx = tsunagu::context(open_database(&db.database_url)?, &settings);
+            let ctx = tsunagu::context(open_database(&db.database_url)?, &settings)?;
             delivery_stats(&ctx).await?;
         }
         AdminCommand::BlockDomain {

@@ -123,7 +123,7 @@ pub fn validate_email(email: &str) -> ServiceResult<String> {
     if ok {
         Ok(email)
     } else {
-        Err(invalid("e-mail address is not valid"))
+        Err(invalid_as("email-invalid", "e-mail address is not valid"))
     }
 }
 
@@ -141,7 +141,7 @@ pub fn validate_password(password: &str) -> ServiceResult<()> {
     }
 }
 
-async fn hash_password(password: String) -> ServiceResult<String> {
+pub async fn hash_password(password: String) -> ServiceResult<String> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -173,6 +173,33 @@ pub struct NewMember {
     pub password: String,
     pub role: Role,
     pub display_name: Option<String>,
+    pub admission: Admission,
+}
+
+/// How a new account stands when made: made by an operator it is confirmed and approved; one
+/// that signed up waits for its address to be confirmed and perhaps for staff.
+#[derive(Debug, Clone)]
+pub struct Admission {
+    pub confirmed: bool,
+    pub approved: bool,
+    /// Why they want to join (for staff).
+    pub reason: String,
+    /// The invitation used; one of its uses is taken with the account, or nothing is made.
+    pub invite_id: Option<i64>,
+    /// The language of their e-mail and pages (`ja`, `en`), or empty.
+    pub language: String,
+}
+
+impl Default for Admission {
+    fn default() -> Admission {
+        Admission {
+            confirmed: true,
+            approved: true,
+            reason: String::new(),
+            invite_id: None,
+            language: String::new(),
+        }
+    }
 }
 
 /// The ActivityPub row of a local actor at `path` (`/users/NAME`).
@@ -239,9 +266,10 @@ pub async fn create_member(ctx: &Context, new: NewMember) -> ServiceResult<(User
         .await?
         .is_some()
     {
-        return Err(ServiceError::Conflict(
-            "e-mail address is already registered".into(),
-        ));
+        return Err(ServiceError::Conflict(Problem::coded(
+            "email-taken",
+            "e-mail address is already registered",
+        )));
     }
     let password_hash = hash_password(new.password).await?;
     let keys = keys::generate_async().await?;
@@ -254,9 +282,17 @@ pub async fn create_member(ctx: &Context, new: NewMember) -> ServiceResult<(User
         keys,
     );
     let role = new.role.as_str().to_string();
+    let admission = new.admission;
     let user_id = ctx
         .db
         .write(move |c| {
+            let at = now();
+            if let Some(invite) = admission.invite_id {
+                if !tsunagu_db::queries::joining::use_invite(c, invite, at)? {
+                    // Used up or expired meanwhile: nothing is made.
+                    return Err(diesel_rollback());
+                }
+            }
             let actor_id = actors::insert(c, &actor)?;
             users::insert(
                 c,
@@ -265,7 +301,12 @@ pub async fn create_member(ctx: &Context, new: NewMember) -> ServiceResult<(User
                     email,
                     password_hash,
                     role,
-                    created_at: now(),
+                    created_at: at,
+                    confirmed_at: admission.confirmed.then_some(at),
+                    approved: admission.approved,
+                    sign_up_reason: admission.reason.chars().take(1000).collect(),
+                    invite_id: admission.invite_id,
+                    interface_language: admission.language,
                 },
             )
         })
@@ -276,6 +317,8 @@ pub async fn create_member(ctx: &Context, new: NewMember) -> ServiceResult<(User
                     "username-taken",
                     "username or e-mail address is taken",
                 ))
+            } else if e.is_rollback() {
+                crate::joining::invite_invalid()
             } else {
                 e.into()
             }
@@ -310,7 +353,7 @@ pub async fn authenticate(
     };
     let password_ok = verify_password(password.to_string(), hash).await;
     match found {
-        Some((user, actor)) if password_ok && !user.disabled => {
+        Some((user, actor)) if password_ok && !user.disabled && user.suspended_at.is_none() => {
             ctx.sign_ins.succeeded(&login);
             Ok((user, actor))
         }
@@ -322,6 +365,10 @@ pub async fn authenticate(
             )))
         }
     }
+}
+
+fn diesel_rollback() -> tsunagu_db::QueryError {
+    tsunagu_db::QueryError::RollbackTransaction
 }
 
 /// A hash to check passwords against when the account does not exist.
@@ -870,6 +917,23 @@ pub async fn stored_base_url(ctx: &Context) -> ServiceResult<Option<String>> {
         .db
         .read(|c| tsunagu_db::queries::settings::get(c, "base_url"))
         .await?)
+}
+
+/// The instance's name as the server last ran with it (for command-line tasks).
+pub async fn stored_title(ctx: &Context) -> ServiceResult<Option<String>> {
+    Ok(ctx
+        .db
+        .read(|c| tsunagu_db::queries::settings::get(c, "title"))
+        .await?)
+}
+
+/// Records the instance's name (see [`stored_title`]).
+pub async fn store_title(ctx: &Context) -> ServiceResult<()> {
+    let title = ctx.instance_name.clone();
+    ctx.db
+        .write(move |c| tsunagu_db::queries::settings::set(c, "title", &title))
+        .await?;
+    Ok(())
 }
 
 /// Makes the database's local ids match this instance's base URL. The first run records it;

@@ -51,6 +51,38 @@ impl FromStr for PostingMode {
     }
 }
 
+/// The board new members are invited to introduce themselves in (a habit of alumni sites).
+pub const INTRODUCTIONS: &str = "introductions";
+
+/// Makes the introductions board the first time a member is welcomed; staff may edit it later.
+pub async fn ensure_introductions(ctx: &Context) -> ServiceResult<()> {
+    match find_board(ctx, INTRODUCTIONS).await {
+        Ok(_) => Ok(()),
+        Err(ServiceError::NotFound(_)) => {
+            let made = create_board(
+                ctx,
+                None,
+                NewBoard {
+                    name: INTRODUCTIONS.into(),
+                    title: "Introductions · 自己紹介".into(),
+                    description: "New members say hello: where you studied, what you do now, what \
+                                  you would like to talk about.\n\n新しく参加した方の自己紹介の場です。"
+                        .into(),
+                    rules: String::new(),
+                    posting_mode: PostingMode::Members,
+                },
+            )
+            .await;
+            match made {
+                // Made at the same moment by another welcome.
+                Ok(_) | Err(ServiceError::Conflict(_)) => Ok(()),
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
 pub struct NewBoard {
     pub name: String,
     pub title: String,

@@ -6,13 +6,16 @@
 //! [`Federator`] that the binary plugs in; looking up remote accounts goes through the same trait.
 
 pub mod accounts;
+pub mod alumni;
 pub mod boards;
 mod error;
 mod federator;
 pub mod health;
 pub mod html;
 pub mod inbound;
+pub mod joining;
 pub mod keys;
+pub mod mail;
 pub mod media;
 pub mod notifications;
 pub mod oauth;
@@ -46,6 +49,12 @@ pub struct Context {
     pub policy: Arc<policy::PolicyCache>,
     /// This process's count of failed sign-ins.
     pub sign_ins: Arc<accounts::SignInThrottle>,
+    /// The instance's name, as members and other institutions see it.
+    pub instance_name: String,
+    /// Who may sign up.
+    pub registrations: joining::Registrations,
+    /// The way out for e-mail; none when no SMTP server is configured.
+    pub mailer: Option<Arc<dyn mail::Mailer>>,
     /// Weak: the federation layer holds contexts itself, and a strong link back would keep
     /// both (and the database pool) alive after the instance stops.
     federator: Arc<OnceLock<Weak<dyn Federator>>>,
@@ -60,6 +69,9 @@ impl Context {
             media_dir,
             policy: Arc::default(),
             sign_ins: Arc::default(),
+            instance_name: "Tsunagu".into(),
+            registrations: joining::Registrations::Approval,
+            mailer: None,
             federator: Arc::new(OnceLock::new()),
         }
     }

@@ -25,6 +25,11 @@ pub const TOP_SCOPES: &[&str] = &[
     "admin:write",
 ];
 
+/// The stored form of a secret we hand out (tokens, codes, e-mailed links): its SHA-256.
+pub fn hash_secret(secret: &str) -> String {
+    hash(secret)
+}
+
 fn hash(secret: &str) -> String {
     Sha256::digest(secret.as_bytes())
         .iter()
@@ -223,6 +228,22 @@ pub async fn client_grant(
     issue(ctx, Some(app.id), None, scopes).await
 }
 
+/// The token an app gets for an account it just signed up, with the scopes of the app's
+/// own token (as Mastodon does). It works once the account is confirmed and approved.
+pub async fn sign_up_token(
+    ctx: &Context,
+    app_token: &OauthToken,
+    user_id: i64,
+) -> ServiceResult<IssuedToken> {
+    issue(
+        ctx,
+        app_token.app_id,
+        Some(user_id),
+        app_token.scopes.clone(),
+    )
+    .await
+}
+
 /// What an app asks for when it sends a member to `/oauth/authorize`, as sent.
 #[derive(Debug, Default, Clone)]
 pub struct AuthorizationQuery {
@@ -396,10 +417,8 @@ pub async fn verify_token(
     let (token, user) =
         found.ok_or_else(|| ServiceError::Unauthorized("The access token is invalid".into()))?;
     if let Some((u, _)) = &user {
-        if u.disabled {
-            return Err(ServiceError::Forbidden(
-                "Your login is currently disabled".into(),
-            ));
+        if let Some(refusal) = crate::joining::standing(u).refusal() {
+            return Err(refusal);
         }
     }
     Ok((token, user))
@@ -424,6 +443,10 @@ pub async fn start_session(
     password: &str,
 ) -> ServiceResult<(IssuedToken, User, Actor)> {
     let (user, actor) = accounts::authenticate(ctx, login, password).await?;
+    // The password was right: say why the account cannot sign in yet.
+    if let Some(refusal) = crate::joining::standing(&user).refusal() {
+        return Err(refusal);
+    }
     let token = issue(ctx, None, Some(user.id), SESSION_SCOPES.into()).await?;
     Ok((token, user, actor))
 }

@@ -30,6 +30,8 @@ pub struct AccountView {
     pub followers: i64,
     pub following: i64,
     pub statuses: i64,
+    /// Verified alumni status, as this server (for members here) or theirs states it.
+    pub alumni: Option<tsunagu_db::AlumniVerification>,
 }
 
 impl AccountView {
@@ -61,16 +63,19 @@ pub async fn accounts(
 ) -> ServiceResult<Vec<AccountView>> {
     let ids: Vec<i64> = list.iter().map(|a| a.id).collect();
     let local_ids: Vec<i64> = list.iter().filter(|a| a.local).map(|a| a.id).collect();
-    let (statuses, follow_counts, (members, fields)) = ctx
+    let (statuses, follow_counts, (members, fields), verified) = ctx
         .db
         .read(move |c| {
             Ok((
                 posts::counts_by_authors(c, &ids)?,
                 follows::counts_of(c, &ids)?,
                 users::by_actors_with_profiles(c, &local_ids)?,
+                tsunagu_db::queries::joining::verifications_of(c, &ids)?,
             ))
         })
         .await?;
+    let mut verified: HashMap<i64, tsunagu_db::AlumniVerification> =
+        verified.into_iter().map(|v| (v.actor_id, v)).collect();
     let statuses: HashMap<i64, i64> = statuses.into_iter().collect();
     let follow_counts: HashMap<i64, (i64, i64)> = follow_counts
         .into_iter()
@@ -82,6 +87,10 @@ pub async fn accounts(
         .map(|actor| {
             let member = members.get(&actor.id).cloned();
             let mut shown: Vec<FieldView> = Vec::new();
+            let alumni = verified.remove(&actor.id);
+            if let Some(v) = alumni.as_ref().filter(|_| actor.local) {
+                shown.push(crate::alumni::field(v));
+            }
             if let Some(user) = &member {
                 let rows = fields
                     .iter()
@@ -107,6 +116,7 @@ pub async fn accounts(
                 followers,
                 following,
                 statuses: statuses.get(&actor.id).copied().unwrap_or(0),
+                alumni,
             }
         })
         .collect())

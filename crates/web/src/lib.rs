@@ -64,11 +64,15 @@ pub fn is_page(req: &Request) -> bool {
     !shared || wants_html(req)
 }
 
-/// Whether a request submits one of the site's password forms (sign-in, and the sign-in of
-/// an app's authorization): the server counts these against the sign-in limit.
+/// Whether a request submits one of the site's password forms (sign-in, the sign-in of an
+/// app's authorization, sign-up and password links, which also send e-mail): the server counts
+/// these against the sign-in limit.
 pub fn checks_password(req: &Request) -> bool {
     req.method() == axum::http::Method::POST
-        && matches!(req.uri().path(), "/login" | "/oauth/authorize")
+        && matches!(
+            req.uri().path(),
+            "/login" | "/oauth/authorize" | "/signup" | "/auth/forgot" | "/auth/reset"
+        )
 }
 
 /// Every page of the site. Paths it does not know are for the caller to answer.
@@ -91,6 +95,24 @@ pub fn router(ctx: Context, settings: WebSettings) -> Router {
             get(pages::member::login_page).post(pages::member::login),
         )
         .route("/logout", post(pages::member::logout))
+        .route(
+            "/signup",
+            get(pages::joining::signup_page).post(pages::joining::signup),
+        )
+        .route("/invite/{code}", get(pages::joining::invite_page))
+        .route("/auth/confirm", get(pages::joining::confirm))
+        .route(
+            "/auth/forgot",
+            get(pages::joining::forgot_page).post(pages::joining::forgot),
+        )
+        .route(
+            "/auth/reset",
+            get(pages::joining::reset_page).post(pages::joining::reset),
+        )
+        .route(
+            "/admin/joining",
+            get(pages::staff::joining::page).post(pages::staff::joining::change),
+        )
         .route(
             "/oauth/authorize",
             get(pages::authorize::page).post(pages::authorize::answer),

@@ -110,6 +110,12 @@ pub fn mark_deleted(conn: &mut Conn, actor_id: i64) -> QueryResult<()> {
     Ok(())
 }
 
+/// Removes an actor and everything that cascades from it (an account that never federated).
+pub fn delete(conn: &mut Conn, actor_id: i64) -> QueryResult<()> {
+    diesel::delete(actors.find(actor_id)).execute(conn)?;
+    Ok(())
+}
+
 pub fn count_local(conn: &mut Conn, of_kind: &str) -> QueryResult<i64> {
     actors
         .filter(local.eq(true))

@@ -7,6 +7,7 @@ pub mod boards;
 pub mod bookmarks;
 pub mod deliveries;
 pub mod follows;
+pub mod joining;
 pub mod media;
 pub mod notifications;
 pub mod oauth;

@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use tsunagu_db::queries::{actors, users};
-use tsunagu_db::{now, Actor, NewActor};
-use tsunagu_service::accounts::{self, Viewer};
+use tsunagu_db::queries::{actors, joining, users};
+use tsunagu_db::{now, Actor, AlumniVerification, NewActor};
+use tsunagu_service::accounts::{self, ProfileKey, Viewer};
 use tsunagu_service::{html, Context};
 use url::Url;
 
@@ -59,14 +59,39 @@ pub struct ActorJson {
     pub attachment: Vec<Value>,
     #[serde(default)]
     pub published: Option<String>,
+    /// Verified alumni status, as the actor's own server states it (Tsunagu's extension).
+    #[serde(default)]
+    pub alumni: Option<Value>,
+    /// The public alumni fields (graduation year, department, industry...), structured.
+    #[serde(default)]
+    pub alumni_profile: Option<Value>,
 }
 
 /// The JSON of a local actor, with the profile fields anyone may see.
 pub async fn actor_json(ctx: &Context, actor: &Actor) -> Result<Value, FedError> {
     let mut attachment = Vec::new();
+    let mut alumni = None;
+    let mut profile = serde_json::Map::new();
     let aid = actor.id;
     if let Some(user) = ctx.db.read(move |c| users::by_actor(c, aid)).await? {
+        if let Some(v) = tsunagu_service::alumni::of(ctx, aid).await? {
+            // Mastodon and others show it as a profile field.
+            attachment.push(json!({
+                "type": "PropertyValue",
+                "name": tsunagu_service::alumni::FIELD_NAME,
+                "value": html::escape(&tsunagu_service::alumni::summary(&v)),
+            }));
+            alumni = Some(json!({
+                "institution": v.institution,
+                "graduationYear": v.graduation_year,
+                "department": v.department,
+                "verifiedAt": format_time(v.verified_at),
+            }));
+        }
         for entry in accounts::profile(ctx, user.id, Viewer::Anonymous).await? {
+            if let Some(term) = profile_term(entry.key) {
+                profile.insert(term.into(), json!(entry.value));
+            }
             attachment.push(json!({
                 "type": "PropertyValue",
                 "name": entry.key.label(),
@@ -105,6 +130,12 @@ pub async fn actor_json(ctx: &Context, actor: &Actor) -> Result<Value, FedError>
         "published": format_time(actor.published_at),
         "attachment": attachment,
     });
+    if let Some(alumni) = alumni {
+        value["alumni"] = alumni;
+    }
+    if !profile.is_empty() {
+        value["alumniProfile"] = Value::Object(profile);
+    }
     if let Some(avatar) = &actor.avatar_url {
         value["icon"] = json!({ "type": "Image", "url": avatar });
     }
@@ -120,7 +151,65 @@ pub async fn actor_json(ctx: &Context, actor: &Actor) -> Result<Value, FedError>
     Ok(super::with_context(value))
 }
 
+/// The `alumniProfile` term of a profile field that the directory searches by.
+fn profile_term(key: ProfileKey) -> Option<&'static str> {
+    Some(match key {
+        ProfileKey::GraduationYear => "graduationYear",
+        ProfileKey::Department => "department",
+        ProfileKey::Industry => "industry",
+        ProfileKey::Employer => "employer",
+        ProfileKey::Skills => "skills",
+        ProfileKey::Interests => "interests",
+        ProfileKey::Mentoring => "mentoring",
+        ProfileKey::Introduction => return None,
+    })
+}
+
+/// Plain text of at most 200 characters from a JSON string or number.
+fn short_text(v: &Value) -> Option<String> {
+    let text = match v {
+        Value::String(s) => html::to_text(s),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    let text: String = text.trim().chars().take(200).collect();
+    (!text.is_empty()).then_some(text)
+}
+
 impl ActorJson {
+    /// The verification the actor's own server states, for the stored actor `actor_id`.
+    fn verification(&self, actor_id: i64) -> Option<AlumniVerification> {
+        let a = self.alumni.as_ref()?.as_object()?;
+        let institution = a.get("institution").and_then(short_text)?;
+        let year = a
+            .get("graduationYear")
+            .and_then(short_text)
+            .and_then(|y| y.parse::<i32>().ok())
+            .filter(|y| (1900..=2100).contains(y));
+        Some(AlumniVerification {
+            actor_id,
+            graduation_year: year,
+            department: a.get("department").and_then(short_text).unwrap_or_default(),
+            institution,
+            verified_at: parse_time(a.get("verifiedAt").and_then(Value::as_str)).unwrap_or(now()),
+            verified_by: None,
+        })
+    }
+
+    /// The public alumni fields, as `(profile key, value)`.
+    fn alumni_fields(&self) -> Vec<(String, String)> {
+        let Some(map) = self.alumni_profile.as_ref().and_then(Value::as_object) else {
+            return Vec::new();
+        };
+        ProfileKey::ALL
+            .into_iter()
+            .filter_map(|key| {
+                let value = map.get(profile_term(key)?).and_then(short_text)?;
+                Some((key.as_str().to_string(), value))
+            })
+            .collect()
+    }
+
     /// The row for a remote actor described by this JSON.
     fn to_row(&self) -> Result<NewActor, FedError> {
         let username = self
@@ -281,6 +370,23 @@ impl Object for DbActor {
             .db
             .write(move |c| actors::upsert_remote(c, &row))
             .await?;
+        if !actor.local {
+            // The actor was fetched from (or sent by) its own host, which alone may state
+            // that it verified its member.
+            let (verified, fields, id) =
+                (json.verification(actor.id), json.alumni_fields(), actor.id);
+            data.db
+                .write(move |c| {
+                    match &verified {
+                        Some(v) => joining::set_verification(c, v)?,
+                        None => {
+                            joining::remove_verification(c, id)?;
+                        }
+                    }
+                    joining::set_remote_fields(c, id, &fields)
+                })
+                .await?;
+        }
         DbActor::new(actor)
     }
 }

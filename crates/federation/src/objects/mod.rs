@@ -40,7 +40,19 @@ pub fn context() -> Value {
             "commentsEnabled": "pt:commentsEnabled",
             "rules": "lemmy:rules",
             "acceptedAnswer": { "@id": "schema:acceptedAnswer", "@type": "@id" },
-            "moderators": { "@id": "lemmy:moderators", "@type": "@id" }
+            "moderators": { "@id": "lemmy:moderators", "@type": "@id" },
+            "tsunagu": "urn:tsunagu:ns#",
+            "alumni": "tsunagu:alumni",
+            "alumniProfile": "tsunagu:alumniProfile",
+            "institution": "tsunagu:institution",
+            "graduationYear": "tsunagu:graduationYear",
+            "department": "tsunagu:department",
+            "industry": "tsunagu:industry",
+            "employer": "tsunagu:employer",
+            "skills": "tsunagu:skills",
+            "interests": "tsunagu:interests",
+            "mentoring": "tsunagu:mentoring",
+            "verifiedAt": "tsunagu:verifiedAt"
         }
     ])
 }

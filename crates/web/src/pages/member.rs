@@ -135,6 +135,12 @@ fn login_form(
             input #password type="password" name="password" autocomplete="current-password" required;
             p { button type="submit" { (t(lang, "login-button")) } }
         }
+        p {
+            a href="/auth/forgot" { (t(lang, "forgot-link")) }
+            @if tsunagu_service::joining::sign_up_open(&web.ctx) {
+                " · " a href="/signup" { (t(lang, "signup-link")) }
+            }
+        }
     };
     let head = Head {
         title: t(lang, "login-heading"),
@@ -159,6 +165,13 @@ pub async fn login(State(web): State<Web>, visit: Visit, raw: RawForm) -> Respon
             &back,
             Some(t(visit.lang, "login-throttled")),
             StatusCode::TOO_MANY_REQUESTS,
+        ),
+        Err(e @ ServiceError::Forbidden(_)) => login_form(
+            &web,
+            &visit,
+            &back,
+            Some(layout::problem(visit.lang, &e)),
+            StatusCode::FORBIDDEN,
         ),
         Err(_) => login_form(
             &web,

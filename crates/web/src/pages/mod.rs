@@ -2,6 +2,7 @@
 
 pub mod authorize;
 pub mod boards;
+pub mod joining;
 pub mod member;
 pub mod profiles;
 pub mod staff;

@@ -4,6 +4,7 @@
 
 pub mod boards;
 pub mod federation;
+pub mod joining;
 pub mod members;
 
 use super::answer;
@@ -65,6 +66,7 @@ pub(crate) fn staff_nav(visit: &Visit, current: &str) -> Markup {
         ("/admin/boards", "staff-boards"),
         ("/admin/reports", "staff-reports"),
         ("/admin/members", "staff-members"),
+        ("/admin/joining", "staff-joining"),
         ("/admin/federation", "staff-federation"),
     ];
     html! {

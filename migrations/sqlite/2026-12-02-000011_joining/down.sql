@@ -1,0 +1,12 @@
+DROP INDEX profile_fields_field;
+DROP TABLE remote_profile_fields;
+DROP TABLE alumni_verifications;
+DROP TABLE roster_entries;
+DROP TABLE email_tokens;
+DROP TABLE email_domains;
+DROP TABLE invites;
+ALTER TABLE users DROP COLUMN suspended_at;
+ALTER TABLE users DROP COLUMN invite_id;
+ALTER TABLE users DROP COLUMN sign_up_reason;
+ALTER TABLE users DROP COLUMN approved;
+ALTER TABLE users DROP COLUMN confirmed_at;

@@ -1,0 +1,643 @@
+//! Joining: sign-up through Mastodon's API in each mode, e-mail through a real SMTP
+//! conversation, staff approval through the admin API, invitations, e-mail domains, password
+//! links, verified alumni here and on another instance.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tsunagu_service::joining::Registrations;
+use tsunagu_tests::{http, on_both_backends, Backend, Browser, Member, TestInstance};
+
+/// An app's own token (`client_credentials`), as a Mastodon app gets one before sign-up.
+async fn app_token(base: &str) -> String {
+    let app: Value = http()
+        .post(format!("{base}/api/v1/apps"))
+        .json(&json!({ "client_name": "Sign-up app", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write" }))
+        .send()
+        .await
+        .expect("app")
+        .json()
+        .await
+        .expect("app json");
+    let token: Value = http()
+        .post(format!("{base}/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", app["client_id"].as_str().expect("id")),
+            (
+                "client_secret",
+                app["client_secret"].as_str().expect("secret"),
+            ),
+            ("scope", "read write"),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token json");
+    token["access_token"]
+        .as_str()
+        .expect("app token")
+        .to_string()
+}
+
+async fn sign_up(base: &str, app: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+    let res = http()
+        .post(format!("{base}/api/v1/accounts"))
+        .bearer_auth(app)
+        .form(form)
+        .send()
+        .await
+        .expect("sign-up");
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+fn person<'a>(name: &'a str, email: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("username", name),
+        ("email", email),
+        ("password", "correct horse battery"),
+        ("agreement", "true"),
+        ("locale", "en"),
+    ]
+}
+
+/// A member speaking the API with the token sign-up answered.
+fn as_member(instance: &TestInstance, name: &str, token: &str) -> Member {
+    Member {
+        base: instance.base.clone(),
+        token: token.to_string(),
+        id: String::new(),
+        username: name.into(),
+        handle: format!("{name}@{}", instance.domain),
+        actor_url: format!("{}/users/{name}", instance.base),
+    }
+}
+
+async fn credentials(m: &Member) -> (StatusCode, Value) {
+    m.request(
+        reqwest::Method::GET,
+        "/api/v1/accounts/verify_credentials",
+        None,
+    )
+    .await
+}
+
+/// Opens the link of a mail (a page of the site).
+async fn open_link(link: &str) -> u16 {
+    let res = http()
+        .get(link)
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .expect("link");
+    res.status().as_u16()
+}
+
+on_both_backends!(
+    members_sign_up_confirm_and_staff_approve_through_the_api,
+    approval_mode
+);
+async fn approval_mode(backend: Backend) {
+    let (uni, mail) = TestInstance::start_with_mail(&backend, Registrations::Approval).await;
+    let office = uni.staff("office").await;
+    let app = app_token(&uni.base).await;
+
+    let v1: Value = http()
+        .get(format!("{}/api/v1/instance", uni.base))
+        .send()
+        .await
+        .expect("instance")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v1["registrations"], true);
+    assert_eq!(v1["approval_required"], true);
+    let v2: Value = http()
+        .get(format!("{}/api/v2/instance", uni.base))
+        .send()
+        .await
+        .expect("instance")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v2["registrations"]["enabled"], true);
+    assert_eq!(v2["registrations"]["approval_required"], true);
+
+    // Refusals name the field as Mastodon does, and make nothing.
+    let mut no_agreement = person("hana", "hana@mail.test");
+    no_agreement.retain(|(k, _)| *k != "agreement");
+    let (status, body) = sign_up(&uni.base, &app, &no_agreement).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["details"]["agreement"][0]["error"], "ERR_ACCEPTED");
+    let (status, body) = sign_up(&uni.base, &app, &person("office", "x@mail.test")).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["details"]["username"][0]["error"], "ERR_TAKEN");
+    let mut short = person("hana", "hana@mail.test");
+    short[2] = ("password", "short");
+    let (status, body) = sign_up(&uni.base, &app, &short).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["details"]["password"][0]["error"], "ERR_TOO_SHORT");
+    let (status, body) = sign_up(&uni.base, &app, &person("hana", "not-an-address")).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["details"]["email"][0]["error"], "ERR_INVALID");
+    // Without an app token: nobody signs up.
+    let res = http()
+        .post(format!("{}/api/v1/accounts", uni.base))
+        .form(&person("hana", "hana@mail.test"))
+        .send()
+        .await
+        .expect("sign-up");
+    assert_eq!(res.status(), 401);
+    let pending = office.get("/api/v2/admin/accounts?status=pending").await;
+    assert_eq!(pending.as_array().map(Vec::len), Some(0), "{pending}");
+
+    // Hana signs up with a reason; her token waits for her address and for staff.
+    let mut hana_form = person("hana", "Hana@Mail.test");
+    hana_form.push(("reason", "Class of 2019, Engineering"));
+    let (status, body) = sign_up(&uni.base, &app, &hana_form).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "Bearer");
+    let hana = as_member(&uni, "hana", body["access_token"].as_str().expect("token"));
+    let (status, body) = credentials(&hana).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        body["error"],
+        "Your login is missing a confirmed e-mail address"
+    );
+    let (status, _) = sign_up(&uni.base, &app, &person("hana2", "hana@mail.test")).await;
+    assert_eq!(status, 422, "the address is taken");
+
+    let confirm = mail.wait_for("hana@mail.test", "/auth/confirm").await;
+    assert!(confirm
+        .header("from")
+        .unwrap_or_default()
+        .contains("office@alumni.test"));
+    assert_eq!(
+        open_link(&confirm.link("/auth/confirm").expect("link")).await,
+        200
+    );
+    // A link works once.
+    assert_eq!(
+        open_link(&confirm.link("/auth/confirm").expect("link")).await,
+        422
+    );
+    let (status, body) = credentials(&hana).await;
+    assert_eq!(status, 403);
+    assert_eq!(body["error"], "Your login is currently pending approval");
+
+    // Staff see the request with its reason, and approve it.
+    let pending = office.get("/api/v2/admin/accounts?status=pending").await;
+    let entry = pending
+        .as_array()
+        .and_then(|l| l.iter().find(|a| a["username"] == "hana"))
+        .unwrap_or_else(|| panic!("hana is not pending: {pending}"))
+        .clone();
+    assert_eq!(entry["invite_request"], "Class of 2019, Engineering");
+    assert_eq!(entry["email"], "hana@mail.test");
+    assert_eq!(entry["confirmed"], true);
+    assert_eq!(entry["approved"], false);
+    let id = entry["id"].as_str().expect("id").to_string();
+    let (status, _) = hana
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/admin/accounts/{id}/approve"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 403, "a pending member approves nobody");
+    let approved = office
+        .post(&format!("/api/v1/admin/accounts/{id}/approve"), json!({}))
+        .await;
+    assert_eq!(approved["approved"], true);
+    let (status, _) = office
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/admin/accounts/{id}/approve"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 403, "approved already");
+    mail.wait_for("hana@mail.test", "approved").await;
+    let (status, me) = credentials(&hana).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["username"], "hana");
+    let active = office.get("/api/v2/admin/accounts?status=active").await;
+    assert!(active
+        .as_array()
+        .expect("list")
+        .iter()
+        .any(|a| a["id"] == id.as_str()));
+
+    // Ken is declined: told by mail, and his account is gone.
+    let (status, _) = sign_up(&uni.base, &app, &person("ken", "ken@mail.test")).await;
+    assert_eq!(status, 200);
+    let link = mail.wait_for("ken@mail.test", "/auth/confirm").await;
+    open_link(&link.link("/auth/confirm").expect("link")).await;
+    let ken = office
+        .get("/api/v2/admin/accounts?status=pending&username=ken")
+        .await;
+    let ken_id = ken[0]["id"].as_str().expect("ken").to_string();
+    office
+        .post(
+            &format!("/api/v1/admin/accounts/{ken_id}/reject"),
+            json!({}),
+        )
+        .await;
+    mail.wait_for("ken@mail.test", "was not approved").await;
+    let (status, _) = office
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/accounts/{ken_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+
+    // Staff actions: unknown and unsupported types are refused; suspension locks out.
+    let (status, body) = office
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/admin/accounts/{id}/action"),
+            Some(json!({ "type": "explode" })),
+        )
+        .await;
+    assert_eq!(
+        (status.as_u16(), body["error"].as_str()),
+        (422, Some("Record invalid"))
+    );
+    let (status, _) = office
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/admin/accounts/{id}/action"),
+            Some(json!({ "type": "silence" })),
+        )
+        .await;
+    assert_eq!(status, 422);
+    office
+        .post(
+            &format!("/api/v1/admin/accounts/{id}/action"),
+            json!({ "type": "suspend" }),
+        )
+        .await;
+    let (status, _) = credentials(&hana).await;
+    assert!(matches!(status.as_u16(), 401 | 403), "{status}");
+    let shown = office.get(&format!("/api/v1/admin/accounts/{id}")).await;
+    assert_eq!(shown["suspended"], true);
+    office
+        .post(&format!("/api/v1/admin/accounts/{id}/unsuspend"), json!({}))
+        .await;
+    assert_eq!(
+        office.get(&format!("/api/v1/admin/accounts/{id}")).await["suspended"],
+        false
+    );
+
+    // Roles: staff make a member staff through Tsunagu's endpoint.
+    let changed = office
+        .post(
+            &format!("/api/v1/tsunagu/accounts/{id}/role"),
+            json!({ "role": "staff" }),
+        )
+        .await;
+    assert_eq!(changed["role"]["name"], "staff");
+    let staff_list = office.get("/api/v2/admin/accounts?permissions=staff").await;
+    assert_eq!(staff_list.as_array().map(Vec::len), Some(2), "{staff_list}");
+}
+
+on_both_backends!(invitations_and_e_mail_domains_skip_approval, invitations);
+async fn invitations(backend: Backend) {
+    let (uni, mail) = TestInstance::start_with_mail(&backend, Registrations::Closed).await;
+    let office = uni.staff("office").await;
+    let student = uni.member("student").await;
+    let app = app_token(&uni.base).await;
+
+    let v1: Value = http()
+        .get(format!("{}/api/v1/instance", uni.base))
+        .send()
+        .await
+        .expect("instance")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v1["registrations"], false);
+    let (status, body) = sign_up(&uni.base, &app, &person("mei", "mei@mail.test")).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["error"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("closed"));
+
+    // Only staff invite.
+    let (status, _) = student
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/tsunagu/invites",
+            Some(json!({ "max_uses": 1 })),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = office
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/tsunagu/invites",
+            Some(json!({ "max_uses": 0 })),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let invite = office
+        .post(
+            "/api/v1/tsunagu/invites",
+            json!({ "max_uses": 1, "expires_in": 86400 }),
+        )
+        .await;
+    let code = invite["code"].as_str().expect("code").to_string();
+    assert!(invite["url"]
+        .as_str()
+        .expect("url")
+        .ends_with(&format!("/invite/{code}")));
+    assert_eq!(
+        office
+            .get("/api/v1/tsunagu/invites")
+            .await
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+
+    // The invitation opens the closed door once; its account needs no approval.
+    let mut mei = person("mei", "mei@mail.test");
+    mei.push(("invite_code", &code));
+    let (status, body) = sign_up(&uni.base, &app, &mei).await;
+    assert_eq!(status, 200, "{body}");
+    let mei_member = as_member(&uni, "mei", body["access_token"].as_str().expect("token"));
+    let mut again = person("rin", "rin@mail.test");
+    again.push(("invite_code", &code));
+    let (status, body) = sign_up(&uni.base, &app, &again).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["details"]["invite_code"][0]["error"], "ERR_INVALID");
+    let link = mail.wait_for("mei@mail.test", "/auth/confirm").await;
+    open_link(&link.link("/auth/confirm").expect("link")).await;
+    let (status, me) = credentials(&mei_member).await;
+    assert_eq!(status, 200, "{me}");
+    // Welcomed, and invited to introduce herself on the board made for it.
+    let welcome = mail
+        .wait_for("mei@mail.test", "/new?board=introductions")
+        .await;
+    assert!(welcome.body.contains("Kobe Alumni"));
+    let boards = office.get("/api/v1/tsunagu/boards").await;
+    assert!(
+        boards
+            .as_array()
+            .expect("boards")
+            .iter()
+            .any(|b| b["name"] == "introductions"),
+        "{boards}"
+    );
+
+    // A withdrawn invitation opens nothing.
+    let second = office.post("/api/v1/tsunagu/invites", json!({})).await;
+    let second_id = second["id"].as_str().expect("id");
+    office
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/tsunagu/invites/{second_id}"),
+            None,
+        )
+        .await;
+    let mut late = person("sora", "sora@mail.test");
+    late.push(("invite_code", second["code"].as_str().expect("code")));
+    assert_eq!(sign_up(&uni.base, &app, &late).await.0, 422);
+}
+
+on_both_backends!(institutional_addresses_join_without_approval, domains);
+async fn domains(backend: Backend) {
+    let (uni, mail) = TestInstance::start_with_mail(&backend, Registrations::Approval).await;
+    let office = uni.staff("office").await;
+    let app = app_token(&uni.base).await;
+    let added = office
+        .post(
+            "/api/v1/tsunagu/email_domains",
+            json!({ "domain": "Kobe-U.test" }),
+        )
+        .await;
+    assert_eq!(added["domain"], "kobe-u.test");
+    let (status, _) = office
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/tsunagu/email_domains",
+            Some(json!({ "domain": "kobe-u.test" })),
+        )
+        .await;
+    assert_eq!(status, 422, "listed already");
+    let (status, body) = sign_up(&uni.base, &app, &person("taro", "taro@st.kobe-u.test")).await;
+    assert_eq!(status, 200, "{body}");
+    let taro = as_member(&uni, "taro", body["access_token"].as_str().expect("token"));
+    let link = mail.wait_for("taro@st.kobe-u.test", "/auth/confirm").await;
+    open_link(&link.link("/auth/confirm").expect("link")).await;
+    let (status, me) = credentials(&taro).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["tsunagu"]["role"], "student");
+    office
+        .request(
+            reqwest::Method::DELETE,
+            "/api/v1/tsunagu/email_domains/kobe-u.test",
+            None,
+        )
+        .await;
+    assert_eq!(office.get("/api/v1/tsunagu/email_domains").await, json!([]),);
+}
+
+on_both_backends!(
+    without_smtp_sign_up_is_refused_with_a_clear_message,
+    no_mail
+);
+async fn no_mail(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let app = app_token(&uni.base).await;
+    let v2: Value = http()
+        .get(format!("{}/api/v2/instance", uni.base))
+        .send()
+        .await
+        .expect("instance")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v2["registrations"]["enabled"], false);
+    let (status, body) = sign_up(&uni.base, &app, &person("hana", "hana@mail.test")).await;
+    assert!(status.is_client_error(), "{status}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("e-mail"),
+        "{body}"
+    );
+    let page = Browser::new(&uni.base, "en").get("/signup").await;
+    assert_eq!(page.status, 403);
+    assert!(page.body.contains("cannot send e-mail"));
+}
+
+on_both_backends!(
+    the_site_signs_up_confirms_and_resets_passwords_by_mail,
+    site
+);
+async fn site(backend: Backend) {
+    let (uni, mail) = TestInstance::start_with_mail(&backend, Registrations::Open).await;
+    let browser = Browser::new(&uni.base, "ja");
+    let page = browser.get("/signup").await;
+    assert_eq!(page.status, 200);
+    let token = page.form_token();
+    // Without the rules accepted: the form again, with the reason, and nothing made.
+    let refused = browser
+        .post(
+            "/signup",
+            &[
+                ("form_token", &token),
+                ("username", "yui"),
+                ("email", "yui@mail.test"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("ルールに同意"), "{}", refused.body);
+    let done = browser
+        .post(
+            "/signup",
+            &[
+                ("form_token", &token),
+                ("username", "yui"),
+                ("email", "yui@mail.test"),
+                ("password", "correct horse battery"),
+                ("agreement", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    // Japanese mail for a Japanese visitor.
+    let confirm = mail.wait_for("yui@mail.test", "/auth/confirm").await;
+    assert!(confirm.body.contains("確認"), "{}", confirm.body);
+    // Unconfirmed: the password is right, but sign-in says why it cannot go on.
+    let login = browser.get("/login").await;
+    let refused = browser
+        .post(
+            "/login",
+            &[
+                ("form_token", &login.form_token()),
+                ("back", "/"),
+                ("login", "yui"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert!(
+        refused.body.contains("メールアドレスを確認"),
+        "{}",
+        refused.body
+    );
+    let link = confirm.link("/auth/confirm").expect("link");
+    let path = link.trim_start_matches(&uni.base);
+    let confirmed = browser.get(path).await;
+    assert_eq!(confirmed.status, 200);
+    browser.sign_in("yui").await;
+
+    // Forgotten password: the same answer for unknown addresses, a link for members.
+    let visitor = Browser::new(&uni.base, "en");
+    let forgot = visitor.get("/auth/forgot").await;
+    let token = forgot.form_token();
+    let unknown = visitor
+        .post(
+            "/auth/forgot",
+            &[("form_token", &token), ("email", "nobody@mail.test")],
+        )
+        .await;
+    let known = visitor
+        .post(
+            "/auth/forgot",
+            &[("form_token", &token), ("email", "yui@mail.test")],
+        )
+        .await;
+    assert_eq!((unknown.status, known.status), (200, 200));
+    assert_eq!(mail.count_to("nobody@mail.test"), 0);
+    let reset = mail.wait_for("yui@mail.test", "/auth/reset").await;
+    let link = reset.link("/auth/reset").expect("link");
+    let path = link.trim_start_matches(&uni.base).to_string();
+    let form = visitor.get(&path).await;
+    assert_eq!(form.status, 200);
+    let reset_token = path.split("token=").nth(1).expect("token").to_string();
+    let changed = visitor
+        .post(
+            "/auth/reset",
+            &[
+                ("form_token", &form.form_token()),
+                ("token", &reset_token),
+                ("password", "a new long password"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(visitor.get(&path).await.status, 410, "a link works once");
+    tsunagu_tests::login(&uni.base, "yui@mail.test", "a new long password").await;
+    // The old session was signed out with the old password.
+    let home = browser.get("/settings/profile").await;
+    assert_ne!(home.status, 200);
+}
+
+on_both_backends!(verified_alumni_show_here_and_on_another_instance, verified);
+async fn verified(backend: Backend) {
+    let uni = TestInstance::start_with(&backend, |s| s.instance.title = "Kobe Alumni".into()).await;
+    let corp = TestInstance::start(&backend).await;
+    let office = uni.staff("office").await;
+    let hana = uni.member("hana").await;
+    let bob = corp.member("bob").await;
+
+    let (status, _) = hana
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/tsunagu/accounts/{}/verify", hana.id),
+            Some(json!({ "graduation_year": 2019 })),
+        )
+        .await;
+    assert_eq!(status, 403, "members do not verify themselves");
+    let (status, _) = office
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/tsunagu/accounts/{}/verify", hana.id),
+            Some(json!({ "graduation_year": 1700 })),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let account = office
+        .post(
+            &format!("/api/v1/tsunagu/accounts/{}/verify", hana.id),
+            json!({ "graduation_year": 2019, "department": "Engineering" }),
+        )
+        .await;
+    let alumni = &account["tsunagu"]["alumni"];
+    assert_eq!(alumni["graduation_year"], 2019);
+    assert_eq!(alumni["department"], "Engineering");
+    assert_eq!(alumni["institution"], "Kobe Alumni");
+    assert!(alumni["verified_at"].is_string());
+    assert!(account["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .any(|f| f["name"] == "Verified alumni"
+            && f["value"].as_str().unwrap_or_default().contains("2019")));
+    // Her own view carries it too.
+    assert_eq!(
+        hana.get("/api/v1/accounts/verify_credentials").await["tsunagu"]["alumni"]
+            ["graduation_year"],
+        2019
+    );
+
+    // The actor states it, and another instance shows it for her.
+    let (_, actor) = tsunagu_tests::fetch_ap(&hana.actor_url).await;
+    assert_eq!(actor["alumni"]["graduationYear"], 2019);
+    assert_eq!(actor["alumni"]["institution"], "Kobe Alumni");
+    let seen = bob.resolve(&hana.handle).await;
+    assert_eq!(seen["tsunagu"]["alumni"]["graduation_year"], 2019, "{seen}");
+    assert_eq!(seen["tsunagu"]["alumni"]["institution"], "Kobe Alumni");
+}
