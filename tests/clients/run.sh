@@ -33,7 +33,8 @@ start_instance() { # name port
   local name=$1 port=$2
   local db="sqlite://$work/$name.db"
   TSUNAGU_LOG=warn "$bin" serve --dev --domain "localhost:$port" --bind "127.0.0.1:$port" \
-    --database-url "$db" --retry-base-secs 1 --sign-in-limit 1000 >"$work/$name.log" 2>&1 &
+    --database-url "$db" --retry-base-secs 1 --sign-in-limit 1000 \
+    --smtp-url smtp://127.0.0.1:9 --smtp-from office@localhost >"$work/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 100); do
     if curl -sf "http://localhost:$port/health" >/dev/null; then return 0; fi
