@@ -641,3 +641,107 @@ async fn verified(backend: Backend) {
     assert_eq!(seen["tsunagu"]["alumni"]["graduation_year"], 2019, "{seen}");
     assert_eq!(seen["tsunagu"]["alumni"]["institution"], "Kobe Alumni");
 }
+
+on_both_backends!(
+    the_alumni_roster_verifies_members_and_invites_graduates_once,
+    roster
+);
+async fn roster(backend: Backend) {
+    use tsunagu_service::roster::{self, Import};
+    let (uni, mail) = TestInstance::start_with_mail(&backend, Registrations::Approval).await;
+    let ctx = uni.ctx().clone();
+    // Hana joined before the roster came; she is on it.
+    let hana = uni.member("hana").await;
+    let file = "\u{feff}email,name,graduation_year,department\n\
+                hana@example.org,山田 花子,2019,工学部\n\
+                ken@mail.test,Ken Sato,2015,Law\n\
+                bad-address,Nobody,2015,Law\n";
+    let parsed = roster::parse(file.as_bytes()).expect("parse");
+    assert_eq!((parsed.rows.len(), parsed.invalid.len()), (2, 1));
+    assert_eq!(parsed.invalid[0].line, 4);
+
+    // A dry run counts and changes nothing.
+    let dry = roster::import(
+        &ctx,
+        &parsed.rows,
+        Import {
+            dry_run: true,
+            invite: true,
+        },
+        &|_| {},
+    )
+    .await
+    .expect("dry run");
+    assert_eq!((dry.new, dry.verified, dry.invited), (2, 1, 1));
+    assert!(hana.get("/api/v1/accounts/verify_credentials").await["tsunagu"]["alumni"].is_null());
+    assert_eq!(mail.count_to("ken@mail.test"), 0);
+
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let first = roster::import(
+        &ctx,
+        &parsed.rows,
+        Import {
+            dry_run: false,
+            invite: true,
+        },
+        &|n| done.store(n, std::sync::atomic::Ordering::SeqCst),
+    )
+    .await
+    .expect("import");
+    assert_eq!((first.new, first.updated, first.unchanged), (2, 0, 0));
+    assert_eq!((first.verified, first.invited), (1, 1));
+    assert_eq!(
+        done.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "progress reached the end"
+    );
+    let me = hana.get("/api/v1/accounts/verify_credentials").await;
+    assert_eq!(me["tsunagu"]["alumni"]["graduation_year"], 2019, "{me}");
+    assert_eq!(me["tsunagu"]["alumni"]["department"], "工学部");
+    let invitation = mail.wait_for("ken@mail.test", "/invite/").await;
+    assert!(invitation.body.contains("Ken Sato"));
+
+    // Again: nothing changes, nobody is mailed twice.
+    let again = roster::import(
+        &ctx,
+        &parsed.rows,
+        Import {
+            dry_run: false,
+            invite: true,
+        },
+        &|_| {},
+    )
+    .await
+    .expect("again");
+    assert_eq!((again.new, again.updated, again.unchanged), (0, 0, 2));
+    assert_eq!((again.verified, again.invited), (0, 0));
+    assert_eq!(mail.count_to("ken@mail.test"), 1);
+
+    // A changed row updates the roster and the member's verification.
+    let changed = roster::parse(
+        "email,name,graduation_year,department\nhana@example.org,山田 花子,2020,工学部\n"
+            .as_bytes(),
+    )
+    .expect("parse");
+    let third = roster::import(&ctx, &changed.rows, Import::default(), &|_| {})
+        .await
+        .expect("update");
+    assert_eq!((third.updated, third.verified), (1, 1));
+    let me = hana.get("/api/v1/accounts/verify_credentials").await;
+    assert_eq!(me["tsunagu"]["alumni"]["graduation_year"], 2020);
+
+    // Ken follows his invitation: no approval needed, verified once his address is confirmed.
+    let link = invitation.link("/invite/").expect("link");
+    let code = link.rsplit('/').next().expect("code").to_string();
+    let app = app_token(&uni.base).await;
+    let mut ken = person("ken", "ken@mail.test");
+    ken.push(("invite_code", &code));
+    let (status, body) = sign_up(&uni.base, &app, &ken).await;
+    assert_eq!(status, 200, "{body}");
+    let ken = as_member(&uni, "ken", body["access_token"].as_str().expect("token"));
+    let confirm = mail.wait_for("ken@mail.test", "/auth/confirm").await;
+    open_link(&confirm.link("/auth/confirm").expect("link")).await;
+    let me = ken.get("/api/v1/accounts/verify_credentials").await;
+    assert_eq!(me["tsunagu"]["alumni"]["graduation_year"], 2015, "{me}");
+    assert_eq!(me["display_name"], "Ken Sato");
+}

@@ -517,6 +517,7 @@ pub struct RosterEntry {
     pub department: String,
     pub imported_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub invited_at: Option<NaiveDateTime>,
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]

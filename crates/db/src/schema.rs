@@ -506,6 +506,7 @@ diesel::table! {
         department -> Text,
         imported_at -> Timestamp,
         updated_at -> Timestamp,
+        invited_at -> Nullable<Timestamp>,
     }
 }
 

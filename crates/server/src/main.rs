@@ -263,6 +263,24 @@ enum AdminCommand {
         instance: InstanceArgs,
         mode: Option<String>,
     },
+    /// Import the alumni office's roster (CSV: email, name, graduation_year, department).
+    /// Members with a roster address are verified graduates; running it again changes only
+    /// what changed.
+    ImportRoster {
+        #[command(flatten)]
+        instance: InstanceArgs,
+        /// The CSV file (UTF-8, with or without a byte-order mark, header row first).
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// Count what would change; change nothing, send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// E-mail an invitation to join to each graduate who has no account yet (once each).
+        #[arg(long)]
+        invite: bool,
+        #[command(flatten)]
+        mail: MailArgs,
+    },
 }
 
 fn init_logging() {
@@ -301,12 +319,11 @@ type CliResult = Result<(), Box<dyn std::error::Error>>;
 const DEFAULT_DOMAIN: &str = "localhost:8080";
 
 fn settings(args: &InstanceArgs) -> Settings {
-    let mut settings = Settings::new(
+    Settings::new(
         args.domain.as_deref().unwrap_or(DEFAULT_DOMAIN),
         &args.db.database_url,
         args.dev.unwrap_or(false),
-    );
-    settings
+    )
 }
 
 /// The context for an admin command: the domain and mode given, and for what is not given,
@@ -424,6 +441,55 @@ async fn set_disabled(instance: &InstanceArgs, username: &str, disabled: bool) -
         "{username} is {}",
         if disabled { "disabled" } else { "enabled" }
     );
+    Ok(())
+}
+
+async fn import_roster(
+    instance: &InstanceArgs,
+    file: &std::path::Path,
+    dry_run: bool,
+    invite: bool,
+    smtp: Option<tsunagu::SmtpSettings>,
+) -> CliResult {
+    use tsunagu_service::roster;
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let parsed = roster::parse(&bytes)?;
+    if invite && smtp.is_none() && !dry_run {
+        return Err("--invite sends e-mail: give --smtp-url and --smtp-from".into());
+    }
+    let ctx = context_with_mail(instance, smtp).await?;
+    // Drawn only on a terminal; a pipe or a log gets the summary alone.
+    let bar = indicatif::ProgressBar::new(parsed.rows.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let options = roster::Import { dry_run, invite };
+    let summary = roster::import(&ctx, &parsed.rows, options, &|done| bar.set_position(done)).await;
+    bar.finish_and_clear();
+    let summary = summary?;
+    let rows = parsed.rows.len() + parsed.invalid.len();
+    println!("{}: {rows} rows", file.display());
+    println!(
+        "new: {}, updated: {}, unchanged: {}, invalid: {}",
+        summary.new,
+        summary.updated,
+        summary.unchanged,
+        parsed.invalid.len()
+    );
+    for bad in &parsed.invalid {
+        println!("  line {}: {}", bad.line, bad.reason);
+    }
+    println!("members verified: {}", summary.verified);
+    if invite {
+        println!("invitations sent: {}", summary.invited);
+        for (email, why) in &summary.not_invited {
+            println!("  not sent to {email}: {why}");
+        }
+    }
+    if dry_run {
+        println!("dry run: nothing was changed");
+    }
     Ok(())
 }
 
@@ -605,6 +671,13 @@ async fn admin(cmd: AdminCommand) -> CliResult {
                 println!("{}\t{}", a.id, a.domain);
             }
         }
+        AdminCommand::ImportRoster {
+            instance,
+            file,
+            dry_run,
+            invite,
+            mail,
+        } => import_roster(&instance, &file, dry_run, invite, mail.settings()).await?,
         AdminCommand::FederationMode { instance, mode } => {
             let ctx = context(&instance).await?;
             match mode.as_deref() {

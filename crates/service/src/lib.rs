@@ -25,6 +25,7 @@ pub mod posts;
 pub mod read;
 pub mod relations;
 pub mod reports;
+pub mod roster;
 pub mod streaming;
 pub mod timelines;
 

@@ -44,7 +44,9 @@ CREATE TABLE roster_entries (
     graduation_year INTEGER,
     department TEXT NOT NULL DEFAULT '',
     imported_at TIMESTAMP NOT NULL,
-    updated_at TIMESTAMP NOT NULL
+    updated_at TIMESTAMP NOT NULL,
+    -- When an invitation to join was e-mailed (bulk invitations send one once).
+    invited_at TIMESTAMP
 );
 
 -- Verified alumni status, of members here (by staff or the roster) and of members elsewhere

@@ -254,6 +254,20 @@ pub fn upsert_roster_entry(
     Ok(before)
 }
 
+pub fn set_roster_invited(conn: &mut Conn, email: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(roster_entries::table.find(email))
+        .set(roster_entries::invited_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn roster_entries_of(conn: &mut Conn, emails: &[String]) -> QueryResult<Vec<RosterEntry>> {
+    roster_entries::table
+        .filter(roster_entries::email.eq_any(emails))
+        .select(RosterEntry::as_select())
+        .load(conn)
+}
+
 pub fn roster_entry(conn: &mut Conn, email: &str) -> QueryResult<Option<RosterEntry>> {
     roster_entries::table
         .find(email.to_lowercase())
