@@ -4,6 +4,7 @@ mod accounts;
 mod api;
 mod boards;
 mod delivery;
+mod directory;
 mod federation;
 mod fixtures;
 mod joining;

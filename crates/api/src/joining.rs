@@ -410,3 +410,40 @@ pub async fn unsuspend(
     joining::set_suspended(&ctx, staff, user.id, false).await?;
     Ok(Json(admin_account(&ctx, user.id).await?))
 }
+
+/// `GET /api/v1/directory`: `local`, `order` (active, new), `offset`, `limit` (40, at most
+/// 80), and Tsunagu's filters `graduation_year`, `department`, `industry`, `employer`,
+/// `skills`, `mentoring`, `q`. Fields filter as far as the viewer may see them.
+pub async fn directory(
+    auth: crate::auth::MaybeAuth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    use tsunagu_service::directory::{self, Search, Searcher};
+    let who = match &auth.0 {
+        None => Searcher::Visitor,
+        Some(a) => {
+            a.require("read:accounts")?;
+            match &a.user {
+                Some((u, _)) if accounts::role_of(u).is_staff() => Searcher::Staff,
+                Some(_) => Searcher::Member,
+                None => Searcher::Visitor,
+            }
+        }
+    };
+    let search = Search {
+        local_only: p.bool("local")?.unwrap_or(false),
+        order: p.str("order"),
+        offset: p.i64("offset")?.unwrap_or(0),
+        limit: p.i64("limit")?,
+        graduation_year: p.str("graduation_year"),
+        department: p.str("department"),
+        industry: p.str("industry"),
+        employer: p.str("employer"),
+        skills: p.str("skills"),
+        mentoring: p.str("mentoring"),
+        text: p.str("q"),
+    };
+    let found = directory::search(&ctx, who, search).await?;
+    Ok(Json(json!(views::accounts(&ctx, &found).await?)))
+}

@@ -338,6 +338,7 @@ pub fn router(
             "/api/v1/tsunagu/accounts/{id}/role",
             post(joining::set_role),
         )
+        .route("/api/v1/directory", get(joining::directory))
         .route("/api/v2/admin/accounts", get(joining::list_v2))
         .route("/api/v1/admin/accounts", get(joining::list_v1))
         .route("/api/v1/admin/accounts/{id}", get(joining::show))

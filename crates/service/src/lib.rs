@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod alumni;
 pub mod boards;
+pub mod directory;
 mod error;
 mod federator;
 pub mod health;

@@ -335,3 +335,156 @@ pub fn remote_fields_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, S
         ))
         .load(conn)
 }
+
+/// A search of the member directory.
+#[derive(Debug, Clone, Default)]
+pub struct DirectoryQuery {
+    /// Members of this instance only.
+    pub local_only: bool,
+    /// Newest accounts first; otherwise the most recently active first.
+    pub newest_first: bool,
+    pub offset: i64,
+    pub limit: i64,
+    /// The visibilities of this instance's profile fields the viewer may see.
+    pub visible: Vec<String>,
+    /// Each `(field, LIKE pattern over the lower-cased value)` must match a field the viewer
+    /// may see (members elsewhere: their public fields).
+    pub fields: Vec<(String, String)>,
+    /// A LIKE pattern over the lower-cased name, display name or any field the viewer sees.
+    pub text: Option<String>,
+}
+
+/// People in the directory: active members here and people elsewhere, as `q` asks. Written
+/// in SQL both backends speak, with placeholders in each one's style.
+pub fn directory(conn: &mut Conn, q: &DirectoryQuery) -> QueryResult<Vec<Actor>> {
+    let mut sql = Sql::new(matches!(conn, Conn::Postgresql(_)));
+    sql.push(
+        "SELECT a.id AS id FROM actors a LEFT JOIN users u ON u.actor_id = a.id \
+         WHERE a.kind = 'Person' AND a.deleted = FALSE AND ((u.id IS NULL AND a.local = FALSE) \
+         OR (u.approved = TRUE AND u.disabled = FALSE AND u.suspended_at IS NULL \
+         AND u.confirmed_at IS NOT NULL))",
+    );
+    if q.local_only {
+        sql.push(" AND a.local = TRUE");
+    }
+    for (field, pattern) in &q.fields {
+        sql.push(" AND (");
+        sql.fields_like(Some(field), pattern, &q.visible);
+        sql.push(")");
+    }
+    if let Some(pattern) = &q.text {
+        sql.push(" AND (LOWER(a.username) LIKE ");
+        sql.bind(pattern);
+        sql.push(" ESCAPE '\\' OR LOWER(a.display_name) LIKE ");
+        sql.bind(pattern);
+        sql.push(" ESCAPE '\\' OR ");
+        sql.fields_like(None, pattern, &q.visible);
+        sql.push(")");
+    }
+    sql.push(if q.newest_first {
+        " ORDER BY a.id DESC"
+    } else {
+        // The latest post first (the posts_author index answers it), then the newest account.
+        " ORDER BY (SELECT MAX(p.id) FROM posts p WHERE p.author_id = a.id) DESC NULLS LAST, a.id DESC"
+    });
+    sql.push(&format!(
+        " LIMIT {} OFFSET {}",
+        q.limit.clamp(1, 80),
+        q.offset.max(0)
+    ));
+    let ids: Vec<i64> = sql.load_ids(conn)?;
+    let mut found: Vec<Actor> = actors::table
+        .filter(actors::id.eq_any(&ids))
+        .select(Actor::as_select())
+        .load(conn)?;
+    found.sort_by_key(|a| ids.iter().position(|id| *id == a.id));
+    Ok(found)
+}
+
+/// SQL text with its text parameters, numbered for PostgreSQL.
+struct Sql {
+    text: String,
+    binds: Vec<String>,
+    numbered: bool,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Id {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+impl Sql {
+    fn new(numbered: bool) -> Sql {
+        Sql {
+            text: String::new(),
+            binds: Vec::new(),
+            numbered,
+        }
+    }
+
+    fn push(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    fn bind(&mut self, value: &str) {
+        self.binds.push(value.to_string());
+        if self.numbered {
+            self.text.push_str(&format!("${}", self.binds.len()));
+        } else {
+            self.text.push('?');
+        }
+    }
+
+    /// `a` has a field (named `field`, or any) whose lower-cased value is LIKE `pattern`: one
+    /// of this instance's profile fields with a visibility in `visible`, or a public field of
+    /// a member elsewhere.
+    fn fields_like(&mut self, field: Option<&str>, pattern: &str, visible: &[String]) {
+        self.push("a.id IN (SELECT u2.actor_id FROM profile_fields f JOIN users u2 ON u2.id = f.user_id WHERE LOWER(f.value) LIKE ");
+        self.bind(pattern);
+        self.push(" ESCAPE '\\'");
+        if let Some(field) = field {
+            self.push(" AND f.field = ");
+            self.bind(field);
+        }
+        self.push(" AND f.visibility IN (");
+        for (i, v) in visible.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(v);
+        }
+        if visible.is_empty() {
+            self.push("''");
+        }
+        self.push(")) OR a.id IN (SELECT r.actor_id FROM remote_profile_fields r WHERE LOWER(r.value) LIKE ");
+        self.bind(pattern);
+        self.push(" ESCAPE '\\'");
+        if let Some(field) = field {
+            self.push(" AND r.field = ");
+            self.bind(field);
+        }
+        self.push(")");
+    }
+
+    fn load_ids(self, conn: &mut Conn) -> QueryResult<Vec<i64>> {
+        use diesel::sql_types::Text;
+        let rows: Vec<Id> = match conn {
+            Conn::Sqlite(c) => {
+                let mut query = diesel::sql_query(self.text).into_boxed();
+                for b in self.binds {
+                    query = query.bind::<Text, _>(b);
+                }
+                query.load(c)?
+            }
+            Conn::Postgresql(c) => {
+                let mut query = diesel::sql_query(self.text).into_boxed();
+                for b in self.binds {
+                    query = query.bind::<Text, _>(b);
+                }
+                query.load(c)?
+            }
+        };
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+}
