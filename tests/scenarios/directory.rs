@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use tsunagu_tests::{http, on_both_backends, Backend, Member, TestInstance};
+use tsunagu_tests::{http, on_both_backends, Backend, Browser, Member, TestInstance};
 
 async fn profile(m: &Member, fields: Value) {
     let (status, body) = m
@@ -140,6 +140,19 @@ async fn directory(backend: Backend) {
     // Active: the latest poster first.
     alice.status("Back from the reunion").await;
     assert_eq!(names(base, None, "local=true").await[0], "alice");
+
+    // The site's directory page filters the same way.
+    let visitor = Browser::new(base, "en");
+    let page = visitor.get("/directory?department=marine").await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("/users/alice"), "{}", page.body);
+    let signed_in = Browser::new(base, "ja");
+    signed_in.sign_in("alice").await;
+    let page = signed_in.get("/directory?department=marine").await;
+    assert!(page.body.contains("/users/alice"), "{}", page.body);
+    assert!(page.body.contains("Marine Engineering"));
+    let page = visitor.get("/directory?mentoring=on").await;
+    assert!(page.body.contains("/users/bob") && !page.body.contains("/users/alice"));
 
     for bad in ["order=random", "graduation_year=soon"] {
         let res = http()

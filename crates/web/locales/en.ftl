@@ -394,3 +394,12 @@ joining-remove-domain = Remove
 joining-verify = Verify a graduate
 joining-verify-member = Username
 joining-verify-button = Verify
+
+# Directory
+nav-directory = Directory
+directory-heading = Alumni directory
+directory-words = Name or words
+directory-mentoring = Offers mentoring
+directory-local = Members of this server only
+directory-visitor-hint = Sign in to search members-only fields too.
+directory-verified = Verified graduate

@@ -373,3 +373,12 @@ joining-remove-domain = 削除
 joining-verify = 卒業生を認証する
 joining-verify-member = ユーザー名
 joining-verify-button = 認証する
+
+# Directory
+nav-directory = 名簿
+directory-heading = 卒業生名簿
+directory-words = 名前・キーワード
+directory-mentoring = メンタリングを提供
+directory-local = このサーバーのメンバーのみ
+directory-visitor-hint = ログインすると、メンバー限定の項目でも検索できます。
+directory-verified = 卒業生として認証済み

@@ -84,6 +84,7 @@ pub fn router(ctx: Context, settings: WebSettings) -> Router {
     Router::new()
         .route("/", get(pages::home))
         .route("/search", get(pages::search))
+        .route("/directory", get(pages::directory::page))
         .route("/boards/{name}", get(pages::boards::board))
         .route("/boards/{name}/feed.atom", get(feeds::atom))
         .route("/boards/{name}/feed.rss", get(feeds::rss))

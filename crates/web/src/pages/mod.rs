@@ -2,6 +2,7 @@
 
 pub mod authorize;
 pub mod boards;
+pub mod directory;
 pub mod joining;
 pub mod member;
 pub mod profiles;
