@@ -745,3 +745,231 @@ async fn roster(backend: Backend) {
     assert_eq!(me["tsunagu"]["alumni"]["graduation_year"], 2015, "{me}");
     assert_eq!(me["display_name"], "Ken Sato");
 }
+
+on_both_backends!(members_export_their_data_and_delete_their_account, own_data);
+async fn own_data(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let corp = TestInstance::start(&backend).await;
+    let office = uni.staff("office").await;
+    let alice = uni.member("alice").await;
+    let bob = corp.member("bob").await;
+    let (status, _) = alice
+        .request(
+            reqwest::Method::PUT,
+            "/api/v1/tsunagu/profile",
+            Some(json!({ "fields": [{ "field": "employer", "value": "Kobe Port", "visibility": "local" }] })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    alice.follow(&bob.handle).await;
+    bob.follow(&alice.handle).await;
+    let post = alice
+        .status("Reunion photos, \"quoted\", and a comma")
+        .await;
+    let post_id = post["id"].as_str().expect("id").to_string();
+    bob.wait_in_home(post["uri"].as_str().expect("uri")).await;
+    let bob_address = format!("bob@{}", corp.domain);
+
+    let export = alice.get("/api/v1/tsunagu/export").await;
+    assert_eq!(export["account"]["username"], "alice");
+    assert_eq!(export["profile"][0]["value"], "Kobe Port");
+    assert_eq!(
+        export["posts"][0]["text"],
+        "Reunion photos, \"quoted\", and a comma"
+    );
+    assert_eq!(export["following"][0]["address"], bob_address.as_str());
+    tsunagu_tests::eventually("bob's follow to arrive", || {
+        let alice = alice.clone();
+        async move {
+            let e = alice.get("/api/v1/tsunagu/export").await;
+            (e["followers"].as_array().map(Vec::len) == Some(1)).then_some(())
+        }
+    })
+    .await;
+    let csv = |path: String, token: String| async move {
+        let res = http()
+            .get(path)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("csv");
+        let status = res.status();
+        let kind = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        (status, kind, res.text().await.expect("text"))
+    };
+    let (status, kind, posts) = csv(
+        format!("{}/api/v1/tsunagu/export/posts.csv", uni.base),
+        alice.token.clone(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/csv"), "{kind}");
+    assert!(
+        posts.starts_with("id,url,created_at,visibility,in_reply_to,title,text\n"),
+        "{posts}"
+    );
+    assert!(
+        posts.contains("\"Reunion photos, \"\"quoted\"\", and a comma\""),
+        "{posts}"
+    );
+    let (_, _, following) = csv(
+        format!("{}/api/v1/tsunagu/export/following.csv", uni.base),
+        alice.token.clone(),
+    )
+    .await;
+    assert_eq!(
+        following,
+        format!("Account address,Show boosts,Notify on new posts,Languages\n{bob_address},true,false,\n")
+    );
+    let (status, _, _) = csv(
+        format!("{}/api/v1/tsunagu/export/secrets.csv", uni.base),
+        alice.token.clone(),
+    )
+    .await;
+    assert_eq!(status, 404);
+    // Staff export a member's data; nobody else does.
+    let staff_copy = office
+        .get(&format!("/api/v1/tsunagu/accounts/{}/export", alice.id))
+        .await;
+    assert_eq!(staff_copy["account"]["email"], "alice@example.org");
+    let (status, _) = bob
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/tsunagu/accounts/{}/export", alice.id),
+            None,
+        )
+        .await;
+    assert!(status.is_client_error());
+
+    let seen_as = bob.resolve(&alice.handle).await["id"]
+        .as_str()
+        .expect("alice on corp")
+        .to_string();
+    // Deleting asks for the password, and a wrong one changes nothing.
+    let (status, _) = alice
+        .request(
+            reqwest::Method::DELETE,
+            "/api/v1/tsunagu/account",
+            Some(json!({ "password": "guess" })),
+        )
+        .await;
+    assert_eq!(status, 403);
+    alice.get("/api/v1/accounts/verify_credentials").await;
+    let (status, body) = alice
+        .request(
+            reqwest::Method::DELETE,
+            "/api/v1/tsunagu/account",
+            Some(json!({ "password": "correct horse battery" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = alice
+        .request(
+            reqwest::Method::GET,
+            "/api/v1/accounts/verify_credentials",
+            None,
+        )
+        .await;
+    assert_eq!(status, 401);
+    let (status, _) = office
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/statuses/{post_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "her posts are gone here");
+    let (status, _) = office
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/accounts/{}", alice.id),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    // Her name is not free for someone else.
+    let taken = tsunagu_service::accounts::create_member(
+        uni.ctx(),
+        tsunagu_service::accounts::NewMember {
+            username: "alice".into(),
+            email: "new-alice@example.org".into(),
+            password: "correct horse battery".into(),
+            role: tsunagu_service::accounts::Role::Alumnus,
+            display_name: None,
+            admission: Default::default(),
+        },
+    )
+    .await;
+    assert!(taken.is_err());
+    // Bob's server heard of it: the account and her post are gone there too.
+    tsunagu_tests::eventually("corp to forget alice", || {
+        let (bob, path) = (bob.clone(), format!("/api/v1/accounts/{seen_as}"));
+        async move {
+            let (status, _) = bob.request(reqwest::Method::GET, &path, None).await;
+            (status == 404).then_some(())
+        }
+    })
+    .await;
+
+    // On the site: the downloads and the delete form, which asks for the password.
+    let dan = uni.member("dan").await;
+    dan.status("Hello from the site").await;
+    let browser = Browser::new(&uni.base, "en");
+    browser.sign_in("dan").await;
+    let settings = browser.get("/settings/profile").await;
+    assert!(settings.body.contains("/settings/export.json"));
+    let json = browser.get("/settings/export.json").await;
+    assert_eq!(json.status, 200);
+    assert!(json.body.contains("Hello from the site"));
+    let posts = browser.get("/settings/export/posts.csv").await;
+    assert!(posts.body.starts_with("id,url,"), "{}", posts.body);
+    let token = settings.form_token();
+    let wrong = browser
+        .post(
+            "/settings/delete",
+            &[("form_token", &token), ("password", "nope")],
+        )
+        .await;
+    assert_eq!(wrong.status, 403);
+    let gone = browser
+        .post(
+            "/settings/delete",
+            &[
+                ("form_token", &token),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
+    assert_eq!(gone.status, 200, "{}", gone.body);
+    let (status, _) = dan
+        .request(
+            reqwest::Method::GET,
+            "/api/v1/accounts/verify_credentials",
+            None,
+        )
+        .await;
+    assert_eq!(status, 401);
+
+    // Staff delete a member's account through the admin API.
+    let carol = uni.member("carol").await;
+    office
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/admin/accounts/{}", carol.id),
+            None,
+        )
+        .await;
+    let (status, _) = carol
+        .request(
+            reqwest::Method::GET,
+            "/api/v1/accounts/verify_credentials",
+            None,
+        )
+        .await;
+    assert_eq!(status, 401);
+}

@@ -113,7 +113,8 @@ fn fields_attributes(p: &Params) -> Option<Vec<(String, String)>> {
 async fn find_account(ctx: &Context, id: &str) -> ApiResult<tsunagu_db::Actor> {
     let id = parse_id(id)?;
     let actor = relations::get_actor(ctx, id).await?;
-    if actor.kind == "Application" && actor.local {
+    // Deleted accounts (gone here or on their server) are not found.
+    if actor.deleted || (actor.kind == "Application" && actor.local) {
         return Err(ApiError::not_found());
     }
     Ok(actor)

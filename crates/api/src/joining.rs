@@ -447,3 +447,109 @@ pub async fn directory(
     let found = directory::search(&ctx, who, search).await?;
     Ok(Json(json!(views::accounts(&ctx, &found).await?)))
 }
+
+/// JSON of everything, or one part as CSV for `part` = `profile.csv`, `posts.csv`,
+/// `following.csv` or `followers.csv`.
+async fn export_answer(
+    ctx: &Context,
+    who: &User,
+    user_id: i64,
+    part: Option<&str>,
+) -> ApiResult<Response> {
+    use tsunagu_service::own_data;
+    let csv_part = match part {
+        None => None,
+        Some(p) => Some(
+            p.strip_suffix(".csv")
+                .filter(|p| own_data::CSV_PARTS.contains(p))
+                .ok_or_else(ApiError::not_found)?,
+        ),
+    };
+    let export = own_data::export(ctx, who, user_id).await?;
+    let file = |ext: &str| {
+        format!(
+            "attachment; filename=\"{}-{}.{ext}\"",
+            export.actor.username,
+            csv_part.unwrap_or("export")
+        )
+    };
+    Ok(match csv_part {
+        None => (
+            [(axum::http::header::CONTENT_DISPOSITION, file("json"))],
+            Json(own_data::to_json(ctx, &export)),
+        )
+            .into_response(),
+        Some(p) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "text/csv; charset=utf-8".to_string(),
+                ),
+                (axum::http::header::CONTENT_DISPOSITION, file("csv")),
+            ],
+            own_data::csv(&export, p)?,
+        )
+            .into_response(),
+    })
+}
+
+/// `GET /api/v1/tsunagu/export` and `/api/v1/tsunagu/export/{part}.csv`: one's own data.
+pub async fn export_own(auth: Auth, State(ctx): State<Context>) -> ApiResult<Response> {
+    let (user, _) = auth.member("read:accounts")?;
+    export_answer(&ctx, user, user.id, None).await
+}
+
+pub async fn export_own_part(
+    Path(part): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Response> {
+    let (user, _) = auth.member("read:accounts")?;
+    export_answer(&ctx, user, user.id, Some(&part)).await
+}
+
+/// `GET /api/v1/tsunagu/accounts/:id/export[/{part}.csv]`: staff export a member's data.
+pub async fn export_member(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Response> {
+    let staff = staff(&auth, "admin:read:accounts")?;
+    let (user, _) = joining::member_by_account(&ctx, parse_id(&id)?).await?;
+    export_answer(&ctx, staff, user.id, None).await
+}
+
+pub async fn export_member_part(
+    Path((id, part)): Path<(String, String)>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Response> {
+    let staff = staff(&auth, "admin:read:accounts")?;
+    let (user, _) = joining::member_by_account(&ctx, parse_id(&id)?).await?;
+    export_answer(&ctx, staff, user.id, Some(&part)).await
+}
+
+/// `DELETE /api/v1/tsunagu/account` (`password`): a member deletes their own account.
+pub async fn delete_own(
+    auth: Auth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let (user, _) = auth.member("write:accounts")?;
+    let password = p.str("password");
+    tsunagu_service::own_data::delete_account(&ctx, user, user.id, password.as_deref()).await?;
+    Ok(Json(json!({})))
+}
+
+/// `DELETE /api/v1/admin/accounts/:id`: staff delete a member's account and content.
+pub async fn delete_member(
+    Path(id): Path<String>,
+    auth: Auth,
+    State(ctx): State<Context>,
+) -> ApiResult<Json<Value>> {
+    let staff = staff(&auth, "admin:write:accounts")?;
+    let (user, _) = joining::member_by_account(&ctx, parse_id(&id)?).await?;
+    let before = admin_account(&ctx, user.id).await?;
+    tsunagu_service::own_data::delete_account(&ctx, staff, user.id, None).await?;
+    Ok(Json(before))
+}

@@ -341,7 +341,24 @@ pub fn router(
         .route("/api/v1/directory", get(joining::directory))
         .route("/api/v2/admin/accounts", get(joining::list_v2))
         .route("/api/v1/admin/accounts", get(joining::list_v1))
-        .route("/api/v1/admin/accounts/{id}", get(joining::show))
+        .route(
+            "/api/v1/admin/accounts/{id}",
+            get(joining::show).delete(joining::delete_member),
+        )
+        .route("/api/v1/tsunagu/export", get(joining::export_own))
+        .route(
+            "/api/v1/tsunagu/export/{part}",
+            get(joining::export_own_part),
+        )
+        .route(
+            "/api/v1/tsunagu/accounts/{id}/export",
+            get(joining::export_member),
+        )
+        .route(
+            "/api/v1/tsunagu/accounts/{id}/export/{part}",
+            get(joining::export_member_part),
+        )
+        .route("/api/v1/tsunagu/account", delete(joining::delete_own))
         .route(
             "/api/v1/admin/accounts/{id}/approve",
             post(joining::approve),

@@ -153,7 +153,7 @@ pub async fn hash_password(password: String) -> ServiceResult<String> {
     .map_err(|e| ServiceError::Internal(e.to_string()))?
 }
 
-async fn verify_password(password: String, hash: String) -> bool {
+pub(crate) async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|parsed| {

@@ -79,6 +79,7 @@ pub const PROBLEM_CODES: &[&str] = &[
     "own-poll",
     "password-long",
     "password-short",
+    "password-wrong",
     "poll-ended",
     "poll-option-blank",
     "poll-options-same",

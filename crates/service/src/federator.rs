@@ -49,6 +49,11 @@ pub enum Event {
         post_id: i64,
         announce_ap_id: String,
     },
+    /// A member deleted their account: the servers at `inboxes` are told to forget it.
+    AccountDeleted {
+        actor_id: i64,
+        inboxes: Vec<String>,
+    },
     ProfileUpdated {
         actor_id: i64,
     },

@@ -20,6 +20,7 @@ pub mod mail;
 pub mod media;
 pub mod notifications;
 pub mod oauth;
+pub mod own_data;
 pub mod policy;
 pub mod polls;
 pub mod posts;

@@ -326,6 +326,7 @@ problem-username-reserved = This username is reserved.
 problem-username-taken = This username or e-mail address is taken.
 problem-email-invalid = This e-mail address is not valid.
 problem-email-taken = This e-mail address is already registered; sign in or reset your password.
+problem-password-wrong = The password is not right.
 problem-account-disabled = This account is disabled.
 problem-account-unconfirmed = Confirm your e-mail address first: follow the link we sent you.
 problem-account-pending = Your account is waiting for approval by the staff.
@@ -403,3 +404,19 @@ directory-mentoring = Offers mentoring
 directory-local = Members of this server only
 directory-visitor-hint = Sign in to search members-only fields too.
 directory-verified = Verified graduate
+
+# Own data
+data-heading = Your data
+data-text = Download what you put here: everything at once, or one part as a spreadsheet (CSV).
+data-everything = Everything (JSON)
+data-profile = Profile (CSV)
+data-posts = Posts (CSV)
+data-following = Accounts you follow (CSV, for import elsewhere)
+data-followers = Your followers (CSV)
+delete-heading = Delete your account
+delete-text = Your posts are erased here and other servers are asked to forget your account. This cannot be undone; your username stays reserved.
+delete-password = Your password
+delete-button = Delete my account
+delete-confirm = Delete your account for good?
+delete-done-heading = Account deleted
+delete-done = Your account is deleted. Thank you for having been part of the network.

@@ -305,6 +305,7 @@ problem-username-reserved = このユーザー名は予約されています。
 problem-username-taken = このユーザー名またはメールアドレスはすでに使われています。
 problem-email-invalid = メールアドレスが正しくありません。
 problem-email-taken = このメールアドレスはすでに登録されています。ログインするか、パスワードを再設定してください。
+problem-password-wrong = パスワードが正しくありません。
 problem-account-disabled = このアカウントは停止されています。
 problem-account-unconfirmed = 先にメールアドレスを確認してください。お送りしたリンクを開いてください。
 problem-account-pending = アカウントはスタッフの承認待ちです。
@@ -382,3 +383,19 @@ directory-mentoring = メンタリングを提供
 directory-local = このサーバーのメンバーのみ
 directory-visitor-hint = ログインすると、メンバー限定の項目でも検索できます。
 directory-verified = 卒業生として認証済み
+
+# Own data
+data-heading = あなたのデータ
+data-text = ここに書いた内容をダウンロードできます。すべてまとめて、または項目ごとに表計算用（CSV）で。
+data-everything = すべて（JSON）
+data-profile = プロフィール（CSV）
+data-posts = 投稿（CSV）
+data-following = フォロー中のアカウント（CSV、他のサーバーへの取り込み用）
+data-followers = フォロワー（CSV）
+delete-heading = アカウントの削除
+delete-text = 投稿はここで消去され、他のサーバーにもアカウントを忘れるよう依頼します。元に戻せません。ユーザー名は予約されたままになります。
+delete-password = パスワード
+delete-button = アカウントを削除する
+delete-confirm = アカウントを完全に削除しますか？
+delete-done-heading = アカウントを削除しました
+delete-done = アカウントを削除しました。ネットワークに参加していただき、ありがとうございました。

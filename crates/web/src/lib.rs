@@ -71,7 +71,12 @@ pub fn checks_password(req: &Request) -> bool {
     req.method() == axum::http::Method::POST
         && matches!(
             req.uri().path(),
-            "/login" | "/oauth/authorize" | "/signup" | "/auth/forgot" | "/auth/reset"
+            "/login"
+                | "/oauth/authorize"
+                | "/signup"
+                | "/auth/forgot"
+                | "/auth/reset"
+                | "/settings/delete"
         )
 }
 
@@ -139,6 +144,9 @@ pub fn router(ctx: Context, settings: WebSettings) -> Router {
             get(pages::member::settings_page).post(pages::member::settings),
         )
         .route("/settings/language", post(pages::member::language))
+        .route("/settings/export.json", get(pages::own_data::everything))
+        .route("/settings/export/{file}", get(pages::own_data::part))
+        .route("/settings/delete", post(pages::own_data::delete))
         .route("/notifications", get(pages::member::notifications_page))
         .route("/admin", get(pages::staff::overview))
         .route(

@@ -488,3 +488,95 @@ impl Sql {
         Ok(rows.into_iter().map(|r| r.id).collect())
     }
 }
+
+/// Everything a member wrote (not boosts, not deleted), oldest first, `limit` from `after`.
+pub fn posts_of_author(
+    conn: &mut Conn,
+    author: i64,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<crate::Post>> {
+    use crate::schema::posts;
+    posts::table
+        .filter(posts::author_id.eq(author))
+        .filter(posts::reblog_of_id.is_null())
+        .filter(posts::deleted_at.is_null())
+        .filter(posts::id.gt(after))
+        .order(posts::id.asc())
+        .limit(limit)
+        .select(crate::Post::as_select())
+        .load(conn)
+}
+
+/// The inboxes of the servers of everyone a member follows or is followed by.
+pub fn related_inboxes(conn: &mut Conn, actor_id: i64) -> QueryResult<Vec<String>> {
+    use crate::schema::follows;
+    let followers: Vec<(String, Option<String>)> = follows::table
+        .inner_join(actors::table.on(actors::id.eq(follows::follower_id)))
+        .filter(follows::followee_id.eq(actor_id))
+        .filter(actors::local.eq(false))
+        .select((actors::inbox_url, actors::shared_inbox_url))
+        .load(conn)?;
+    let followees: Vec<(String, Option<String>)> = follows::table
+        .inner_join(actors::table.on(actors::id.eq(follows::followee_id)))
+        .filter(follows::follower_id.eq(actor_id))
+        .filter(actors::local.eq(false))
+        .select((actors::inbox_url, actors::shared_inbox_url))
+        .load(conn)?;
+    let mut inboxes: Vec<String> = followers
+        .into_iter()
+        .chain(followees)
+        .map(|(inbox, shared)| shared.unwrap_or(inbox))
+        .collect();
+    inboxes.sort();
+    inboxes.dedup();
+    Ok(inboxes)
+}
+
+/// Removes a member's account here: what they wrote is erased (tombstones stay, so replies
+/// keep their place), their follows and the user row go; the actor stays, marked deleted and
+/// emptied, so its name is never taken again and its Delete can still be signed.
+pub fn erase_account(
+    conn: &mut Conn,
+    user_id: i64,
+    actor_id: i64,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    use crate::schema::{favourites, follows, posts};
+    let written: Vec<i64> = posts::table
+        .filter(posts::author_id.eq(actor_id))
+        .filter(posts::reblog_of_id.is_null())
+        .select(posts::id)
+        .load(conn)?;
+    for id in written {
+        super::posts::mark_deleted(conn, id, at)?;
+    }
+    diesel::delete(
+        posts::table
+            .filter(posts::author_id.eq(actor_id))
+            .filter(posts::reblog_of_id.is_not_null()),
+    )
+    .execute(conn)?;
+    diesel::delete(
+        follows::table.filter(
+            follows::follower_id
+                .eq(actor_id)
+                .or(follows::followee_id.eq(actor_id)),
+        ),
+    )
+    .execute(conn)?;
+    diesel::delete(favourites::table.filter(favourites::actor_id.eq(actor_id))).execute(conn)?;
+    diesel::delete(alumni_verifications::table.find(actor_id)).execute(conn)?;
+    diesel::delete(users::table.find(user_id)).execute(conn)?;
+    diesel::update(actors::table.find(actor_id))
+        .set((
+            actors::deleted.eq(true),
+            actors::display_name.eq(""),
+            actors::summary.eq(""),
+            actors::fields_json.eq("[]"),
+            actors::avatar_url.eq(None::<String>),
+            actors::header_url.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

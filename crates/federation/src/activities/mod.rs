@@ -198,6 +198,7 @@ pub(crate) async fn build(event: &Event, data: &Data) -> Result<Vec<Outgoing>, F
         Event::Announced { .. } | Event::Unannounced { .. } => announce::build(event, data).await,
         Event::Blocked { .. } => block::build(event, data).await,
         Event::ProfileUpdated { .. } => profile::build(event, data).await,
+        Event::AccountDeleted { .. } => profile::build_delete(event, data).await,
         Event::PollVoted { .. } => poll::build(event, data).await,
         Event::ReportForwarded { .. } => report::build(event, data).await,
         Event::ThreadLocked { .. }

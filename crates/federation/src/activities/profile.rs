@@ -55,3 +55,24 @@ pub(super) async fn build(event: &Event, data: &Data) -> Result<Vec<Outgoing>, F
         inboxes,
     }])
 }
+
+/// `Delete` of a local actor whose member left: every server that knew them forgets them.
+pub(super) async fn build_delete(event: &Event, data: &Data) -> Result<Vec<Outgoing>, FedError> {
+    let Event::AccountDeleted { actor_id, inboxes } = event else {
+        return Ok(Vec::new());
+    };
+    let ctx = data.app_data();
+    let id = *actor_id;
+    let actor = ctx.db.read(move |c| actors::by_id(c, id)).await?;
+    Ok(vec![Outgoing {
+        actor_id: id,
+        activity: json!({
+            "id": super::activity_id(ctx, "delete"),
+            "type": "Delete",
+            "actor": actor.ap_id,
+            "to": [PUBLIC],
+            "object": actor.ap_id,
+        }),
+        inboxes: inboxes.clone(),
+    }])
+}

@@ -692,6 +692,7 @@ async fn settings_form(
             }
             p { button type="submit" { (t(lang, "settings-save")) } }
         }
+        (super::own_data::section(visit))
     };
     let head = Head {
         title: t(lang, "settings-heading"),

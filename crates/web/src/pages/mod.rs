@@ -5,6 +5,7 @@ pub mod boards;
 pub mod directory;
 pub mod joining;
 pub mod member;
+pub mod own_data;
 pub mod profiles;
 pub mod staff;
 pub mod threads;
