@@ -541,6 +541,11 @@ async fn site(backend: Backend) {
     let path = link.trim_start_matches(&uni.base);
     let confirmed = browser.get(path).await;
     assert_eq!(confirmed.status, 200);
+    assert!(
+        confirmed.body.contains("board%3Dintroductions"),
+        "{}",
+        confirmed.body
+    );
     browser.sign_in("yui").await;
 
     // Forgotten password: the same answer for unknown addresses, a link for members.
@@ -972,4 +977,52 @@ async fn own_data(backend: Backend) {
         )
         .await;
     assert_eq!(status, 401);
+}
+
+on_both_backends!(
+    a_server_states_the_alumni_status_of_its_own_members_only,
+    own_members_only
+);
+async fn own_members_only(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let corp = TestInstance::start(&backend).await;
+    let alice = uni.member("alice").await;
+    let bob = corp.member("bob").await;
+    let evil = tsunagu_tests::stub::StubPeer::start("mastodon").await;
+    let mallory = evil.add_person("mallory");
+    let claim = json!({ "institution": "Evil U", "graduationYear": 2000, "department": "Forgery" });
+    let mut doc = tsunagu_tests::fetch_ap(&mallory).await.1;
+    doc["alumni"] = claim.clone();
+    doc["alumniProfile"] = json!({ "employer": "<b>Evil</b> Corp" });
+    evil.serve(doc);
+
+    let bob_here = alice.resolve(&bob.handle).await;
+    assert!(bob_here["tsunagu"]["alumni"].is_null());
+    // Mallory's server speaks for Mallory: kept as stated, as plain text, under its host.
+    let mallory_here = alice.resolve(&format!("mallory@{}", evil.domain)).await;
+    assert_eq!(mallory_here["tsunagu"]["alumni"]["institution"], "Evil U");
+    let found = alice.get("/api/v1/directory?employer=evil%20corp").await;
+    assert_eq!(
+        found[0]["acct"],
+        format!("mallory@{}", evil.domain).as_str()
+    );
+
+    // It cannot speak for Bob (on corp) or for Alice (here), whatever it sends.
+    for victim in [bob.actor_url.clone(), alice.actor_url.clone()] {
+        let update = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": evil.url(&format!("/updates/{}", victim.len())),
+            "type": "Update",
+            "actor": mallory,
+            "object": { "id": victim, "type": "Person", "preferredUsername": "x",
+                        "inbox": format!("{victim}/inbox"), "alumni": claim },
+        });
+        let status = evil.send(&format!("{}/inbox", uni.base), &update).await;
+        assert!(status.is_success() || status.is_client_error(), "{status}");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let bob_here = alice.resolve(&bob.handle).await;
+    assert!(bob_here["tsunagu"]["alumni"].is_null(), "{bob_here}");
+    let me = alice.get("/api/v1/accounts/verify_credentials").await;
+    assert!(me["tsunagu"]["alumni"].is_null(), "{me}");
 }

@@ -359,6 +359,7 @@ signup-link = Join
 forgot-link = Forgot your password?
 confirm-done-heading = Address confirmed
 confirm-done-active = Thank you: your account is ready. Sign in and introduce yourself!
+confirm-introduce = Sign in and introduce yourself
 confirm-done-pending = Thank you. The staff will now review your request; you will hear from them by e-mail.
 forgot-heading = Choose a new password
 forgot-text = Enter the e-mail address of your account: we will send you a link to choose a new password.

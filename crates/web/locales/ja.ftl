@@ -338,6 +338,7 @@ signup-link = 参加する
 forgot-link = パスワードをお忘れですか？
 confirm-done-heading = アドレスを確認しました
 confirm-done-active = ありがとうございます。アカウントの準備ができました。ログインして自己紹介をどうぞ！
+confirm-introduce = ログインして自己紹介を書く
 confirm-done-pending = ありがとうございます。これからスタッフが申請を確認し、結果をメールでお知らせします。
 forgot-heading = 新しいパスワードを設定する
 forgot-text = アカウントのメールアドレスを入力してください。新しいパスワードを設定するためのリンクをお送りします。

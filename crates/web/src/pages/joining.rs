@@ -181,20 +181,28 @@ pub async fn confirm(
 ) -> Response {
     let lang = visit.lang;
     match joining::confirm(&web.ctx, q.token.as_deref().unwrap_or_default()).await {
-        Ok((user, _)) => {
-            let text = if user.approved {
-                "confirm-done-active"
-            } else {
-                "confirm-done-pending"
+        Ok((user, _)) if user.approved => {
+            let introduce = format!("/new?board={}", tsunagu_service::boards::INTRODUCTIONS);
+            let body = html! {
+                h1 { (t(lang, "confirm-done-heading")) }
+                p { (t(lang, "confirm-done-active")) }
+                p {
+                    a href=(format!("/login?back={}", crate::layout::enc(&introduce))) { (t(lang, "confirm-introduce")) }
+                }
             };
-            layout::message(
-                &web,
-                &visit,
-                StatusCode::OK,
-                &t(lang, "confirm-done-heading"),
-                &t(lang, text),
-            )
+            let head = Head {
+                title: t(lang, "confirm-done-heading"),
+                ..Head::default()
+            };
+            layout::page(&web, &visit, head, body)
         }
+        Ok(_) => layout::message(
+            &web,
+            &visit,
+            StatusCode::OK,
+            &t(lang, "confirm-done-heading"),
+            &t(lang, "confirm-done-pending"),
+        ),
         Err(e) => layout::error(&web, &visit, &e),
     }
 }
