@@ -960,6 +960,35 @@ async fn own_data(backend: Backend) {
         .await;
     assert_eq!(status, 401);
 
+    // Staff export and delete a member's account from the members page.
+    let erin = uni.member("erin").await;
+    let (erin_user, _) = tsunagu_service::accounts::find_member(uni.ctx(), "erin")
+        .await
+        .expect("erin");
+    let staff_browser = Browser::new(&uni.base, "en");
+    staff_browser.sign_in("office").await;
+    let exported = staff_browser
+        .get(&format!("/admin/members/{}/export.json", erin_user.id))
+        .await;
+    assert_eq!(exported.status, 200);
+    assert!(exported.body.contains("erin@example.org"));
+    let members = staff_browser.get("/admin/members").await;
+    let removed = staff_browser
+        .post(
+            &format!("/admin/members/{}", erin_user.id),
+            &[("form_token", &members.form_token()), ("action", "delete")],
+        )
+        .await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    let (status, _) = erin
+        .request(
+            reqwest::Method::GET,
+            "/api/v1/accounts/verify_credentials",
+            None,
+        )
+        .await;
+    assert_eq!(status, 401);
+
     // Staff delete a member's account through the admin API.
     let carol = uni.member("carol").await;
     office

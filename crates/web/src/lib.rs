@@ -176,6 +176,10 @@ pub fn router(ctx: Context, settings: WebSettings) -> Router {
         )
         .route("/admin/members", get(pages::staff::members::list))
         .route("/admin/members/{id}", post(pages::staff::members::change))
+        .route(
+            "/admin/members/{id}/export.json",
+            get(pages::staff::members::export),
+        )
         .route("/admin/federation", get(pages::staff::federation::page))
         .route(
             "/admin/federation/blocks",

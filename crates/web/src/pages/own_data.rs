@@ -35,7 +35,7 @@ pub fn section(visit: &Visit) -> Markup {
     }
 }
 
-fn download(body: String, content_type: &str, name: String) -> Response {
+pub(crate) fn download(body: String, content_type: &str, name: String) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(content_type) {

@@ -75,7 +75,11 @@ pub async fn list(State(web): State<Web>, visit: Visit, Query(q): Query<MembersQ
                                     }
                                     " "
                                     button.secondary type="submit" name="action" value="reset" { (t(lang, "staff-reset")) }
+                                    " "
+                                    button.secondary type="submit" name="action" value="delete" data-confirm=(t(lang, "staff-delete-confirm")) { (t(lang, "staff-delete")) }
                                 }
+                                " "
+                                a href=(format!("/admin/members/{}/export.json", user.id)) download { (t(lang, "staff-export")) }
                             }
                         }
                     }
@@ -109,6 +113,9 @@ pub async fn change(
             "role" => accounts::change_role(ctx, &me.user, id, form.get("role").parse()?).await?,
             "disable" => accounts::change_disabled(ctx, &me.user, id, true).await?,
             "enable" => accounts::change_disabled(ctx, &me.user, id, false).await?,
+            "delete" => {
+                tsunagu_service::own_data::delete_account(ctx, &me.user, id, None).await?;
+            }
             "reset" => {
                 let password = accounts::reset_password(ctx, &me.user, id).await?;
                 let (_, actor) = accounts::member_by_id(ctx, id).await?;
@@ -126,6 +133,26 @@ pub async fn change(
             }
         }
         Ok(see("/admin/members"))
+    }
+    .await;
+    answer(&web, &visit, result)
+}
+
+/// `GET /admin/members/{id}/export.json`: a member's data, for staff.
+pub async fn export(State(web): State<Web>, visit: Visit, Path(id): Path<i64>) -> Response {
+    let me = match staff(&web, &visit) {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let result = async {
+        let export = tsunagu_service::own_data::export(&web.ctx, &me.user, id).await?;
+        let name = format!("{}-export.json", export.actor.username);
+        let body = tsunagu_service::own_data::to_json(&web.ctx, &export).to_string();
+        Ok(crate::pages::own_data::download(
+            body,
+            "application/json",
+            name,
+        ))
     }
     .await;
     answer(&web, &visit, result)
