@@ -2,6 +2,7 @@
 
 mod accounts;
 mod api;
+mod articles;
 mod boards;
 mod delivery;
 mod directory;

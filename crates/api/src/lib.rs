@@ -4,6 +4,7 @@
 
 mod accounts;
 mod admin;
+mod articles;
 mod auth;
 mod boards;
 mod error;
@@ -339,6 +340,15 @@ pub fn router(
             post(joining::set_role),
         )
         .route("/api/v1/directory", get(joining::directory))
+        .route(
+            "/api/v1/tsunagu/articles",
+            get(articles::list).post(articles::create),
+        )
+        .route("/api/v1/tsunagu/articles/{id}", get(articles::show))
+        .route(
+            "/api/v1/tsunagu/accounts/{id}/articles",
+            get(articles::of_account),
+        )
         .route("/api/v2/admin/accounts", get(joining::list_v2))
         .route("/api/v1/admin/accounts", get(joining::list_v1))
         .route(

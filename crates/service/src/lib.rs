@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod alumni;
+pub mod articles;
 pub mod boards;
 pub mod directory;
 mod error;

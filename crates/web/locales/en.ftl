@@ -424,3 +424,15 @@ delete-button = Delete my account
 delete-confirm = Delete your account for good?
 delete-done-heading = Account deleted
 delete-done = Your account is deleted. Thank you for having been part of the network.
+
+# Articles
+nav-articles = Articles
+articles-heading = Articles
+articles-write = Write an article
+articles-none = No article yet.
+articles-discuss = Replies and discussion
+articles-title = Title
+articles-summary = Lead (a sentence or two shown with the title)
+articles-body = Text (Markdown)
+articles-tags = Tags (separated by spaces)
+articles-publish = Publish

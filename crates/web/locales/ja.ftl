@@ -403,3 +403,15 @@ delete-button = アカウントを削除する
 delete-confirm = アカウントを完全に削除しますか？
 delete-done-heading = アカウントを削除しました
 delete-done = アカウントを削除しました。ネットワークに参加していただき、ありがとうございました。
+
+# Articles
+nav-articles = 記事
+articles-heading = 記事
+articles-write = 記事を書く
+articles-none = 記事はまだありません。
+articles-discuss = 返信とディスカッション
+articles-title = タイトル
+articles-summary = リード文（タイトルと一緒に表示される1〜2文）
+articles-body = 本文（Markdown）
+articles-tags = タグ（スペース区切り）
+articles-publish = 公開する

@@ -157,6 +157,7 @@ fn navigation(web: &Web, visit: &Visit) -> Markup {
                     li { a href="/" { (t(lang, "nav-home")) } }
                     li { a href="/search" { (t(lang, "nav-search")) } }
                     li { a href="/directory" { (t(lang, "nav-directory")) } }
+                    li { a href="/articles" { (t(lang, "nav-articles")) } }
                     @if let Some(m) = &visit.member {
                         li { a href="/new" { (t(lang, "nav-new-thread")) } }
                         li { a href="/notifications" { (t(lang, "nav-notifications")) } }

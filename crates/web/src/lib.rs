@@ -90,6 +90,12 @@ pub fn router(ctx: Context, settings: WebSettings) -> Router {
         .route("/", get(pages::home))
         .route("/search", get(pages::search))
         .route("/directory", get(pages::directory::page))
+        .route("/articles", get(pages::articles::list))
+        .route(
+            "/articles/new",
+            get(pages::articles::new_page).post(pages::articles::create),
+        )
+        .route("/articles/{id}", get(pages::articles::show))
         .route("/boards/{name}", get(pages::boards::board))
         .route("/boards/{name}/feed.atom", get(feeds::atom))
         .route("/boards/{name}/feed.rss", get(feeds::rss))

@@ -580,3 +580,42 @@ pub fn erase_account(
         .execute(conn)?;
     Ok(())
 }
+
+/// Articles (alumni blogs), newest first: of one author, or (with `local_only`) this instance's.
+pub fn articles(
+    conn: &mut Conn,
+    author: Option<i64>,
+    local_only: bool,
+    max_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<crate::Post>> {
+    use crate::schema::posts;
+    let mut q = posts::table
+        .filter(posts::kind.eq("Article"))
+        .filter(posts::deleted_at.is_null())
+        .filter(posts::reblog_of_id.is_null())
+        .filter(posts::visibility.eq("public"))
+        .select(crate::Post::as_select())
+        .into_boxed();
+    if let Some(a) = author {
+        q = q.filter(posts::author_id.eq(a));
+    }
+    if local_only {
+        q = q.filter(posts::local.eq(true));
+    }
+    if let Some(max) = max_id {
+        q = q.filter(posts::id.lt(max));
+    }
+    q.order(posts::id.desc())
+        .limit(limit.clamp(1, 80))
+        .load(conn)
+}
+
+/// Points a local post's web address (`url`) at its own page.
+pub fn set_post_url(conn: &mut Conn, post_id: i64, url: &str) -> QueryResult<()> {
+    use crate::schema::posts;
+    diesel::update(posts::table.find(post_id))
+        .set(posts::url.eq(url))
+        .execute(conn)?;
+    Ok(())
+}

@@ -206,8 +206,8 @@ pub async fn post_json(ctx: &Context, post: &Post) -> Result<Value, FedError> {
     let opens_with_title = tsunagu_service::boards::text_opens_with_title(post);
     if let Some(name) = &post.name {
         value["name"] = json!(name);
-        if !opens_with_title {
-            // Microblogs show `content` and ignore `name`: open the content with the title so
+        if !opens_with_title && post.kind != "Article" {
+            // Microblogs show `content` and ignore `name` (an `Article`'s they show): open the content with the title so
             // their users see it; forums read the body from the Markdown `source`.
             value["content"] = json!(format!(
                 "<p><strong>{}</strong></p>{}",

@@ -1,5 +1,6 @@
 //! The pages, one module per part of the site; here the home page and search.
 
+pub mod articles;
 pub mod authorize;
 pub mod boards;
 pub mod directory;
