@@ -14,5 +14,6 @@ mod peers;
 mod real_peers;
 mod signatures;
 mod streaming;
+mod surveys;
 mod trust;
 mod web;

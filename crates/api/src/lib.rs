@@ -20,6 +20,7 @@ mod placeholders;
 mod polls;
 mod statuses;
 mod streaming;
+mod surveys;
 mod timelines;
 pub mod views;
 
@@ -340,6 +341,23 @@ pub fn router(
             post(joining::set_role),
         )
         .route("/api/v1/directory", get(joining::directory))
+        .route(
+            "/api/v1/tsunagu/surveys",
+            get(surveys::list).post(surveys::create),
+        )
+        .route("/api/v1/tsunagu/surveys/{id}", get(surveys::show))
+        .route(
+            "/api/v1/tsunagu/surveys/{id}/responses",
+            post(surveys::respond),
+        )
+        .route(
+            "/api/v1/tsunagu/surveys/{id}/results",
+            get(surveys::results),
+        )
+        .route(
+            "/api/v1/tsunagu/surveys/{id}/results.csv",
+            get(surveys::results_csv),
+        )
         .route(
             "/api/v1/tsunagu/articles",
             get(articles::list).post(articles::create),

@@ -532,3 +532,40 @@ pub struct AlumniVerification {
     /// The staff member who verified it; none for the roster and for members elsewhere.
     pub verified_by: Option<i64>,
 }
+
+#[derive(Queryable, Selectable, Debug, Clone, PartialEq)]
+#[diesel(table_name = surveys)]
+pub struct Survey {
+    pub id: i64,
+    pub created_by: Option<i64>,
+    pub title: String,
+    pub description: String,
+    pub questions_json: String,
+    pub anonymous: bool,
+    pub results_public: bool,
+    pub closes_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = surveys)]
+pub struct NewSurvey {
+    pub created_by: Option<i64>,
+    pub title: String,
+    pub description: String,
+    pub questions_json: String,
+    pub anonymous: bool,
+    pub results_public: bool,
+    pub closes_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone, PartialEq)]
+#[diesel(table_name = survey_responses)]
+pub struct SurveyResponse {
+    pub id: i64,
+    pub survey_id: i64,
+    pub user_id: Option<i64>,
+    pub answers_json: String,
+    pub submitted_at: NaiveDateTime,
+}

@@ -531,3 +531,36 @@ diesel::table! {
 
 diesel::joinable!(alumni_verifications -> actors (actor_id));
 diesel::joinable!(remote_profile_fields -> actors (actor_id));
+
+diesel::table! {
+    surveys (id) {
+        id -> BigInt,
+        created_by -> Nullable<BigInt>,
+        title -> Text,
+        description -> Text,
+        questions_json -> Text,
+        anonymous -> Bool,
+        results_public -> Bool,
+        closes_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    survey_responses (id) {
+        id -> BigInt,
+        survey_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        answers_json -> Text,
+        submitted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    survey_respondents (survey_id, user_id) {
+        survey_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(surveys, survey_responses);

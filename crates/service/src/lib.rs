@@ -30,6 +30,7 @@ pub mod relations;
 pub mod reports;
 pub mod roster;
 pub mod streaming;
+pub mod surveys;
 pub mod timelines;
 
 pub use error::{Problem, ServiceError, ServiceResult, PROBLEM_CODES};

@@ -330,6 +330,8 @@ problem-username-taken = This username or e-mail address is taken.
 problem-email-invalid = This e-mail address is not valid.
 problem-email-taken = This e-mail address is already registered; sign in or reset your password.
 problem-password-wrong = The password is not right.
+problem-already-answered = You have answered this survey already.
+problem-survey-closed = This survey is closed.
 problem-account-disabled = This account is disabled.
 problem-account-unconfirmed = Confirm your e-mail address first: follow the link we sent you.
 problem-account-pending = Your account is waiting for approval by the staff.
@@ -436,3 +438,19 @@ articles-summary = Lead (a sentence or two shown with the title)
 articles-body = Text (Markdown)
 articles-tags = Tags (separated by spaces)
 articles-publish = Publish
+
+# Surveys
+nav-surveys = Surveys
+surveys-heading = Surveys
+surveys-none = No survey is open.
+surveys-closed = closed
+surveys-results = Results
+surveys-responses = { $count ->
+    [one] 1 response
+   *[other] { $count } responses
+}
+surveys-average = Average
+surveys-anonymous = Answers are anonymous: they are not linked to your name.
+surveys-thanks = Thank you for answering.
+surveys-scale = From { $min } to { $max }
+surveys-send = Send my answers

@@ -309,6 +309,8 @@ problem-username-taken = このユーザー名またはメールアドレスは�
 problem-email-invalid = メールアドレスが正しくありません。
 problem-email-taken = このメールアドレスはすでに登録されています。ログインするか、パスワードを再設定してください。
 problem-password-wrong = パスワードが正しくありません。
+problem-already-answered = このアンケートにはすでに回答しています。
+problem-survey-closed = このアンケートは締め切られました。
 problem-account-disabled = このアカウントは停止されています。
 problem-account-unconfirmed = 先にメールアドレスを確認してください。お送りしたリンクを開いてください。
 problem-account-pending = アカウントはスタッフの承認待ちです。
@@ -415,3 +417,16 @@ articles-summary = リード文（タイトルと一緒に表示される1〜2�
 articles-body = 本文（Markdown）
 articles-tags = タグ（スペース区切り）
 articles-publish = 公開する
+
+# Surveys
+nav-surveys = アンケート
+surveys-heading = アンケート
+surveys-none = 受付中のアンケートはありません。
+surveys-closed = 締め切り
+surveys-results = 結果
+surveys-responses = 回答 { $count } 件
+surveys-average = 平均
+surveys-anonymous = 回答は匿名です。あなたの名前とは結び付けられません。
+surveys-thanks = ご回答ありがとうございました。
+surveys-scale = { $min } から { $max } まで
+surveys-send = 回答を送信

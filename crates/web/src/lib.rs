@@ -96,6 +96,11 @@ pub fn router(ctx: Context, settings: WebSettings) -> Router {
             get(pages::articles::new_page).post(pages::articles::create),
         )
         .route("/articles/{id}", get(pages::articles::show))
+        .route("/surveys", get(pages::surveys::list))
+        .route(
+            "/surveys/{id}",
+            get(pages::surveys::show).post(pages::surveys::respond),
+        )
         .route("/boards/{name}", get(pages::boards::board))
         .route("/boards/{name}/feed.atom", get(feeds::atom))
         .route("/boards/{name}/feed.rss", get(feeds::rss))

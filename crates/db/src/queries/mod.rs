@@ -16,6 +16,7 @@ pub mod polls;
 pub mod posts;
 pub mod reports;
 pub mod settings;
+pub mod surveys;
 pub mod users;
 
 /// Keyset pagination as the Mastodon API expresses it: newest first below `max_id`, above

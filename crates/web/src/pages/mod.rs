@@ -9,6 +9,7 @@ pub mod member;
 pub mod own_data;
 pub mod profiles;
 pub mod staff;
+pub mod surveys;
 pub mod threads;
 
 use crate::i18n::{t, t_args};
