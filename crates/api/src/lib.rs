@@ -7,6 +7,7 @@ mod admin;
 mod articles;
 mod auth;
 mod boards;
+mod careers;
 mod error;
 mod grouped_notifications;
 mod instance;
@@ -341,6 +342,11 @@ pub fn router(
             post(joining::set_role),
         )
         .route("/api/v1/directory", get(joining::directory))
+        .route(
+            "/api/v1/tsunagu/careers",
+            get(careers::list).post(careers::create),
+        )
+        .route("/api/v1/tsunagu/careers/{id}/close", post(careers::close))
         .route(
             "/api/v1/tsunagu/surveys",
             get(surveys::list).post(surveys::create),

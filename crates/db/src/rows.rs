@@ -569,3 +569,14 @@ pub struct SurveyResponse {
     pub answers_json: String,
     pub submitted_at: NaiveDateTime,
 }
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
+#[diesel(table_name = career_offers)]
+pub struct CareerOffer {
+    pub post_id: i64,
+    pub kind: String,
+    pub company: String,
+    pub place: String,
+    pub deadline: Option<chrono::NaiveDate>,
+    pub expires_at: NaiveDateTime,
+}

@@ -564,3 +564,17 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(surveys, survey_responses);
+
+diesel::table! {
+    career_offers (post_id) {
+        post_id -> BigInt,
+        kind -> Text,
+        company -> Text,
+        place -> Text,
+        deadline -> Nullable<Date>,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(career_offers -> posts (post_id));
+diesel::allow_tables_to_appear_in_same_query!(career_offers, posts);

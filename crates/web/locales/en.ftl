@@ -454,3 +454,20 @@ surveys-anonymous = Answers are anonymous: they are not linked to your name.
 surveys-thanks = Thank you for answering.
 surveys-scale = From { $min } to { $max }
 surveys-send = Send my answers
+
+# Careers
+nav-careers = Careers
+careers-heading = Careers
+careers-post = Post an offer
+careers-kinds = Kinds of offer
+careers-all = All
+careers-kind-job = Job
+careers-kind-internship = Internship
+careers-kind-referral = Referral
+careers-kind-visit = Company visit
+careers-none = No open offer.
+careers-deadline = Deadline
+careers-kind = Kind
+careers-company = Company
+careers-place = Place
+careers-publish = Post the offer

@@ -430,3 +430,20 @@ surveys-anonymous = 回答は匿名です。あなたの名前とは結び付け
 surveys-thanks = ご回答ありがとうございました。
 surveys-scale = { $min } から { $max } まで
 surveys-send = 回答を送信
+
+# Careers
+nav-careers = キャリア
+careers-heading = キャリア
+careers-post = 募集を掲載する
+careers-kinds = 募集の種類
+careers-all = すべて
+careers-kind-job = 求人
+careers-kind-internship = インターン
+careers-kind-referral = 紹介
+careers-kind-visit = 企業訪問
+careers-none = 掲載中の募集はありません。
+careers-deadline = 締切
+careers-kind = 種類
+careers-company = 会社
+careers-place = 勤務地・場所
+careers-publish = 掲載する

@@ -96,6 +96,11 @@ pub fn router(ctx: Context, settings: WebSettings) -> Router {
             get(pages::articles::new_page).post(pages::articles::create),
         )
         .route("/articles/{id}", get(pages::articles::show))
+        .route("/careers", get(pages::careers::list))
+        .route(
+            "/careers/new",
+            get(pages::careers::new_page).post(pages::careers::create),
+        )
         .route("/surveys", get(pages::surveys::list))
         .route(
             "/surveys/{id}",
