@@ -4,6 +4,7 @@ mod accounts;
 mod api;
 mod articles;
 mod boards;
+mod campaigns;
 mod careers;
 mod delivery;
 mod directory;

@@ -7,6 +7,7 @@ mod admin;
 mod articles;
 mod auth;
 mod boards;
+mod campaigns;
 mod careers;
 mod error;
 mod grouped_notifications;
@@ -27,7 +28,7 @@ pub mod views;
 
 pub use error::{ApiError, ApiResult};
 
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
 use tsunagu_service::Context;
 
@@ -347,6 +348,11 @@ pub fn router(
             get(careers::list).post(careers::create),
         )
         .route("/api/v1/tsunagu/careers/{id}/close", post(careers::close))
+        .route(
+            "/api/v1/tsunagu/campaigns",
+            get(campaigns::list).post(campaigns::create),
+        )
+        .route("/api/v1/tsunagu/campaigns/{id}", put(campaigns::update))
         .route(
             "/api/v1/tsunagu/surveys",
             get(surveys::list).post(surveys::create),

@@ -580,3 +580,14 @@ pub struct CareerOffer {
     pub deadline: Option<chrono::NaiveDate>,
     pub expires_at: NaiveDateTime,
 }
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
+#[diesel(table_name = campaigns)]
+pub struct Campaign {
+    pub post_id: i64,
+    pub goal: i64,
+    pub raised: i64,
+    pub currency: String,
+    pub deadline: Option<chrono::NaiveDate>,
+    pub payment_url: String,
+}

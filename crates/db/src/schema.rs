@@ -578,3 +578,17 @@ diesel::table! {
 
 diesel::joinable!(career_offers -> posts (post_id));
 diesel::allow_tables_to_appear_in_same_query!(career_offers, posts);
+
+diesel::table! {
+    campaigns (post_id) {
+        post_id -> BigInt,
+        goal -> BigInt,
+        raised -> BigInt,
+        currency -> Text,
+        deadline -> Nullable<Date>,
+        payment_url -> Text,
+    }
+}
+
+diesel::joinable!(campaigns -> posts (post_id));
+diesel::allow_tables_to_appear_in_same_query!(campaigns, posts);

@@ -56,29 +56,46 @@ pub const INTRODUCTIONS: &str = "introductions";
 
 /// Makes the introductions board the first time a member is welcomed; staff may edit it later.
 pub async fn ensure_introductions(ctx: &Context) -> ServiceResult<()> {
-    match find_board(ctx, INTRODUCTIONS).await {
-        Ok(_) => Ok(()),
-        Err(ServiceError::NotFound(_)) => {
-            let made = create_board(
-                ctx,
-                None,
-                NewBoard {
-                    name: INTRODUCTIONS.into(),
-                    title: "Introductions · 自己紹介".into(),
-                    description: "New members say hello: where you studied, what you do now, what \
-                                  you would like to talk about.\n\n新しく参加した方の自己紹介の場です。"
-                        .into(),
-                    rules: String::new(),
-                    posting_mode: PostingMode::Members,
-                },
-            )
-            .await;
-            match made {
-                // Made at the same moment by another welcome.
-                Ok(_) | Err(ServiceError::Conflict(_)) => Ok(()),
-                Err(e) => Err(e),
-            }
-        }
+    ensure_board(
+        ctx,
+        INTRODUCTIONS,
+        "Introductions · 自己紹介",
+        "New members say hello: where you studied, what you do now, what you would like to talk \
+         about.\n\n新しく参加した方の自己紹介の場です。",
+    )
+    .await
+    .map(|_| ())
+}
+
+/// A board the instance keeps for one purpose (introductions, careers, giving), open to its
+/// members, made the first time it is needed; staff may edit it like any board.
+pub async fn ensure_board(
+    ctx: &Context,
+    name: &str,
+    title: &str,
+    description: &str,
+) -> ServiceResult<Actor> {
+    match find_board(ctx, name).await {
+        Ok((_, actor)) => return Ok(actor),
+        Err(ServiceError::NotFound(_)) => {}
+        Err(e) => return Err(e),
+    }
+    let made = create_board(
+        ctx,
+        None,
+        NewBoard {
+            name: name.into(),
+            title: title.into(),
+            description: description.into(),
+            rules: String::new(),
+            posting_mode: PostingMode::Members,
+        },
+    )
+    .await;
+    match made {
+        Ok((_, actor)) => Ok(actor),
+        // Made at the same moment by another request.
+        Err(ServiceError::Conflict(_)) => Ok(find_board(ctx, name).await?.1),
         Err(e) => Err(e),
     }
 }

@@ -2,7 +2,7 @@
 //! careers board with structured facts (company, place, deadline) and listed until they
 //! expire: the day after the deadline, or 60 days after posting without one.
 
-use crate::boards::{self, NewBoard, NewThread, PostingMode};
+use crate::boards::{self, NewThread};
 use crate::error::invalid;
 use crate::{Context, ServiceError, ServiceResult};
 use chrono::NaiveDate;
@@ -28,32 +28,14 @@ pub struct NewOffer {
 
 /// The careers board, made the first time an offer is posted.
 async fn board(ctx: &Context) -> ServiceResult<Actor> {
-    match boards::find_board(ctx, CAREERS).await {
-        Ok((_, actor)) => Ok(actor),
-        Err(ServiceError::NotFound(_)) => {
-            let made = boards::create_board(
-                ctx,
-                None,
-                NewBoard {
-                    name: CAREERS.into(),
-                    title: "Careers · キャリア".into(),
-                    description:
-                        "Jobs, internships, referrals and company visits offered by members.\n\n\
-                                  卒業生からの求人・インターン・紹介・企業訪問の情報です。"
-                            .into(),
-                    rules: String::new(),
-                    posting_mode: PostingMode::Members,
-                },
-            )
-            .await;
-            match made {
-                Ok((_, actor)) => Ok(actor),
-                Err(ServiceError::Conflict(_)) => Ok(boards::find_board(ctx, CAREERS).await?.1),
-                Err(e) => Err(e),
-            }
-        }
-        Err(e) => Err(e),
-    }
+    boards::ensure_board(
+        ctx,
+        CAREERS,
+        "Careers · キャリア",
+        "Jobs, internships, referrals and company visits offered by members.\n\n\
+         卒業生からの求人・インターン・紹介・企業訪問の情報です。",
+    )
+    .await
 }
 
 fn check(new: &NewOffer) -> ServiceResult<Option<NaiveDate>> {

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod alumni;
 pub mod articles;
 pub mod boards;
+pub mod campaigns;
 pub mod careers;
 pub mod directory;
 mod error;

@@ -471,3 +471,10 @@ careers-kind = Kind
 careers-company = Company
 careers-place = Place
 careers-publish = Post the offer
+
+# Campaigns
+campaigns-heading = Giving
+campaigns-none = No campaign yet.
+campaigns-until = Until
+campaigns-give = Give on the institution's page
+campaigns-raised = Raised so far

@@ -447,3 +447,10 @@ careers-kind = 種類
 careers-company = 会社
 careers-place = 勤務地・場所
 careers-publish = 掲載する
+
+# Campaigns
+campaigns-heading = 寄付
+campaigns-none = キャンペーンはまだありません。
+campaigns-until = 期限
+campaigns-give = 大学・組織のページで寄付する
+campaigns-raised = これまでの寄付額

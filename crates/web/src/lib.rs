@@ -96,6 +96,8 @@ pub fn router(ctx: Context, settings: WebSettings) -> Router {
             get(pages::articles::new_page).post(pages::articles::create),
         )
         .route("/articles/{id}", get(pages::articles::show))
+        .route("/campaigns", get(pages::campaigns::list))
+        .route("/campaigns/{id}", post(pages::campaigns::update))
         .route("/careers", get(pages::careers::list))
         .route(
             "/careers/new",

@@ -5,6 +5,7 @@ pub mod actors;
 pub mod blocks;
 pub mod boards;
 pub mod bookmarks;
+pub mod campaigns;
 pub mod careers;
 pub mod deliveries;
 pub mod follows;

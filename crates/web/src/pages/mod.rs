@@ -3,6 +3,7 @@
 pub mod articles;
 pub mod authorize;
 pub mod boards;
+pub mod campaigns;
 pub mod careers;
 pub mod directory;
 pub mod joining;
