@@ -87,6 +87,18 @@ fn staff<'a>(auth: &'a Auth, scope: &str) -> ApiResult<&'a User> {
     }
 }
 
+/// The staff member behind `auth` (with `scope`) and the member behind account `id`.
+async fn staff_and_member<'a>(
+    auth: &'a Auth,
+    ctx: &Context,
+    scope: &str,
+    id: &str,
+) -> ApiResult<(&'a User, User)> {
+    let staff = staff(auth, scope)?;
+    let (user, _) = joining::member_by_account(ctx, parse_id(id)?).await?;
+    Ok((staff, user))
+}
+
 fn invite_json(ctx: &Context, i: &Invite) -> Value {
     json!({
         "id": i.id.to_string(),
@@ -343,8 +355,7 @@ pub async fn approve(
     auth: Auth,
     State(ctx): State<Context>,
 ) -> ApiResult<Json<Value>> {
-    let staff = staff(&auth, "admin:write:accounts")?;
-    let (user, _) = joining::member_by_account(&ctx, parse_id(&id)?).await?;
+    let (staff, user) = staff_and_member(&auth, &ctx, "admin:write:accounts", &id).await?;
     let (user, actor) = joining::approve(&ctx, staff, user.id).await?;
     Ok(Json(admin_account_json(&ctx, &user, &actor).await?))
 }
@@ -355,8 +366,7 @@ pub async fn reject(
     auth: Auth,
     State(ctx): State<Context>,
 ) -> ApiResult<Json<Value>> {
-    let staff = staff(&auth, "admin:write:accounts")?;
-    let (user, _) = joining::member_by_account(&ctx, parse_id(&id)?).await?;
+    let (staff, user) = staff_and_member(&auth, &ctx, "admin:write:accounts", &id).await?;
     let before = admin_account(&ctx, user.id).await?;
     joining::reject(&ctx, staff, user.id).await?;
     Ok(Json(before))
@@ -370,9 +380,8 @@ pub async fn action(
     State(ctx): State<Context>,
     p: Params,
 ) -> ApiResult<Json<Value>> {
-    let staff = staff(&auth, "admin:write:accounts")?;
+    let (staff, user) = staff_and_member(&auth, &ctx, "admin:write:accounts", &id).await?;
     let kind = p.str("type").unwrap_or_else(|| "none".into());
-    let (user, _) = joining::member_by_account(&ctx, parse_id(&id)?).await?;
     match kind.as_str() {
         "none" => accounts::check_staff_over(staff, &user, None)?,
         "disable" => accounts::change_disabled(&ctx, staff, user.id, true).await?,
@@ -393,8 +402,7 @@ pub async fn enable(
     auth: Auth,
     State(ctx): State<Context>,
 ) -> ApiResult<Json<Value>> {
-    let staff = staff(&auth, "admin:write:accounts")?;
-    let (user, _) = joining::member_by_account(&ctx, parse_id(&id)?).await?;
+    let (staff, user) = staff_and_member(&auth, &ctx, "admin:write:accounts", &id).await?;
     accounts::change_disabled(&ctx, staff, user.id, false).await?;
     Ok(Json(admin_account(&ctx, user.id).await?))
 }
@@ -405,8 +413,7 @@ pub async fn unsuspend(
     auth: Auth,
     State(ctx): State<Context>,
 ) -> ApiResult<Json<Value>> {
-    let staff = staff(&auth, "admin:write:accounts")?;
-    let (user, _) = joining::member_by_account(&ctx, parse_id(&id)?).await?;
+    let (staff, user) = staff_and_member(&auth, &ctx, "admin:write:accounts", &id).await?;
     joining::set_suspended(&ctx, staff, user.id, false).await?;
     Ok(Json(admin_account(&ctx, user.id).await?))
 }
@@ -514,8 +521,7 @@ pub async fn export_member(
     auth: Auth,
     State(ctx): State<Context>,
 ) -> ApiResult<Response> {
-    let staff = staff(&auth, "admin:read:accounts")?;
-    let (user, _) = joining::member_by_account(&ctx, parse_id(&id)?).await?;
+    let (staff, user) = staff_and_member(&auth, &ctx, "admin:read:accounts", &id).await?;
     export_answer(&ctx, staff, user.id, None).await
 }
 
@@ -524,8 +530,7 @@ pub async fn export_member_part(
     auth: Auth,
     State(ctx): State<Context>,
 ) -> ApiResult<Response> {
-    let staff = staff(&auth, "admin:read:accounts")?;
-    let (user, _) = joining::member_by_account(&ctx, parse_id(&id)?).await?;
+    let (staff, user) = staff_and_member(&auth, &ctx, "admin:read:accounts", &id).await?;
     export_answer(&ctx, staff, user.id, Some(&part)).await
 }
 
@@ -547,8 +552,7 @@ pub async fn delete_member(
     auth: Auth,
     State(ctx): State<Context>,
 ) -> ApiResult<Json<Value>> {
-    let staff = staff(&auth, "admin:write:accounts")?;
-    let (user, _) = joining::member_by_account(&ctx, parse_id(&id)?).await?;
+    let (staff, user) = staff_and_member(&auth, &ctx, "admin:write:accounts", &id).await?;
     let before = admin_account(&ctx, user.id).await?;
     tsunagu_service::own_data::delete_account(&ctx, staff, user.id, None).await?;
     Ok(Json(before))
