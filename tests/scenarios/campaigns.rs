@@ -92,6 +92,25 @@ async fn campaigns(backend: Backend) {
     .await;
     let list = alice.get("/api/v1/tsunagu/campaigns").await;
     assert_eq!(list.as_array().map(Vec::len), Some(2));
+    // A campaign the board's moderators removed is no longer listed.
+    let removable = office.post("/api/v1/tsunagu/campaigns", new.clone()).await;
+    office
+        .post(
+            "/api/v1/tsunagu/boards/giving/moderators",
+            json!({ "account_id": office.id }),
+        )
+        .await;
+    office
+        .post(
+            &format!(
+                "/api/v1/tsunagu/statuses/{}/remove",
+                removable["id"].as_str().expect("id")
+            ),
+            json!({ "reason": "posted twice" }),
+        )
+        .await;
+    let list = alice.get("/api/v1/tsunagu/campaigns").await;
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
 
     // The site shows the progress and the way to give; staff update it there.
     let site = Browser::new(&uni.base, "en");

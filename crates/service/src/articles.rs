@@ -99,10 +99,12 @@ pub async fn list(
     max_id: Option<i64>,
     limit: i64,
 ) -> ServiceResult<Vec<Post>> {
-    Ok(ctx
+    let found = ctx
         .db
         .read(move |c| q::articles(c, author, author.is_none(), max_id, limit))
-        .await?)
+        .await?;
+    // The one visibility rule (refused servers, moderators' removals) applies here too.
+    crate::posts::filter_visible(ctx, None, found).await
 }
 
 /// One article, if it is one and not deleted.
@@ -115,5 +117,8 @@ pub async fn get(ctx: &Context, id: i64) -> ServiceResult<Post> {
     if post.kind != "Article" || post.deleted_at.is_some() || post.visibility != "public" {
         return Err(crate::ServiceError::NotFound("article"));
     }
-    Ok(post)
+    crate::posts::filter_visible(ctx, None, vec![post])
+        .await?
+        .pop()
+        .ok_or(crate::ServiceError::NotFound("article"))
 }

@@ -122,7 +122,9 @@ pub async fn create(
 }
 
 pub async fn list(ctx: &Context) -> ServiceResult<Vec<(Campaign, Post)>> {
-    Ok(ctx.db.read(|c| q::list(c, 100)).await?)
+    let found = ctx.db.read(|c| q::list(c, 100)).await?;
+    // Threads the giving board's moderators removed are not shown.
+    crate::posts::keep_visible(ctx, None, found).await
 }
 
 /// Staff record the amount raised so far; the thread's text follows.

@@ -140,10 +140,12 @@ pub async fn list(
         }
     }
     let at = (!include_expired).then(now);
-    Ok(ctx
+    let found = ctx
         .db
         .read(move |c| q::list(c, kind.as_deref(), at, limit.clamp(1, 100)))
-        .await?)
+        .await?;
+    // Offers whose thread the board's moderators removed are not listed.
+    crate::posts::keep_visible(ctx, None, found).await
 }
 
 /// The author (or staff) closes an offer: it leaves listings now.

@@ -176,6 +176,24 @@ pub async fn can_see(ctx: &Context, viewer: Option<i64>, post: &Post) -> Service
 /// number. Deleted posts, posts waiting for a moderator and posts a board's moderators
 /// removed show to their author only; followers-only posts to followers and mentioned
 /// accounts; direct ones to mentioned accounts. A boost shows only with its original.
+/// [`filter_visible`] for rows that come with their post (an offer, a campaign).
+pub async fn keep_visible<T>(
+    ctx: &Context,
+    viewer: Option<i64>,
+    rows: Vec<(T, Post)>,
+) -> ServiceResult<Vec<(T, Post)>> {
+    let posts = rows.iter().map(|(_, p)| p.clone()).collect();
+    let shown: std::collections::HashSet<i64> = filter_visible(ctx, viewer, posts)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter(|(_, p)| shown.contains(&p.id))
+        .collect())
+}
+
 pub async fn filter_visible(
     ctx: &Context,
     viewer: Option<i64>,
