@@ -169,11 +169,31 @@ async fn approval_mode(backend: Backend) {
     let (status, _) = sign_up(&uni.base, &app, &person("hana2", "hana@mail.test")).await;
     assert_eq!(status, 422, "the address is taken");
 
-    let confirm = mail.wait_for("hana@mail.test", "/auth/confirm").await;
-    assert!(confirm
+    let first = mail.wait_for("hana@mail.test", "/auth/confirm").await;
+    assert!(first
         .header("from")
         .unwrap_or_default()
         .contains("office@alumni.test"));
+    // She asks for the mail again at a corrected address, as Mastodon apps let her; the
+    // address must be free.
+    let (status, body) = hana
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/emails/confirmations",
+            Some(json!({ "email": "office@example.org" })),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = hana
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/emails/confirmations",
+            Some(json!({ "email": "hana@new-mail.test" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let confirm = mail.wait_for("hana@new-mail.test", "/auth/confirm").await;
+    assert_ne!(first.link("/auth/confirm"), confirm.link("/auth/confirm"));
     assert_eq!(
         open_link(&confirm.link("/auth/confirm").expect("link")).await,
         200
@@ -195,7 +215,7 @@ async fn approval_mode(backend: Backend) {
         .unwrap_or_else(|| panic!("hana is not pending: {pending}"))
         .clone();
     assert_eq!(entry["invite_request"], "Class of 2019, Engineering");
-    assert_eq!(entry["email"], "hana@mail.test");
+    assert_eq!(entry["email"], "hana@new-mail.test");
     assert_eq!(entry["confirmed"], true);
     assert_eq!(entry["approved"], false);
     let id = entry["id"].as_str().expect("id").to_string();
@@ -219,7 +239,12 @@ async fn approval_mode(backend: Backend) {
         )
         .await;
     assert_eq!(status, 403, "approved already");
-    mail.wait_for("hana@mail.test", "approved").await;
+    mail.wait_for("hana@new-mail.test", "approved").await;
+    // Confirmed now: the mail is not sent again.
+    let (status, _) = hana
+        .request(reqwest::Method::POST, "/api/v1/emails/confirmations", None)
+        .await;
+    assert_eq!(status, 403);
     let (status, me) = credentials(&hana).await;
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["username"], "hana");

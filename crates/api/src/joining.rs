@@ -557,3 +557,28 @@ pub async fn delete_member(
     tsunagu_service::own_data::delete_account(&ctx, staff, user.id, None).await?;
     Ok(Json(before))
 }
+
+/// `POST /api/v1/emails/confirmations` (`email` to correct the address): the token of an
+/// account whose address is not confirmed yet has the mail sent again.
+pub async fn resend_confirmation(
+    State(ctx): State<Context>,
+    headers: axum::http::HeaderMap,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .ok_or_else(ApiError::unauthorized)?;
+    joining::resend_confirmation(&ctx, token, p.str("email").as_deref())
+        .await
+        .map_err(|e| match e {
+            ServiceError::Unauthorized(_) => ApiError::unauthorized(),
+            other => other.into(),
+        })?;
+    Ok(Json(json!({})))
+}

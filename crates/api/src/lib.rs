@@ -123,7 +123,10 @@ pub fn router(
             "/api/v1/accounts/update_credentials",
             patch(accounts::update_credentials).layer(uploads()),
         )
-        .route("/api/v1/accounts", post(joining::sign_up).layer(sensitive))
+        .route(
+            "/api/v1/accounts",
+            post(joining::sign_up).layer(sensitive.clone()),
+        )
         .route("/api/v1/accounts/lookup", get(accounts::lookup))
         .route(
             "/api/v1/accounts/relationships",
@@ -343,6 +346,11 @@ pub fn router(
             post(joining::set_role),
         )
         .route("/api/v1/directory", get(joining::directory))
+        // It sends mail: the tighter per-address limit.
+        .route(
+            "/api/v1/emails/confirmations",
+            post(joining::resend_confirmation).layer(sensitive),
+        )
         .route(
             "/api/v1/tsunagu/careers",
             get(careers::list).post(careers::create),

@@ -280,6 +280,51 @@ pub async fn send_confirmation(ctx: &Context, user: &User) -> ServiceResult<()> 
     .await
 }
 
+/// Mastodon's `POST /api/v1/emails/confirmations`: the member of an unconfirmed account (by
+/// its token, with `write:accounts`) has the confirmation mail sent again, to a corrected
+/// address if given.
+pub async fn resend_confirmation(
+    ctx: &Context,
+    token: &str,
+    new_email: Option<&str>,
+) -> ServiceResult<()> {
+    let (t, user) = crate::oauth::token_owner(ctx, token).await?;
+    let (user, _) = user.ok_or_else(|| {
+        ServiceError::Forbidden("This method requires an authenticated user".into())
+    })?;
+    if !crate::oauth::scope_allows(&t.scopes, "write:accounts") {
+        return Err(ServiceError::Forbidden(
+            "This action is outside the authorized scopes".into(),
+        ));
+    }
+    if user.confirmed_at.is_some() {
+        return Err(ServiceError::Forbidden(
+            "This method is only available while the e-mail is awaiting confirmation".into(),
+        ));
+    }
+    let mut user = user;
+    if let Some(email) = new_email.map(str::trim).filter(|e| !e.is_empty()) {
+        let email = accounts::validate_email(email)?;
+        let e = email.clone();
+        if ctx
+            .db
+            .read(move |c| users::by_email(c, &e))
+            .await?
+            .is_some()
+            && email != user.email
+        {
+            return Err(ServiceError::Conflict(Problem::coded(
+                "email-taken",
+                "e-mail address is already registered",
+            )));
+        }
+        let (uid, e) = (user.id, email.clone());
+        ctx.db.write(move |c| q::set_email(c, uid, &e)).await?;
+        user.email = email;
+    }
+    send_confirmation(ctx, &user).await
+}
+
 /// Confirms an address with the link's token; the account as it stands now. A confirmed
 /// account on the alumni roster is verified; one that needs no approval is welcomed.
 pub async fn confirm(ctx: &Context, token: &str) -> ServiceResult<(User, Actor)> {

@@ -395,8 +395,24 @@ pub async fn code_grant(
     issue(ctx, Some(app.id), Some(row.user_id), row.scopes).await
 }
 
-/// Checks a bearer token: the token and, for user tokens, the member.
+/// Checks a bearer token: the token and, for user tokens, the member, whose account must be
+/// active.
 pub async fn verify_token(
+    ctx: &Context,
+    token: &str,
+) -> ServiceResult<(OauthToken, Option<(User, Actor)>)> {
+    let (token, user) = token_owner(ctx, token).await?;
+    if let Some((u, _)) = &user {
+        if let Some(refusal) = crate::joining::standing(u).refusal() {
+            return Err(refusal);
+        }
+    }
+    Ok((token, user))
+}
+
+/// A live token and its member, whatever the account's standing (for the few things an
+/// account that is not active yet may do, such as asking for the confirmation mail again).
+pub async fn token_owner(
     ctx: &Context,
     token: &str,
 ) -> ServiceResult<(OauthToken, Option<(User, Actor)>)> {
@@ -414,14 +430,7 @@ pub async fn verify_token(
             Ok(Some((t, user)))
         })
         .await?;
-    let (token, user) =
-        found.ok_or_else(|| ServiceError::Unauthorized("The access token is invalid".into()))?;
-    if let Some((u, _)) = &user {
-        if let Some(refusal) = crate::joining::standing(u).refusal() {
-            return Err(refusal);
-        }
-    }
-    Ok((token, user))
+    found.ok_or_else(|| ServiceError::Unauthorized("The access token is invalid".into()))
 }
 
 /// Revokes a token the app holds; a token of another app is left alone, as OAuth asks.

@@ -162,6 +162,13 @@ pub fn confirm_email(conn: &mut Conn, user_id: i64, at: NaiveDateTime) -> QueryR
     Ok(())
 }
 
+pub fn set_email(conn: &mut Conn, user_id: i64, email: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::email.eq(email))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn set_approved(conn: &mut Conn, user_id: i64) -> QueryResult<usize> {
     diesel::update(users::table.find(user_id).filter(users::approved.eq(false)))
         .set(users::approved.eq(true))
