@@ -154,6 +154,19 @@ async fn directory(backend: Backend) {
     let page = visitor.get("/directory?mentoring=on").await;
     assert!(page.body.contains("/users/bob") && !page.body.contains("/users/alice"));
 
+    // A server staff silence or suspend: its people leave the directory.
+    office
+        .post(
+            "/api/v1/admin/domain_blocks",
+            json!({ "domain": corp.domain, "severity": "silence" }),
+        )
+        .await;
+    assert_eq!(
+        names(base, None, "graduation_year=2018").await,
+        vec!["alice"]
+    );
+    assert!(names(base, member, "employer=port").await.is_empty());
+
     for bad in ["order=random", "graduation_year=soon"] {
         let res = http()
             .get(format!("{base}/api/v1/directory?{bad}"))

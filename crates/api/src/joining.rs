@@ -226,9 +226,14 @@ pub async fn set_role(
 
 /// Mastodon's `Admin::Account` entity.
 async fn admin_account_json(ctx: &Context, user: &User, actor: &Actor) -> ApiResult<Value> {
+    Ok(admin_entity(user, actor, views::account(ctx, actor).await?))
+}
+
+/// Mastodon's `Admin::Account` around the account entity `account`.
+fn admin_entity(user: &User, actor: &Actor, account: Value) -> Value {
     let standing = joining::standing(user);
     let role = accounts::role_of(user);
-    Ok(json!({
+    json!({
         "id": actor.id.to_string(),
         "username": actor.username,
         "domain": null,
@@ -251,10 +256,10 @@ async fn admin_account_json(ctx: &Context, user: &User, actor: &Actor) -> ApiRes
         "silenced": false,
         "suspended": standing == Standing::Suspended,
         "sensitized": false,
-        "account": views::account(ctx, actor).await?,
+        "account": account,
         "invited_by_account_id": null,
         "tsunagu": { "invite_id": user.invite_id.map(|i| i.to_string()) },
-    }))
+    })
 }
 
 fn role_id(role: Role) -> &'static str {
@@ -274,10 +279,14 @@ async fn admin_account(ctx: &Context, user_id: i64) -> ApiResult<Value> {
 async fn admin_list(ctx: &Context, staff: &User, filter: MemberFilter) -> ApiResult<Response> {
     let limit = filter.limit;
     let rows = joining::members(ctx, staff, filter).await?;
-    let mut list = Vec::with_capacity(rows.len());
-    for (user, actor) in &rows {
-        list.push(admin_account_json(ctx, user, actor).await?);
-    }
+    // The account entities in one batch.
+    let actors: Vec<Actor> = rows.iter().map(|(_, a)| a.clone()).collect();
+    let entities = views::accounts(ctx, &actors).await?;
+    let list: Vec<Value> = rows
+        .iter()
+        .zip(entities)
+        .map(|((user, actor), account)| admin_entity(user, actor, account))
+        .collect();
     let ids: Vec<i64> = rows.iter().map(|(_, a)| a.id).collect();
     let headers = if (ids.len() as i64) < limit {
         axum::http::HeaderMap::new()

@@ -5,6 +5,7 @@
 use crate::accounts::Visibility;
 use crate::error::invalid;
 use crate::{Context, ServiceResult};
+use tsunagu_db::queries::containing;
 use tsunagu_db::queries::joining::{self as q, DirectoryQuery};
 use tsunagu_db::Actor;
 
@@ -55,19 +56,6 @@ pub struct Search {
 pub const DEFAULT_LIMIT: i64 = 40;
 pub const MAX_LIMIT: i64 = 80;
 
-/// A LIKE pattern for `text` anywhere (lower-cased, wildcards escaped).
-fn containing(text: &str) -> String {
-    format!("%{}%", escape(text))
-}
-
-fn escape(text: &str) -> String {
-    text.trim()
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
 fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
@@ -111,7 +99,14 @@ pub async fn search(ctx: &Context, who: Searcher, s: Search) -> ServiceResult<Ve
         fields,
         text: given(&s.text).map(containing),
     };
-    Ok(ctx.db.read(move |c| q::directory(c, &query)).await?)
+    let found = ctx.db.read(move |c| q::directory(c, &query)).await?;
+    // People of servers staff refused or silenced are not listed (the directory is public).
+    let ids: Vec<i64> = found.iter().map(|a| a.id).collect();
+    let hidden = crate::policy::hidden_authors(ctx, &ids, true).await?;
+    Ok(found
+        .into_iter()
+        .filter(|a| !hidden.contains(&a.id))
+        .collect())
 }
 
 #[cfg(test)]

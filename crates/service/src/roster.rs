@@ -23,6 +23,21 @@ pub struct Row {
     pub department: String,
 }
 
+impl Row {
+    /// The roster entry this row makes at `at`.
+    fn entry(&self, at: chrono::NaiveDateTime) -> RosterEntry {
+        RosterEntry {
+            email: self.email.clone(),
+            name: self.name.clone(),
+            graduation_year: self.graduation_year,
+            department: self.department.clone(),
+            imported_at: at,
+            updated_at: at,
+            invited_at: None,
+        }
+    }
+}
+
 /// A row that was left out, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid {
@@ -195,15 +210,7 @@ pub async fn import(
         let at = now();
         let mut changed = Vec::new();
         for row in chunk {
-            let entry = RosterEntry {
-                email: row.email.clone(),
-                name: row.name.clone(),
-                graduation_year: row.graduation_year,
-                department: row.department.clone(),
-                imported_at: at,
-                updated_at: at,
-                invited_at: None,
-            };
+            let entry = row.entry(at);
             match before.get(&row.email) {
                 None => summary.new += 1,
                 Some(old)
@@ -255,16 +262,7 @@ async fn handle_person(
             if !same {
                 summary.verified += 1;
                 if !options.dry_run {
-                    let entry = RosterEntry {
-                        email: row.email.clone(),
-                        name: row.name.clone(),
-                        graduation_year: row.graduation_year,
-                        department: row.department.clone(),
-                        imported_at: now(),
-                        updated_at: now(),
-                        invited_at: None,
-                    };
-                    alumni::apply_roster(ctx, &user, &actor, &entry).await?;
+                    alumni::apply_roster(ctx, &user, &actor, &row.entry(now())).await?;
                 }
             }
         }

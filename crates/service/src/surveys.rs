@@ -7,7 +7,7 @@ use crate::accounts::role_of;
 use crate::error::{invalid, invalid_as};
 use crate::{Context, Problem, ServiceError, ServiceResult};
 use serde::{Deserialize, Serialize};
-use tsunagu_db::queries::{surveys as q, users};
+use tsunagu_db::queries::surveys as q;
 use tsunagu_db::{now, NewSurvey, Survey, User};
 
 pub const MAX_QUESTIONS: usize = 50;
@@ -442,16 +442,19 @@ pub async fn results_csv(ctx: &Context, staff: &User, survey_id: i64) -> Service
     ];
     header.extend(questions.iter().map(|q| q.text.clone()));
     w.write_record(&header).map_err(csv_err)?;
+    // Respondents' names in one query (none in an anonymous survey).
+    let ids: Vec<i64> = responses.iter().filter_map(|r| r.user_id).collect();
+    let names: std::collections::HashMap<i64, String> = ctx
+        .db
+        .read(move |c| q::usernames(c, &ids))
+        .await?
+        .into_iter()
+        .collect();
     for r in &responses {
-        let respondent = match r.user_id {
-            Some(uid) => ctx
-                .db
-                .read(move |c| users::with_actor(c, uid))
-                .await
-                .map(|(_, a)| a.username)
-                .unwrap_or_default(),
-            None => String::new(),
-        };
+        let respondent = r
+            .user_id
+            .and_then(|id| names.get(&id).cloned())
+            .unwrap_or_default();
         let answers: Vec<Answer> = serde_json::from_str(&r.answers_json).unwrap_or_default();
         let mut row = vec![
             r.id.to_string(),

@@ -218,7 +218,9 @@ pub fn members(conn: &mut Conn, f: &MemberFilter) -> QueryResult<Vec<(User, Acto
     }
     if let Some(name) = &f.username {
         q = q.filter(
-            super::actors::lower(actors::username).like(format!("%{}%", name.to_lowercase())),
+            super::actors::lower(actors::username)
+                .like(super::containing(name))
+                .escape('\\'),
         );
     }
     if let Some(email) = &f.email {

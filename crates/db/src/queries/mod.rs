@@ -68,3 +68,15 @@ pub(crate) fn newest_first<T>(mut rows: Vec<T>, ascending: bool) -> Vec<T> {
     }
     rows
 }
+
+/// A LIKE pattern (with `ESCAPE '\\'`) matching values that contain `text`, any case: its own
+/// `%`, `_` and the backslash are plain characters.
+pub fn containing(text: &str) -> String {
+    let escaped = text
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}

@@ -79,3 +79,13 @@ pub fn responses(conn: &mut Conn, survey_id: i64) -> QueryResult<Vec<SurveyRespo
         .select(SurveyResponse::as_select())
         .load(conn)
 }
+
+/// `(user id, username)` of the members `user_ids`.
+pub fn usernames(conn: &mut Conn, user_ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    use crate::schema::{actors, users};
+    users::table
+        .inner_join(actors::table.on(actors::id.eq(users::actor_id)))
+        .filter(users::id.eq_any(user_ids))
+        .select((users::id, actors::username))
+        .load(conn)
+}
