@@ -8,6 +8,7 @@ mod campaigns;
 mod careers;
 mod delivery;
 mod directory;
+mod events;
 mod federation;
 mod fixtures;
 mod joining;

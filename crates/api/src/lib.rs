@@ -10,6 +10,7 @@ mod boards;
 mod campaigns;
 mod careers;
 mod error;
+mod events;
 mod grouped_notifications;
 mod instance;
 mod joining;
@@ -356,6 +357,21 @@ pub fn router(
             get(careers::list).post(careers::create),
         )
         .route("/api/v1/tsunagu/careers/{id}/close", post(careers::close))
+        .route(
+            "/api/v1/tsunagu/events",
+            get(events::list).post(events::create),
+        )
+        .route(
+            "/api/v1/tsunagu/events/{id}",
+            get(events::show).put(events::update),
+        )
+        .route("/api/v1/tsunagu/events/{id}/cancel", post(events::cancel))
+        .route("/api/v1/tsunagu/events/{id}/join", post(events::join))
+        .route("/api/v1/tsunagu/events/{id}/leave", post(events::leave))
+        .route(
+            "/api/v1/tsunagu/calendar",
+            get(events::calendar).post(events::renew_calendar),
+        )
         .route(
             "/api/v1/tsunagu/campaigns",
             get(campaigns::list).post(campaigns::create),

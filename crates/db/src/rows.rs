@@ -591,3 +591,43 @@ pub struct Campaign {
     pub deadline: Option<chrono::NaiveDate>,
     pub payment_url: String,
 }
+
+/// The facts of an event (its post holds the title and description).
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
+#[diesel(table_name = events)]
+pub struct CalendarEvent {
+    pub post_id: i64,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: Option<NaiveDateTime>,
+    pub timezone: String,
+    /// Minutes east of UTC the organiser wrote the times in.
+    pub utc_offset: i32,
+    pub location: String,
+    pub online_url: Option<String>,
+    pub capacity: Option<i32>,
+    pub cancelled_at: Option<NaiveDateTime>,
+    pub remote_participants: i32,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone, PartialEq)]
+#[diesel(table_name = event_participants)]
+pub struct EventParticipant {
+    pub id: i64,
+    pub event_id: i64,
+    pub actor_id: i64,
+    /// `going`, `waiting` or `pending`.
+    pub state: String,
+    pub join_ap_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub reminded_at: Option<NaiveDateTime>,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = event_participants)]
+pub struct NewEventParticipant {
+    pub event_id: i64,
+    pub actor_id: i64,
+    pub state: String,
+    pub join_ap_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}

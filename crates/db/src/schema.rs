@@ -592,3 +592,41 @@ diesel::table! {
 
 diesel::joinable!(campaigns -> posts (post_id));
 diesel::allow_tables_to_appear_in_same_query!(campaigns, posts);
+
+diesel::table! {
+    events (post_id) {
+        post_id -> BigInt,
+        starts_at -> Timestamp,
+        ends_at -> Nullable<Timestamp>,
+        timezone -> Text,
+        utc_offset -> Integer,
+        location -> Text,
+        online_url -> Nullable<Text>,
+        capacity -> Nullable<Integer>,
+        cancelled_at -> Nullable<Timestamp>,
+        remote_participants -> Integer,
+    }
+}
+
+diesel::table! {
+    event_participants (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        actor_id -> BigInt,
+        state -> Text,
+        join_ap_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        reminded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (user_id) {
+        user_id -> BigInt,
+        token -> Text,
+    }
+}
+
+diesel::joinable!(events -> posts (post_id));
+diesel::allow_tables_to_appear_in_same_query!(events, posts, event_participants);
+diesel::allow_tables_to_appear_in_same_query!(event_participants, actors);

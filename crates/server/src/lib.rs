@@ -27,7 +27,7 @@ pub struct Settings {
     pub dev: bool,
     /// Where uploaded media files are kept.
     pub media_dir: std::path::PathBuf,
-    /// How often periodic chores run (announcing ended polls).
+    /// How often periodic chores run (announcing ended polls, event reminders).
     pub housekeeping_interval: Duration,
     /// Serve posts and collections only to signed requests (Mastodon's secure mode).
     pub authorized_fetch: bool,
@@ -256,6 +256,11 @@ async fn housekeeping(ctx: Context, every: Duration, mut stop: watch::Receiver<b
         }
         if let Err(e) = tsunagu_service::polls::send_changed_counts(&ctx).await {
             tracing::warn!("sending poll counts: {e}");
+        }
+        match tsunagu_service::events::send_reminders(&ctx).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("reminded {n} participant(s) of events starting soon"),
+            Err(e) => tracing::warn!("event reminders: {e}"),
         }
         match delivery::prune_records(&ctx).await {
             Ok((0, 0)) => {}

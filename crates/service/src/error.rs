@@ -58,6 +58,8 @@ pub const PROBLEM_CODES: &[&str] = &[
     "blocked",
     "board-archived",
     "board-name-taken",
+    "event-over",
+    "event-times",
     "board-title-length",
     "body-too-long",
     "domain-already-blocked",

@@ -112,6 +112,20 @@ pub enum Event {
         post_id: i64,
         voter_id: i64,
     },
+    /// A member asked to take part in a remote event: their `Join` goes to its organiser.
+    EventJoinRequested {
+        participant_id: i64,
+    },
+    /// A remote person takes part in a local event (at once, or moved up from the line).
+    EventJoinAccepted {
+        participant_id: i64,
+    },
+    /// A member left a remote event.
+    EventLeft {
+        event_id: i64,
+        actor_id: i64,
+        join_ap_id: Option<String>,
+    },
     /// A local board changed (title, description, rules, posting mode, moderators), by one
     /// of its moderators (or an operator, `None`).
     BoardUpdated {

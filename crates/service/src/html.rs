@@ -292,6 +292,13 @@ pub fn render_markdown_linked(source: &str, linker: &dyn Linker) -> String {
     sanitize(&html)
 }
 
+/// A link, if it is one a browser may safely follow: `http` or `https` only (never
+/// `javascript:`, `data:`...).
+pub fn web_link(value: &str) -> Option<String> {
+    let url = url::Url::parse(value.trim()).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

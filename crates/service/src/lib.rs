@@ -13,6 +13,7 @@ pub mod campaigns;
 pub mod careers;
 pub mod directory;
 mod error;
+pub mod events;
 mod federator;
 pub mod health;
 pub mod html;

@@ -158,6 +158,7 @@ fn navigation(web: &Web, visit: &Visit) -> Markup {
                     li { a href="/search" { (t(lang, "nav-search")) } }
                     li { a href="/directory" { (t(lang, "nav-directory")) } }
                     li { a href="/articles" { (t(lang, "nav-articles")) } }
+                    li { a href="/events" { (t(lang, "nav-events")) } }
                     li { a href="/careers" { (t(lang, "nav-careers")) } }
                     @if let Some(m) = &visit.member {
                         li { a href="/new" { (t(lang, "nav-new-thread")) } }

@@ -103,6 +103,15 @@ pub fn router(ctx: Context, settings: WebSettings) -> Router {
             "/careers/new",
             get(pages::careers::new_page).post(pages::careers::create),
         )
+        .route("/events", get(pages::events::list))
+        .route(
+            "/events/new",
+            get(pages::events::new_page).post(pages::events::create),
+        )
+        .route("/events/{id}", get(pages::events::show))
+        .route("/events/{id}/event.ics", get(pages::events::ics))
+        .route("/events/{id}/{action}", post(pages::events::act))
+        .route("/calendar/{token}/events.ics", get(pages::events::feed))
         .route("/surveys", get(pages::surveys::list))
         .route(
             "/surveys/{id}",

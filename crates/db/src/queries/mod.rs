@@ -8,6 +8,7 @@ pub mod bookmarks;
 pub mod campaigns;
 pub mod careers;
 pub mod deliveries;
+pub mod events;
 pub mod follows;
 pub mod joining;
 pub mod media;

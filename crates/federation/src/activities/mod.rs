@@ -7,6 +7,7 @@
 mod announce;
 mod block;
 pub(crate) mod board;
+mod event;
 mod follow;
 mod like;
 mod poll;
@@ -125,6 +126,11 @@ pub async fn receive(activity: Incoming, sender: DbActor, data: &Data) -> Result
         }
         ("Delete", _) => post::receive_delete(&activity, &sender, data).await,
         ("Follow", _) => follow::receive(&activity, &sender, data).await,
+        ("Accept" | "Reject", _) if event::answers_join(&activity, data) => {
+            event::receive_answer(&activity, &sender, data).await
+        }
+        ("Join", _) => event::receive_join(&activity, &sender, data).await,
+        ("Leave", _) => event::receive_leave(&activity, &sender, data).await,
         ("Accept" | "Reject", Some("Follow") | None) => {
             follow::receive_answer(&activity, &sender, data).await
         }
@@ -197,6 +203,9 @@ pub(crate) async fn build(event: &Event, data: &Data) -> Result<Vec<Outgoing>, F
         Event::Liked { .. } | Event::Unliked { .. } => like::build(event, data).await,
         Event::Announced { .. } | Event::Unannounced { .. } => announce::build(event, data).await,
         Event::Blocked { .. } => block::build(event, data).await,
+        Event::EventJoinRequested { .. }
+        | Event::EventJoinAccepted { .. }
+        | Event::EventLeft { .. } => event::build(event, data).await,
         Event::ProfileUpdated { .. } => profile::build(event, data).await,
         Event::AccountDeleted { .. } => profile::build_delete(event, data).await,
         Event::PollVoted { .. } => poll::build(event, data).await,

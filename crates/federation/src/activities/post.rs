@@ -323,8 +323,8 @@ async fn author_activity(event: &Event, data: &Data) -> Result<Option<Outgoing>,
     })
 }
 
-/// The author and the inboxes of a post: remote followers (unless direct) and every remote
-/// account it mentions.
+/// The author and the inboxes of a post: remote followers (unless direct), every remote
+/// account it mentions and, for an event, its remote participants.
 fn recipients(
     c: &mut tsunagu_db::Conn,
     author_id: i64,
@@ -348,6 +348,9 @@ fn recipients(
             });
         }
     }
+    inboxes.extend(tsunagu_db::queries::events::remote_participant_inboxes(
+        c, post_id,
+    )?);
     inboxes.sort();
     inboxes.dedup();
     Ok((author, inboxes))

@@ -41,6 +41,14 @@ pub fn context() -> Value {
             "rules": "lemmy:rules",
             "acceptedAnswer": { "@id": "schema:acceptedAnswer", "@type": "@id" },
             "moderators": { "@id": "lemmy:moderators", "@type": "@id" },
+            "mz": "https://joinmobilizon.org/ns#",
+            "joinMode": "mz:joinMode",
+            "participantCount": "mz:participantCount",
+            "timezone": "mz:timezone",
+            "isOnline": "mz:isOnline",
+            "maximumAttendeeCapacity": "schema:maximumAttendeeCapacity",
+            "remainingAttendeeCapacity": "schema:remainingAttendeeCapacity",
+            "ical": "http://www.w3.org/2002/12/cal/ical#",
             "tsunagu": "urn:tsunagu:ns#",
             "alumni": "tsunagu:alumni",
             "alumniProfile": "tsunagu:alumniProfile",
@@ -161,12 +169,7 @@ pub fn addressees(map: &serde_json::Map<String, Value>) -> Vec<String> {
     urls
 }
 
-/// A link from another server, if it is one a browser may safely follow: `http` or
-/// `https` only (never `javascript:`, `data:`...).
-pub fn web_link(value: &str) -> Option<String> {
-    let url = Url::parse(value.trim()).ok()?;
-    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
-}
+pub use tsunagu_service::html::web_link;
 
 /// `host` or `host:port` of a URL, the way we store actor domains.
 pub fn authority(url: &Url) -> String {

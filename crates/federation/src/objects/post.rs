@@ -248,7 +248,50 @@ pub async fn post_json(ctx: &Context, post: &Post) -> Result<Value, FedError> {
     if let Some(updated) = post.updated_at {
         value["updated"] = json!(format_time(updated));
     }
+    if post.kind == "Event" {
+        add_event_facts(ctx, post, &mut value).await?;
+    }
     Ok(super::with_context(value))
+}
+
+/// An event's time, place and capacity, in the terms Mobilizon reads.
+async fn add_event_facts(ctx: &Context, post: &Post, value: &mut Value) -> Result<(), FedError> {
+    let Ok(view) = tsunagu_service::events::get(ctx, None, post.id).await else {
+        return Ok(());
+    };
+    let e = &view.event;
+    value["startTime"] = json!(format_time(e.starts_at));
+    if let Some(end) = e.ends_at {
+        value["endTime"] = json!(format_time(end));
+    }
+    value["timezone"] = json!(e.timezone);
+    value["joinMode"] = json!("free");
+    value["participantCount"] = json!(view.participants_count);
+    value["maximumAttendeeCapacity"] = json!(e.capacity.unwrap_or(0));
+    if let Some(cap) = e.capacity {
+        value["remainingAttendeeCapacity"] =
+            json!((i64::from(cap) - view.participants_count).max(0));
+    }
+    value["ical:status"] = json!(if e.cancelled_at.is_some() {
+        "CANCELLED"
+    } else {
+        "CONFIRMED"
+    });
+    if !e.location.is_empty() {
+        value["location"] = json!({ "type": "Place", "name": e.location });
+    }
+    value["isOnline"] = json!(e.online_url.is_some());
+    if let Some(link) = &e.online_url {
+        let mut attachments = value["attachment"].as_array().cloned().unwrap_or_default();
+        attachments.push(json!({
+            "type": "Link",
+            "name": "Website",
+            "mediaType": "text/html",
+            "href": link,
+        }));
+        value["attachment"] = json!(attachments);
+    }
+    Ok(())
 }
 
 impl PostJson {
@@ -352,6 +395,58 @@ impl PostJson {
             multiple,
             expires_at: time("endTime").or_else(|| time("closed")),
             voters_count: self.extra.get("votersCount").and_then(Value::as_i64),
+        })
+    }
+
+    /// The facts of an `Event`: times, place, online address, capacity.
+    fn event(&self) -> Option<tsunagu_service::events::RemoteEvent> {
+        if self.kind != "Event" {
+            return None;
+        }
+        let text = |key: &str| self.extra.get(key).and_then(Value::as_str);
+        let start = chrono::DateTime::parse_from_rfc3339(text("startTime")?).ok()?;
+        let number = |key: &str| {
+            self.extra
+                .get(key)
+                .and_then(Value::as_i64)
+                .and_then(|n| i32::try_from(n).ok())
+        };
+        let location = self.extra.get("location").map(|place| {
+            let name = place.get("name").and_then(Value::as_str).unwrap_or("");
+            let address = place.get("address");
+            let part = |key: &str| {
+                address
+                    .and_then(|a| a.get(key))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            };
+            [
+                name.to_string(),
+                part("streetAddress"),
+                part("addressLocality"),
+                part("addressCountry"),
+            ]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ")
+        });
+        let online = self
+            .attachment
+            .iter()
+            .filter(|a| a.get("type").and_then(Value::as_str) == Some("Link"))
+            .find_map(|a| a.get("href").and_then(Value::as_str).and_then(web_link));
+        Some(tsunagu_service::events::RemoteEvent {
+            starts_at: start.naive_utc(),
+            ends_at: parse_time(text("endTime")),
+            timezone: text("timezone").map(str::to_string),
+            utc_offset: start.offset().local_minus_utc() / 60,
+            location: location.unwrap_or_default(),
+            online_url: online,
+            capacity: number("maximumAttendeeCapacity"),
+            cancelled: text("ical:status") == Some("CANCELLED"),
+            participants: number("participantCount").unwrap_or(0),
         })
     }
 
@@ -561,7 +656,11 @@ impl Object for DbPost {
             attachments: json.attachments(),
             poll: json.poll(),
         };
+        let event = json.event();
         let post = inbound::receive_post(data.app_data(), &author.0, remote).await?;
+        if let Some(event) = event {
+            tsunagu_service::events::record_remote(data.app_data(), post.id, event).await?;
+        }
         DbPost::new(post)
     }
 }

@@ -6,6 +6,7 @@ pub mod boards;
 pub mod campaigns;
 pub mod careers;
 pub mod directory;
+pub mod events;
 pub mod joining;
 pub mod member;
 pub mod own_data;
