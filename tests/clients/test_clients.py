@@ -1,6 +1,7 @@
 """Real clients against two running instances: Mastodon.py and toot log in (password and
 the out-of-band code flow), post, reply, follow a member of the other instance, read their
-home timeline and notifications; Mastodon.py also uploads media, polls, votes and streams."""
+home timeline and notifications; Mastodon.py also uploads media, polls, votes, streams, and lists
+the private conversation a mentoring request opens."""
 
 import base64
 import html
@@ -245,3 +246,36 @@ def test_toot_out_of_band_code_login():
             proc.kill()
     whoami = subprocess.run(["toot", "whoami"], capture_output=True, text=True, env=env, timeout=60)
     assert whoami.returncode == 0 and "alice" in whoami.stdout, whoami.stdout + whoami.stderr
+
+
+def test_mastodon_py_lists_the_conversation_a_mentoring_request_opens():
+    carol = login(A, "carol@example.org")
+    bob = login(B, "bob@example.org")
+
+    def call(api, base, method, path, **body):
+        res = requests.request(
+            method, f"{base}{path}", json=body, headers={"Authorization": f"Bearer {api.access_token}"}
+        )
+        assert res.status_code == 200, res.text
+        return res.json()
+
+    call(bob, B, "PUT", "/api/v1/tsunagu/mentoring/profile", available=True, topics=["logistics"], capacity=2)
+    mentor = carol.search_v2(f"@bob@{B_DOMAIN}", resolve=True)["accounts"][0]
+    mentors = call(carol, A, "GET", "/api/v1/tsunagu/mentors?topic=logistics")
+    assert [m["account"]["id"] for m in mentors] == [mentor["id"]]
+    call(carol, A, "POST", "/api/v1/tsunagu/mentoring/requests", mentor_id=mentor["id"], message="Ports, please")
+    request = eventually(
+        lambda: next(
+            (r for r in call(bob, B, "GET", "/api/v1/tsunagu/mentoring/requests?role=mentor") if r["state"] == "pending"),
+            None,
+        ),
+        "bob's instance has carol's request",
+    )
+    call(bob, B, "POST", f"/api/v1/tsunagu/mentoring/requests/{request['id']}/accept")
+
+    def with_partner(api, acct):
+        return next((c for c in api.conversations() if any(a["acct"] == acct for a in c["accounts"])), None)
+
+    mine = eventually(lambda: with_partner(carol, f"bob@{B_DOMAIN}"), "carol lists the conversation")
+    assert "Ports, please" in mine["last_status"]["content"]
+    eventually(lambda: with_partner(bob, f"carol@{A_DOMAIN}"), "bob lists the conversation")

@@ -13,6 +13,7 @@ mod federation;
 mod fixtures;
 mod joining;
 mod media_polls;
+mod mentoring;
 mod peers;
 mod real_peers;
 mod signatures;

@@ -16,6 +16,7 @@ mod instance;
 mod joining;
 mod limits;
 mod media;
+mod mentoring;
 mod oauth;
 mod paging;
 mod params;
@@ -285,7 +286,7 @@ pub fn router(
         .route("/api/v1/trends/tags", get(placeholders::empty_list))
         .route("/api/v1/trends/statuses", get(placeholders::empty_list))
         .route("/api/v1/trends/links", get(placeholders::empty_list))
-        .route("/api/v1/conversations", get(placeholders::empty_list))
+        .route("/api/v1/conversations", get(timelines::conversations))
         .route("/api/v1/bookmarks", get(statuses::bookmarks))
         .route("/api/v1/statuses/{id}/bookmark", post(statuses::bookmark))
         .route("/api/v1/statuses/{id}/pin", post(statuses::pin))
@@ -357,6 +358,23 @@ pub fn router(
             get(careers::list).post(careers::create),
         )
         .route("/api/v1/tsunagu/careers/{id}/close", post(careers::close))
+        .route(
+            "/api/v1/tsunagu/mentoring/profile",
+            get(mentoring::profile).put(mentoring::set_profile),
+        )
+        .route("/api/v1/tsunagu/mentors", get(mentoring::mentors))
+        .route(
+            "/api/v1/tsunagu/mentoring/requests",
+            get(mentoring::list).post(mentoring::ask),
+        )
+        .route(
+            "/api/v1/tsunagu/mentoring/requests/{id}",
+            get(mentoring::show),
+        )
+        .route(
+            "/api/v1/tsunagu/mentoring/requests/{id}/{action}",
+            post(mentoring::answer),
+        )
         .route(
             "/api/v1/tsunagu/events",
             get(events::list).post(events::create),

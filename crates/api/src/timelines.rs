@@ -232,3 +232,49 @@ pub async fn search(
         "hashtags": hashtags,
     })))
 }
+
+/// `GET /api/v1/conversations`: private conversations, latest first (`max_id`, `limit` 20, at
+/// most 40). `unread` is not tracked: always false.
+pub async fn conversations(
+    auth: Auth,
+    State(ctx): State<Context>,
+    p: Params,
+) -> ApiResult<(HeaderMap, Json<Value>)> {
+    let (_, me) = auth.member("read:statuses")?;
+    let limit = p.i64("limit")?.unwrap_or(20).clamp(1, 40) as usize;
+    let list = timelines::conversations(&ctx, me.id, p.i64("max_id")?, limit).await?;
+    let people: Vec<i64> = list.iter().flat_map(|c| c.participants.clone()).collect();
+    let actor_rows = ctx.db.read(move |c| actors::by_ids(c, &people)).await?;
+    let account_views = views::accounts(&ctx, &actor_rows).await?;
+    let statuses = views::statuses(
+        &ctx,
+        Some(me.id),
+        list.iter().map(|c| c.last.clone()).collect(),
+    )
+    .await?;
+    let out: Vec<Value> = list
+        .iter()
+        .zip(statuses)
+        .map(|(conv, status)| {
+            let accounts: Vec<Value> = conv
+                .participants
+                .iter()
+                .filter_map(|id| {
+                    let i = actor_rows.iter().position(|a| a.id == *id)?;
+                    account_views.get(i).cloned()
+                })
+                .collect();
+            json!({
+                "id": conv.id.to_string(),
+                "unread": false,
+                "accounts": accounts,
+                "last_status": status,
+            })
+        })
+        .collect();
+    let last = list.last().map(|c| c.last.id);
+    Ok((
+        crate::paging::next_link(&ctx, "/api/v1/conversations", last),
+        Json(json!(out)),
+    ))
+}

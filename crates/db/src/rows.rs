@@ -631,3 +631,55 @@ pub struct NewEventParticipant {
     pub join_ap_id: Option<String>,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
+#[diesel(table_name = mentor_profiles)]
+pub struct MentorProfile {
+    pub actor_id: i64,
+    pub available: bool,
+    /// `,topic,topic,`
+    pub topics: String,
+    pub capacity: i32,
+    pub note: String,
+    pub updated_at: NaiveDateTime,
+}
+
+impl MentorProfile {
+    pub fn topic_list(&self) -> Vec<String> {
+        self.topics
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+#[derive(Queryable, Selectable, Debug, Clone, PartialEq)]
+#[diesel(table_name = mentoring_requests)]
+pub struct MentoringRequest {
+    pub id: i64,
+    pub ap_id: String,
+    pub mentor_id: i64,
+    pub mentee_id: i64,
+    pub message: String,
+    pub state: String,
+    pub reason: String,
+    pub conversation_post_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub answered_at: Option<NaiveDateTime>,
+    pub expires_at: NaiveDateTime,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = mentoring_requests)]
+pub struct NewMentoringRequest {
+    pub ap_id: String,
+    pub mentor_id: i64,
+    pub mentee_id: i64,
+    pub message: String,
+    pub state: String,
+    pub reason: String,
+    pub created_at: NaiveDateTime,
+    pub answered_at: Option<NaiveDateTime>,
+    pub expires_at: NaiveDateTime,
+}

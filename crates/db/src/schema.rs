@@ -630,3 +630,33 @@ diesel::table! {
 diesel::joinable!(events -> posts (post_id));
 diesel::allow_tables_to_appear_in_same_query!(events, posts, event_participants);
 diesel::allow_tables_to_appear_in_same_query!(event_participants, actors);
+
+diesel::table! {
+    mentor_profiles (actor_id) {
+        actor_id -> BigInt,
+        available -> Bool,
+        topics -> Text,
+        capacity -> Integer,
+        note -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mentoring_requests (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        mentor_id -> BigInt,
+        mentee_id -> BigInt,
+        message -> Text,
+        state -> Text,
+        reason -> Text,
+        conversation_post_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(mentor_profiles -> actors (actor_id));
+diesel::allow_tables_to_appear_in_same_query!(mentor_profiles, actors);

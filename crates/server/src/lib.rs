@@ -27,7 +27,7 @@ pub struct Settings {
     pub dev: bool,
     /// Where uploaded media files are kept.
     pub media_dir: std::path::PathBuf,
-    /// How often periodic chores run (announcing ended polls, event reminders).
+    /// How often periodic chores run (announcing ended polls, event reminders, expiring mentoring requests).
     pub housekeeping_interval: Duration,
     /// Serve posts and collections only to signed requests (Mastodon's secure mode).
     pub authorized_fetch: bool,
@@ -40,6 +40,8 @@ pub struct Settings {
     pub registrations: Registrations,
     /// Where e-mail goes; without it, nothing that needs mail (sign-up, password links) works.
     pub smtp: Option<SmtpSettings>,
+    /// How long a mentoring request waits for its answer.
+    pub mentoring_lifetime: Duration,
 }
 
 impl Settings {
@@ -62,6 +64,7 @@ impl Settings {
             header_timeout: Duration::from_secs(30),
             registrations: Registrations::Approval,
             smtp: None,
+            mentoring_lifetime: Duration::from_secs(14 * 86_400),
         }
     }
 }
@@ -99,6 +102,7 @@ pub fn context(db: Db, settings: &Settings) -> Result<Context, StartError> {
     );
     ctx.instance_name = settings.instance.title.clone();
     ctx.registrations = settings.registrations;
+    ctx.mentoring_lifetime = tsunagu_service::mentoring::lifetime(settings.mentoring_lifetime);
     if let Some(smtp) = &settings.smtp {
         let mailer = smtp::SmtpMailer::new(smtp).map_err(StartError::Mail)?;
         ctx.mailer = Some(Arc::new(mailer));
@@ -256,6 +260,11 @@ async fn housekeeping(ctx: Context, every: Duration, mut stop: watch::Receiver<b
         }
         if let Err(e) = tsunagu_service::polls::send_changed_counts(&ctx).await {
             tracing::warn!("sending poll counts: {e}");
+        }
+        match tsunagu_service::mentoring::expire(&ctx).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("{n} mentoring request(s) expired unanswered"),
+            Err(e) => tracing::warn!("expiring mentoring requests: {e}"),
         }
         match tsunagu_service::events::send_reminders(&ctx).await {
             Ok(0) => {}

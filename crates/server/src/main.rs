@@ -90,6 +90,10 @@ struct ServeArgs {
     registrations: tsunagu_service::joining::Registrations,
     #[command(flatten)]
     mail: MailArgs,
+    /// Days a mentoring request waits for the mentor's answer before it expires.
+    #[arg(long, env = "TSUNAGU_MENTORING_REQUEST_DAYS", default_value_t = 14,
+          value_parser = clap::value_parser!(u32).range(1..=365))]
+    mentoring_request_days: u32,
     /// Contact address shown to clients.
     #[arg(long, env = "TSUNAGU_CONTACT_EMAIL", default_value = "")]
     contact_email: String,
@@ -378,6 +382,8 @@ async fn serve(args: ServeArgs) -> CliResult {
     let mut settings = settings(&args.instance);
     settings.instance.title = args.title;
     settings.registrations = args.registrations;
+    settings.mentoring_lifetime =
+        Duration::from_secs(u64::from(args.mentoring_request_days) * 86_400);
     settings.smtp = args.mail.settings();
     settings.instance.contact_email = args.contact_email;
     settings.instance.rate_limit = args.rate_limit.max(1);

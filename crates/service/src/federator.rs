@@ -126,6 +126,18 @@ pub enum Event {
         actor_id: i64,
         join_ap_id: Option<String>,
     },
+    /// A member asked a mentor on another server.
+    MentoringRequested {
+        request_id: i64,
+    },
+    /// A mentor here answered (or, full, declined at once) someone from another server.
+    MentoringAnswered {
+        request_id: i64,
+    },
+    /// A member withdrew their request to a mentor on another server.
+    MentoringCancelled {
+        request_id: i64,
+    },
     /// A local board changed (title, description, rules, posting mode, moderators), by one
     /// of its moderators (or an operator, `None`).
     BoardUpdated {

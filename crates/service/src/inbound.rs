@@ -171,7 +171,12 @@ pub async fn receive_post(
             .await?
     };
     match stored {
-        Some(post) => Ok(post),
+        Some(post) => {
+            if let Some(parent) = &remote.in_reply_to {
+                crate::mentoring::reply_received(ctx, author, parent, post.id).await?;
+            }
+            Ok(post)
+        }
         None => {
             let ap = remote.ap_id.clone();
             let existing = ctx

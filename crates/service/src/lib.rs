@@ -22,6 +22,7 @@ pub mod joining;
 pub mod keys;
 pub mod mail;
 pub mod media;
+pub mod mentoring;
 pub mod notifications;
 pub mod oauth;
 pub mod own_data;
@@ -63,6 +64,8 @@ pub struct Context {
     pub registrations: joining::Registrations,
     /// The way out for e-mail; none when no SMTP server is configured.
     pub mailer: Option<Arc<dyn mail::Mailer>>,
+    /// How long a mentoring request waits for its answer.
+    pub mentoring_lifetime: chrono::Duration,
     /// Weak: the federation layer holds contexts itself, and a strong link back would keep
     /// both (and the database pool) alive after the instance stops.
     federator: Arc<OnceLock<Weak<dyn Federator>>>,
@@ -80,6 +83,7 @@ impl Context {
             instance_name: "Tsunagu".into(),
             registrations: joining::Registrations::Approval,
             mailer: None,
+            mentoring_lifetime: mentoring::DEFAULT_LIFETIME,
             federator: Arc::new(OnceLock::new()),
         }
     }

@@ -252,3 +252,70 @@ pub async fn search(
     let found = without_hidden(ctx, viewer, found).await?;
     filter_visible(ctx, viewer, found).await
 }
+
+/// A private conversation as Mastodon lists it: its latest message and the other people in it.
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    /// The id of its earliest message seen (for a thread started here, its first message).
+    pub id: i64,
+    pub last: Post,
+    pub participants: Vec<i64>,
+}
+
+/// How many recent private messages are grouped into conversations per page.
+const CONVERSATION_SCAN: i64 = 400;
+
+/// `viewer`'s private conversations (direct messages grouped by thread), latest first, with
+/// latest messages below `max_id`.
+pub async fn conversations(
+    ctx: &Context,
+    viewer: i64,
+    max_id: Option<i64>,
+    limit: usize,
+) -> ServiceResult<Vec<Conversation>> {
+    let found = ctx
+        .db
+        .read(move |c| posts::direct_for(c, viewer, max_id, CONVERSATION_SCAN))
+        .await?;
+    let found = crate::posts::filter_visible(ctx, Some(viewer), found).await?;
+    let ids: Vec<i64> = found.iter().map(|p| p.id).collect();
+    let mentions = ctx.db.read(move |c| posts::mentions_of(c, &ids)).await?;
+    let mut out: Vec<(String, Conversation)> = Vec::new();
+    // Newest first: the first message seen of a thread is its latest.
+    for post in found {
+        let key = post
+            .context
+            .clone()
+            .unwrap_or_else(|| format!("post-{}", post.id));
+        let mut people: Vec<i64> = mentions
+            .iter()
+            .filter(|(p, _)| *p == post.id)
+            .map(|(_, a)| *a)
+            .chain([post.author_id])
+            .filter(|a| *a != viewer)
+            .collect();
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, conv)) => {
+                conv.id = conv.id.min(post.id);
+                conv.participants.append(&mut people);
+            }
+            None => out.push((
+                key,
+                Conversation {
+                    id: post.id,
+                    last: post,
+                    participants: people,
+                },
+            )),
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|(_, mut conv)| {
+            conv.participants.sort();
+            conv.participants.dedup();
+            conv
+        })
+        .take(limit)
+        .collect())
+}

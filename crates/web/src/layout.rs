@@ -159,6 +159,7 @@ fn navigation(web: &Web, visit: &Visit) -> Markup {
                     li { a href="/directory" { (t(lang, "nav-directory")) } }
                     li { a href="/articles" { (t(lang, "nav-articles")) } }
                     li { a href="/events" { (t(lang, "nav-events")) } }
+                    li { a href="/mentoring" { (t(lang, "nav-mentoring")) } }
                     li { a href="/careers" { (t(lang, "nav-careers")) } }
                     @if let Some(m) = &visit.member {
                         li { a href="/new" { (t(lang, "nav-new-thread")) } }

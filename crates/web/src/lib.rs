@@ -103,6 +103,17 @@ pub fn router(ctx: Context, settings: WebSettings) -> Router {
             "/careers/new",
             get(pages::careers::new_page).post(pages::careers::create),
         )
+        .route("/mentoring", get(pages::mentoring::mentors))
+        .route("/mentoring/ask", post(pages::mentoring::ask))
+        .route("/mentoring/requests", get(pages::mentoring::requests))
+        .route(
+            "/mentoring/requests/{id}/{action}",
+            post(pages::mentoring::act),
+        )
+        .route(
+            "/mentoring/profile",
+            get(pages::mentoring::profile_page).post(pages::mentoring::save_profile),
+        )
         .route("/events", get(pages::events::list))
         .route(
             "/events/new",

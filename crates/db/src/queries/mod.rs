@@ -12,6 +12,7 @@ pub mod events;
 pub mod follows;
 pub mod joining;
 pub mod media;
+pub mod mentoring;
 pub mod notifications;
 pub mod oauth;
 pub mod policy;

@@ -652,3 +652,32 @@ pub fn tags_starting_with(conn: &mut Conn, prefix: &str, limit: i64) -> QueryRes
         .take(limit as usize)
         .collect())
 }
+
+/// Direct posts `viewer` wrote or is mentioned in, newest first, below `max_id`.
+pub fn direct_for(
+    conn: &mut Conn,
+    viewer: i64,
+    max_id: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<Post>> {
+    let mut mentioned = post_mentions::table
+        .filter(post_mentions::actor_id.eq(viewer))
+        .select(post_mentions::post_id)
+        .order(post_mentions::post_id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(max) = max_id {
+        mentioned = mentioned.filter(post_mentions::post_id.lt(max));
+    }
+    let mentioned: Vec<i64> = mentioned.load(conn)?;
+    let mut q = posts::table
+        .filter(posts::visibility.eq("direct"))
+        .filter(posts::deleted_at.is_null())
+        .filter(posts::author_id.eq(viewer).or(posts::id.eq_any(mentioned)))
+        .select(Post::as_select())
+        .into_boxed();
+    if let Some(max) = max_id {
+        q = q.filter(posts::id.lt(max));
+    }
+    q.order(posts::id.desc()).limit(limit).load(conn)
+}

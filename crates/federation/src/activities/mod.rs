@@ -10,6 +10,7 @@ pub(crate) mod board;
 mod event;
 mod follow;
 mod like;
+mod mentoring;
 mod poll;
 mod post;
 mod profile;
@@ -124,8 +125,17 @@ pub async fn receive(activity: Incoming, sender: DbActor, data: &Data) -> Result
         ("Delete", _) if activity.object_id()? == activity.actor => {
             profile::receive_delete(&sender, data).await
         }
-        ("Delete", _) => post::receive_delete(&activity, &sender, data).await,
+        ("Delete", _) => {
+            if mentoring::receive_withdrawal(&activity, &sender, data).await? {
+                Ok(())
+            } else {
+                post::receive_delete(&activity, &sender, data).await
+            }
+        }
         ("Follow", _) => follow::receive(&activity, &sender, data).await,
+        ("Accept" | "Reject", _) if mentoring::answers_request(&activity, data) => {
+            mentoring::receive_answer(&activity, &sender, data).await
+        }
         ("Accept" | "Reject", _) if event::answers_join(&activity, data) => {
             event::receive_answer(&activity, &sender, data).await
         }
@@ -203,6 +213,9 @@ pub(crate) async fn build(event: &Event, data: &Data) -> Result<Vec<Outgoing>, F
         Event::Liked { .. } | Event::Unliked { .. } => like::build(event, data).await,
         Event::Announced { .. } | Event::Unannounced { .. } => announce::build(event, data).await,
         Event::Blocked { .. } => block::build(event, data).await,
+        Event::MentoringRequested { .. }
+        | Event::MentoringAnswered { .. }
+        | Event::MentoringCancelled { .. } => mentoring::build(event, data).await,
         Event::EventJoinRequested { .. }
         | Event::EventJoinAccepted { .. }
         | Event::EventLeft { .. } => event::build(event, data).await,

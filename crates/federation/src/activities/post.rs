@@ -51,7 +51,9 @@ pub(super) async fn receive(
                 "object is attributed to another actor".into(),
             ));
         }
-        if super::poll::receive_vote(&json, sender, data).await? {
+        if super::poll::receive_vote(&json, sender, data).await?
+            || super::mentoring::receive_request(&json, sender, data).await?
+        {
             return Ok(());
         }
         (DbPost::from_json(json.clone(), data).await?.0, Some(json))

@@ -65,6 +65,10 @@ pub struct ActorJson {
     /// The public alumni fields (graduation year, department, industry...), structured.
     #[serde(default)]
     pub alumni_profile: Option<Value>,
+    /// The mentoring the actor offers (Tsunagu's extension): `available`, `topics`,
+    /// `capacity`, `note`.
+    #[serde(default)]
+    pub mentor: Option<Value>,
 }
 
 /// The JSON of a local actor, with the profile fields anyone may see.
@@ -133,6 +137,17 @@ pub async fn actor_json(ctx: &Context, actor: &Actor) -> Result<Value, FedError>
     if let Some(alumni) = alumni {
         value["alumni"] = alumni;
     }
+    if let Some(p) = tsunagu_service::mentoring::profile(ctx, aid)
+        .await?
+        .filter(|p| p.available && actor.local)
+    {
+        value["mentor"] = json!({
+            "available": true,
+            "topics": p.topic_list(),
+            "capacity": p.capacity,
+            "note": p.note,
+        });
+    }
     if !profile.is_empty() {
         value["alumniProfile"] = Value::Object(profile);
     }
@@ -193,6 +208,22 @@ impl ActorJson {
             institution,
             verified_at: parse_time(a.get("verifiedAt").and_then(Value::as_str)).unwrap_or(now()),
             verified_by: None,
+        })
+    }
+
+    /// The mentoring the actor's server says they offer.
+    fn mentor(&self) -> Option<tsunagu_service::mentoring::RemoteMentor> {
+        let m = self.mentor.as_ref()?.as_object()?;
+        let topics = m
+            .get("topics")
+            .and_then(Value::as_array)
+            .map(|list| list.iter().filter_map(short_text).collect())
+            .unwrap_or_default();
+        Some(tsunagu_service::mentoring::RemoteMentor {
+            available: m.get("available").and_then(Value::as_bool).unwrap_or(false),
+            topics,
+            capacity: m.get("capacity").and_then(Value::as_i64).unwrap_or(1),
+            note: m.get("note").and_then(short_text).unwrap_or_default(),
         })
     }
 
@@ -373,8 +404,12 @@ impl Object for DbActor {
         if !actor.local {
             // The actor was fetched from (or sent by) its own host, which alone may state
             // that it verified its member.
-            let (verified, fields, id) =
-                (json.verification(actor.id), json.alumni_fields(), actor.id);
+            let (verified, fields, mentor, id) = (
+                json.verification(actor.id),
+                json.alumni_fields(),
+                json.mentor(),
+                actor.id,
+            );
             data.db
                 .write(move |c| {
                     match &verified {
@@ -383,6 +418,7 @@ impl Object for DbActor {
                             joining::remove_verification(c, id)?;
                         }
                     }
+                    tsunagu_service::mentoring::record_remote(c, id, mentor)?;
                     joining::set_remote_fields(c, id, &fields)
                 })
                 .await?;

@@ -50,6 +50,8 @@ pub fn context() -> Value {
             "remainingAttendeeCapacity": "schema:remainingAttendeeCapacity",
             "ical": "http://www.w3.org/2002/12/cal/ical#",
             "tsunagu": "urn:tsunagu:ns#",
+            "mentor": "tsunagu:mentor",
+            "mentoringRequest": "tsunagu:mentoringRequest",
             "alumni": "tsunagu:alumni",
             "alumniProfile": "tsunagu:alumniProfile",
             "institution": "tsunagu:institution",

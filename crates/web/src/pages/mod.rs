@@ -9,6 +9,7 @@ pub mod directory;
 pub mod events;
 pub mod joining;
 pub mod member;
+pub mod mentoring;
 pub mod own_data;
 pub mod profiles;
 pub mod staff;

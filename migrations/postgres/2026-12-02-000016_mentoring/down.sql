@@ -1,0 +1,2 @@
+DROP TABLE mentoring_requests;
+DROP TABLE mentor_profiles;
