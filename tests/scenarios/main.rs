@@ -16,6 +16,7 @@ mod media_polls;
 mod mentoring;
 mod peers;
 mod real_peers;
+mod rooms;
 mod signatures;
 mod streaming;
 mod surveys;

@@ -22,6 +22,7 @@ mod paging;
 mod params;
 mod placeholders;
 mod polls;
+mod rooms;
 mod statuses;
 mod streaming;
 mod surveys;
@@ -358,6 +359,27 @@ pub fn router(
             get(careers::list).post(careers::create),
         )
         .route("/api/v1/tsunagu/careers/{id}/close", post(careers::close))
+        .route(
+            "/api/v1/tsunagu/rooms",
+            get(rooms::list).post(rooms::create),
+        )
+        .route("/api/v1/tsunagu/rooms/{id}", get(rooms::show))
+        .route(
+            "/api/v1/tsunagu/rooms/{id}/invitations",
+            post(rooms::invite),
+        )
+        .route(
+            "/api/v1/tsunagu/rooms/{id}/messages",
+            get(rooms::messages).post(rooms::say),
+        )
+        .route(
+            "/api/v1/tsunagu/rooms/{id}/members/{account_id}",
+            delete(rooms::remove),
+        )
+        .route(
+            "/api/v1/tsunagu/rooms/{id}/{action}",
+            post(rooms::membership),
+        )
         .route(
             "/api/v1/tsunagu/mentoring/profile",
             get(mentoring::profile).put(mentoring::set_profile),

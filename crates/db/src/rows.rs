@@ -683,3 +683,34 @@ pub struct NewMentoringRequest {
     pub answered_at: Option<NaiveDateTime>,
     pub expires_at: NaiveDateTime,
 }
+
+#[derive(Queryable, Selectable, Debug, Clone, PartialEq)]
+#[diesel(table_name = rooms)]
+pub struct Room {
+    pub id: i64,
+    pub owner_id: i64,
+    pub title: String,
+    pub description: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = rooms)]
+pub struct NewRoom {
+    pub owner_id: i64,
+    pub title: String,
+    pub description: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
+#[diesel(table_name = room_members)]
+pub struct RoomMember {
+    pub room_id: i64,
+    pub actor_id: i64,
+    /// `member` or `invited`.
+    pub state: String,
+    pub invited_by: Option<i64>,
+    pub invitation_post_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}

@@ -660,3 +660,33 @@ diesel::table! {
 
 diesel::joinable!(mentor_profiles -> actors (actor_id));
 diesel::allow_tables_to_appear_in_same_query!(mentor_profiles, actors);
+
+diesel::table! {
+    rooms (id) {
+        id -> BigInt,
+        owner_id -> BigInt,
+        title -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    room_members (room_id, actor_id) {
+        room_id -> BigInt,
+        actor_id -> BigInt,
+        state -> Text,
+        invited_by -> Nullable<BigInt>,
+        invitation_post_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    room_messages (post_id) {
+        post_id -> BigInt,
+        room_id -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(rooms, room_members, room_messages);

@@ -174,6 +174,7 @@ pub async fn receive_post(
         Some(post) => {
             if let Some(parent) = &remote.in_reply_to {
                 crate::mentoring::reply_received(ctx, author, parent, post.id).await?;
+                crate::rooms::received(ctx, author, &post).await?;
             }
             Ok(post)
         }

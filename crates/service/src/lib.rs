@@ -32,6 +32,7 @@ pub mod posts;
 pub mod read;
 pub mod relations;
 pub mod reports;
+pub mod rooms;
 pub mod roster;
 pub mod streaming;
 pub mod surveys;

@@ -443,6 +443,8 @@ pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> Ser
     } else {
         if parent.is_some() {
             boards::file_into_boards(ctx, author, &post, &[]).await?;
+            // A member's answer to a talk room's message (from any app) is said in the room.
+            crate::rooms::received(ctx, author, &post).await?;
         }
         post
     };

@@ -165,6 +165,7 @@ fn navigation(web: &Web, visit: &Visit) -> Markup {
                         li { a href="/new" { (t(lang, "nav-new-thread")) } }
                         li { a href="/notifications" { (t(lang, "nav-notifications")) } }
                         li { a href="/surveys" { (t(lang, "nav-surveys")) } }
+                        li { a href="/rooms" { (t(lang, "nav-rooms")) } }
                         li { a href=(format!("/users/{}", m.actor.username)) { (t(lang, "nav-profile")) } }
                         li { a href="/settings/profile" { (t(lang, "nav-settings")) } }
                         @if m.is_staff() {

@@ -103,6 +103,9 @@ pub fn router(ctx: Context, settings: WebSettings) -> Router {
             "/careers/new",
             get(pages::careers::new_page).post(pages::careers::create),
         )
+        .route("/rooms", get(pages::rooms::list).post(pages::rooms::create))
+        .route("/rooms/{id}", get(pages::rooms::show))
+        .route("/rooms/{id}/{action}", post(pages::rooms::act))
         .route("/mentoring", get(pages::mentoring::mentors))
         .route("/mentoring/ask", post(pages::mentoring::ask))
         .route("/mentoring/requests", get(pages::mentoring::requests))

@@ -19,6 +19,7 @@ pub mod policy;
 pub mod polls;
 pub mod posts;
 pub mod reports;
+pub mod rooms;
 pub mod settings;
 pub mod surveys;
 pub mod users;

@@ -12,6 +12,7 @@ pub mod member;
 pub mod mentoring;
 pub mod own_data;
 pub mod profiles;
+pub mod rooms;
 pub mod staff;
 pub mod surveys;
 pub mod threads;
