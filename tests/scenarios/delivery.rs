@@ -321,10 +321,12 @@ async fn pruning(backend: Backend) {
     .await
     .expect("age");
 
+    // The instance's own periodic chores (every 300 ms here) may prune them first: what is
+    // pruned in all counts.
     let (ids, finished) = tsunagu_federation::delivery::prune_records(uni.ctx())
         .await
         .expect("prune");
-    assert_eq!((ids, finished), (1, 1));
+    assert!(ids <= 1 && finished <= 1, "{ids} {finished}");
     let check = inbox.clone();
     let (old_again, new_again, left) = db
         .write(move |c| {
