@@ -217,3 +217,105 @@ async fn surveys(backend: Backend) {
         .await;
     assert_eq!(results["questions"][1]["counts"], json!([1, 1, 1]));
 }
+
+on_both_backends!(
+    staff_create_surveys_on_the_site_and_one_question_goes_out_as_a_poll,
+    survey_poll
+);
+async fn survey_poll(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let corp = TestInstance::start(&backend).await;
+    let office = uni.staff("office").await;
+    let alice = uni.member("alice").await;
+    let bob = corp.member("bob").await;
+    bob.follow(&format!("office@{}", uni.domain)).await;
+
+    // Only one choice question goes out as a poll.
+    let (status, _) = office
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/tsunagu/surveys",
+            Some(json!({ "title": "Two", "as_poll": true, "questions": [
+                { "kind": "single", "text": "A?", "options": ["x", "y"] },
+                { "kind": "text", "text": "B?" },
+            ] })),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(office.get("/api/v1/tsunagu/surveys").await, json!([]));
+
+    // Staff write it on the site; the poll reaches Bob on the other instance, who votes.
+    let site = Browser::new(&uni.base, "en");
+    site.sign_in("office").await;
+    let form = site.get("/surveys/new").await;
+    let bad = site
+        .post(
+            "/surveys/new",
+            &[
+                ("form_token", &form.form_token()),
+                ("title", "Reunion venue"),
+                ("questions", "Where should we meet?"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let done = site
+        .post(
+            "/surveys/new",
+            &[
+                ("form_token", &form.form_token()),
+                ("title", "Reunion venue"),
+                ("description", ""),
+                (
+                    "questions",
+                    "? single: Where should we meet?\n- Kobe\n- Osaka\n",
+                ),
+                ("closes_in_days", "7"),
+                ("results_public", "true"),
+                ("as_poll", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let survey = &office.get("/api/v1/tsunagu/surveys").await[0];
+    let id = survey["id"].as_str().expect("id").to_string();
+    let status_id = survey["poll_status_id"].as_str().expect("poll").to_string();
+    let poll_status = office.get(&format!("/api/v1/statuses/{status_id}")).await;
+    let seen = bob
+        .wait_in_home(poll_status["uri"].as_str().expect("uri"))
+        .await;
+    assert_eq!(seen["poll"]["options"][1]["title"], "Osaka");
+    bob.post(
+        &format!(
+            "/api/v1/polls/{}/votes",
+            seen["poll"]["id"].as_str().expect("poll")
+        ),
+        json!({ "choices": [1] }),
+    )
+    .await;
+    // Alice answers on the site's survey; both count.
+    alice
+        .post(
+            &format!("/api/v1/tsunagu/surveys/{id}/responses"),
+            json!({ "answers": [{ "question_id": 1, "choices": [0] }] }),
+        )
+        .await;
+    tsunagu_tests::eventually("Bob's vote counts in the results", || {
+        let (office, id) = (office.clone(), id.clone());
+        async move {
+            let r = office
+                .get(&format!("/api/v1/tsunagu/surveys/{id}/results"))
+                .await;
+            (r["responses_count"] == 2).then_some(r)
+        }
+    })
+    .await;
+    let results = office
+        .get(&format!("/api/v1/tsunagu/surveys/{id}/results"))
+        .await;
+    assert_eq!(
+        results["questions"][0]["counts"],
+        json!([1, 1]),
+        "{results}"
+    );
+}

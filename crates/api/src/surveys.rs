@@ -24,6 +24,7 @@ fn survey_json(s: &Survey, answered: bool) -> Value {
         "open": surveys::is_open(s),
         "created_at": views::time(s.created_at),
         "answered": answered,
+        "poll_status_id": s.poll_post_id.map(|id| id.to_string()),
         "questions": surveys::questions(s).iter().map(|q| json!({
             "id": q.id.to_string(),
             "kind": q.kind.as_str(),
@@ -100,6 +101,7 @@ pub async fn create(auth: Auth, State(ctx): State<Context>, p: Params) -> ApiRes
             questions,
             anonymous: p.bool("anonymous")?.unwrap_or(false),
             results_public: p.bool("results_public")?.unwrap_or(false),
+            as_poll: p.bool("as_poll")?.unwrap_or(false),
             closes_in: p.i64("closes_in")?,
         },
     )

@@ -545,6 +545,8 @@ pub struct Survey {
     pub results_public: bool,
     pub closes_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// The public poll a one-question survey also went out as.
+    pub poll_post_id: Option<i64>,
 }
 
 #[derive(Insertable, Debug, Clone)]

@@ -543,6 +543,7 @@ diesel::table! {
         results_public -> Bool,
         closes_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        poll_post_id -> Nullable<BigInt>,
     }
 }
 

@@ -78,7 +78,12 @@ pub struct NewSurveyForm {
     pub results_public: bool,
     /// Seconds from now until it closes; none: open until staff delete it.
     pub closes_in: Option<i64>,
+    /// Also publish it as a public poll (one single- or multiple-choice question only).
+    pub as_poll: bool,
 }
+
+/// How long a survey's poll runs when the survey names no closing time.
+const POLL_DAYS: i64 = 7;
 
 /// One answer as a member gives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,6 +188,11 @@ pub async fn create(ctx: &Context, staff: &User, form: NewSurveyForm) -> Service
     {
         return Err(invalid("closes_in must be from 60 seconds to a year"));
     }
+    let poll = if form.as_poll {
+        Some(poll_of(&questions, form.closes_in)?)
+    } else {
+        None
+    };
     let at = now();
     let new = NewSurvey {
         created_by: Some(staff.id),
@@ -195,7 +205,73 @@ pub async fn create(ctx: &Context, staff: &User, form: NewSurveyForm) -> Service
         closes_at: form.closes_in.map(|s| at + chrono::Duration::seconds(s)),
         created_at: at,
     };
-    Ok(ctx.db.write(move |c| q::insert(c, &new)).await?)
+    let survey = ctx.db.write(move |c| q::insert(c, &new)).await?;
+    let Some(poll) = poll else {
+        return Ok(survey);
+    };
+    // The poll is the staff member's public status, so followers elsewhere (Mastodon
+    // included) vote in it; its votes count in the results.
+    let actor_id = staff.actor_id;
+    let author = ctx
+        .db
+        .read(move |c| tsunagu_db::queries::actors::by_id(c, actor_id))
+        .await?;
+    let question = questions
+        .first()
+        .map(|q| q.text.clone())
+        .unwrap_or_default();
+    let status = crate::posts::create_status(
+        ctx,
+        &author,
+        crate::posts::NewStatus {
+            text: format!(
+                "{}
+
+{question}
+
+{}",
+                survey.title,
+                ctx.url(&format!("/surveys/{}", survey.id))
+            ),
+            visibility: crate::posts::PostVisibility::Public,
+            in_reply_to_id: None,
+            spoiler_text: String::new(),
+            sensitive: false,
+            media_ids: Vec::new(),
+            poll: Some(poll),
+        },
+    )
+    .await?;
+    let (id, post_id) = (survey.id, status.id);
+    Ok(ctx
+        .db
+        .write(move |c| {
+            q::set_poll(c, id, post_id)?;
+            q::by_id(c, id)
+        })
+        .await?)
+}
+
+/// The poll a one-question survey goes out as.
+fn poll_of(questions: &[Question], closes_in: Option<i64>) -> ServiceResult<crate::polls::NewPoll> {
+    let [question] = questions else {
+        return Err(invalid(
+            "only a survey of one question can go out as a poll",
+        ));
+    };
+    if !matches!(question.kind, Kind::Single | Kind::Multiple) {
+        return Err(invalid(
+            "only a single- or multiple-choice question can go out as a poll",
+        ));
+    }
+    let poll = crate::polls::NewPoll {
+        options: question.options.clone(),
+        expires_in: closes_in.unwrap_or(POLL_DAYS * 24 * 3600),
+        multiple: question.kind == Kind::Multiple,
+        hide_totals: false,
+    };
+    poll.check()?;
+    Ok(poll)
 }
 
 pub async fn get(ctx: &Context, id: i64) -> ServiceResult<Survey> {
@@ -418,8 +494,28 @@ pub async fn results(ctx: &Context, viewer: &User, survey_id: i64) -> ServiceRes
             result.average = Some(sums[i] as f64 / result.answered as f64);
         }
     }
+    // Votes in the survey's poll (from any server or app) count as answers to its question.
+    let mut poll_voters = 0;
+    if let Some(post_id) = survey.poll_post_id {
+        if let Some(poll) = ctx
+            .db
+            .read(move |c| tsunagu_db::queries::polls::find(c, post_id))
+            .await?
+        {
+            let state = crate::polls::PollState::from_row(poll);
+            poll_voters = state.poll.voters_count;
+            if let Some(result) = out.first_mut() {
+                for (i, (_, n)) in state.options.iter().enumerate() {
+                    if let Some(count) = result.counts.get_mut(i) {
+                        *count += n;
+                    }
+                }
+                result.answered += poll_voters;
+            }
+        }
+    }
     Ok(Results {
-        responses: responses.len() as i64,
+        responses: responses.len() as i64 + poll_voters,
         questions: out,
     })
 }

@@ -167,6 +167,21 @@ mod tests {
     }
 
     #[test]
+    fn no_message_is_defined_twice() {
+        // A second definition is dropped when the catalogue loads: the first one shows.
+        for source in [
+            include_str!("../locales/en.ftl"),
+            include_str!("../locales/ja.ftl"),
+        ] {
+            let mut list = ids(source);
+            let all = list.len();
+            list.sort();
+            list.dedup();
+            assert_eq!(list.len(), all, "a message id is defined twice");
+        }
+    }
+
+    #[test]
     fn every_problem_code_is_translated() {
         for code in tsunagu_service::PROBLEM_CODES {
             for lang in Lang::ALL {

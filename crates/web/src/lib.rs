@@ -128,6 +128,10 @@ pub fn router(ctx: Context, settings: WebSettings) -> Router {
         .route("/calendar/{token}/events.ics", get(pages::events::feed))
         .route("/surveys", get(pages::surveys::list))
         .route(
+            "/surveys/new",
+            get(pages::surveys::new_page).post(pages::surveys::create),
+        )
+        .route(
             "/surveys/{id}",
             get(pages::surveys::show).post(pages::surveys::respond),
         )

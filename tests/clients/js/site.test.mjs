@@ -167,7 +167,7 @@ test('every page renders for a visitor, a member and staff, passes axe and fits 
   const pages = {
     visitor: ['/', '/boards/careers', '/boards/careers?order=unanswered', state.thread, '/users/alice', '/search?q=Kobe', '/login', '/signup', '/auth/forgot', '/directory?graduation_year=2018', '/articles', '/careers', '/campaigns', '/events', '/mentoring'],
     member: ['/', '/new', '/articles/new', '/careers/new', '/events/new', '/mentoring/requests', '/mentoring/profile', '/rooms', '/surveys', state.thread, '/notifications', '/settings/profile', '/follow'],
-    staff: ['/admin', '/admin/boards', '/admin/boards/careers', '/admin/reports', '/admin/members', '/admin/joining', '/admin/federation'],
+    staff: ['/surveys/new', '/admin', '/admin/boards', '/admin/boards/careers', '/admin/reports', '/admin/members', '/admin/joining', '/admin/federation'],
   };
   for (const phone of [false, true]) {
     for (const locale of ['en-US', 'ja-JP']) {

@@ -89,3 +89,10 @@ pub fn usernames(conn: &mut Conn, user_ids: &[i64]) -> QueryResult<Vec<(i64, Str
         .select((users::id, actors::username))
         .load(conn)
 }
+
+pub fn set_poll(conn: &mut Conn, id: i64, post_id: i64) -> QueryResult<()> {
+    diesel::update(surveys::table.find(id))
+        .set(surveys::poll_post_id.eq(post_id))
+        .execute(conn)?;
+    Ok(())
+}

@@ -30,7 +30,7 @@ pub fn section(visit: &Visit) -> Markup {
             (token_field(visit))
             label for="delete-password" { (t(lang, "delete-password")) }
             input #delete-password type="password" name="password" autocomplete="current-password" required;
-            p { button.danger type="submit" data-confirm=(t(lang, "delete-confirm")) { (t(lang, "delete-button")) } }
+            p { button.danger type="submit" data-confirm=(t(lang, "own-data-delete-confirm")) { (t(lang, "own-data-delete-button")) } }
         }
     }
 }

@@ -24,6 +24,7 @@ pub async fn list(State(web): State<Web>, visit: Visit) -> Response {
         let list = surveys::list(&web.ctx, &me.user).await?;
         let body = html! {
             h1 { (t(lang, "surveys-heading")) }
+            @if me.is_staff() { p { a.button href="/surveys/new" { (t(lang, "surveys-create")) } } }
             @if list.is_empty() { p { (t(lang, "surveys-none")) } }
             ul {
                 @for s in &list {
@@ -192,4 +193,145 @@ pub async fn respond(
     }
     .await;
     answer(&web, &visit, result)
+}
+
+/// Questions as staff write them in the form: `? KIND: TEXT` starts one (`single`,
+/// `multiple`, `text`, or `scale MIN-MAX`), each `- OPTION` line adds a choice.
+fn parse_questions(text: &str) -> Result<Vec<surveys::NewQuestion>, String> {
+    let mut out: Vec<surveys::NewQuestion> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix('?') {
+            let (head, question) = rest
+                .split_once(':')
+                .ok_or_else(|| format!("line {}: write `? kind: question`", n + 1))?;
+            let mut words = head.split_whitespace();
+            let kind = words.next().unwrap_or_default().to_lowercase();
+            let (mut min, mut max) = (None, None);
+            if let Some(range) = words.next() {
+                let (lo, hi) = range
+                    .split_once('-')
+                    .ok_or_else(|| format!("line {}: a scale is written `scale 1-5`", n + 1))?;
+                min = lo.trim().parse().ok();
+                max = hi.trim().parse().ok();
+            }
+            out.push(surveys::NewQuestion {
+                kind,
+                text: question.trim().to_string(),
+                options: Vec::new(),
+                min,
+                max,
+            });
+        } else if let Some(option) = line.strip_prefix('-') {
+            let question = out
+                .last_mut()
+                .ok_or_else(|| format!("line {}: an option before any question", n + 1))?;
+            question.options.push(option.trim().to_string());
+        } else {
+            return Err(format!(
+                "line {}: start a question with `?` and an option with `-`",
+                n + 1
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /surveys/new` (staff)
+pub async fn new_page(State(web): State<Web>, visit: Visit) -> Response {
+    if let Err(r) = super::staff::staff(&web, &visit) {
+        return r;
+    }
+    form_page(&web, &visit, None)
+}
+
+fn form_page(web: &Web, visit: &Visit, error: Option<String>) -> Response {
+    let lang = visit.lang;
+    let body = html! {
+        h1 { (t(lang, "surveys-create")) }
+        @if let Some(e) = &error { p.error-text role="alert" { (e) } }
+        form method="post" action="/surveys/new" {
+            (token_field(visit))
+            label for="title" { (t(lang, "articles-title")) }
+            input #title type="text" name="title" required maxlength="200";
+            label for="description" { (t(lang, "surveys-description")) }
+            textarea #description name="description" rows="3" {}
+            label for="questions" { (t(lang, "surveys-questions")) }
+            p.hint #questions-hint { (t(lang, "surveys-questions-hint")) }
+            textarea #questions name="questions" rows="12" required aria-describedby="questions-hint" {
+                "? single: \n- \n- \n"
+            }
+            label for="closes_in_days" { (t(lang, "surveys-closes-in")) }
+            input #closes_in_days type="number" name="closes_in_days" min="1" max="366";
+            p { input #anonymous type="checkbox" name="anonymous" value="true"; " " label for="anonymous" { (t(lang, "surveys-anonymous-choice")) } }
+            p { input #results_public type="checkbox" name="results_public" value="true"; " " label for="results_public" { (t(lang, "surveys-results-public")) } }
+            p { input #as_poll type="checkbox" name="as_poll" value="true"; " " label for="as_poll" { (t(lang, "surveys-as-poll")) } }
+            p { button type="submit" { (t(lang, "surveys-publish")) } }
+        }
+    };
+    let head = Head {
+        title: t(lang, "surveys-create"),
+        ..Head::default()
+    };
+    layout::page(web, visit, head, body)
+}
+
+/// `POST /surveys/new` (staff)
+pub async fn create(State(web): State<Web>, visit: Visit, raw: RawForm) -> Response {
+    let (me, form) = match super::staff::staff_form(&web, &visit, &raw) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let failed = |text: String| {
+        let mut response = form_page(&web, &visit, Some(text));
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        response
+    };
+    let questions = match parse_questions(form.get("questions")) {
+        Ok(q) => q,
+        Err(e) => return failed(e),
+    };
+    let closes_in = match form.get("closes_in_days").trim() {
+        "" => None,
+        d => match d.parse::<i64>() {
+            Ok(days) => Some(days * 24 * 3600),
+            Err(_) => return failed(t(visit.lang, "surveys-closes-in")),
+        },
+    };
+    let new = surveys::NewSurveyForm {
+        title: form.get("title").to_string(),
+        description: form.get("description").to_string(),
+        questions,
+        anonymous: form.checked("anonymous"),
+        results_public: form.checked("results_public"),
+        closes_in,
+        as_poll: form.checked("as_poll"),
+    };
+    match surveys::create(&web.ctx, &me.user, new).await {
+        Ok(s) => see(&format!("/surveys/{}", s.id)),
+        Err(e) => failed(layout::problem(visit.lang, &e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_questions;
+
+    #[test]
+    fn questions_are_read_from_the_form() {
+        let q =
+            parse_questions("? single: Year?\n- 2001\n-2002\n\n? scale 1-5: Happy?\n? text: More?")
+                .expect("valid");
+        assert_eq!(q.len(), 3);
+        assert_eq!(q[0].options, ["2001", "2002"]);
+        assert_eq!(
+            (q[1].kind.as_str(), q[1].min, q[1].max),
+            ("scale", Some(1), Some(5))
+        );
+        assert!(parse_questions("- orphan").is_err());
+        assert!(parse_questions("What?").is_err());
+    }
 }

@@ -1,0 +1,1 @@
+ALTER TABLE surveys DROP COLUMN poll_post_id;
