@@ -259,9 +259,15 @@ def test_mastodon_py_lists_the_conversation_a_mentoring_request_opens():
         assert res.status_code == 200, res.text
         return res.json()
 
-    call(bob, B, "PUT", "/api/v1/tsunagu/mentoring/profile", available=True, topics=["logistics"], capacity=2)
+    # Carol follows Bob, so his instance tells hers when he starts offering mentoring.
     mentor = carol.search_v2(f"@bob@{B_DOMAIN}", resolve=True)["accounts"][0]
-    mentors = call(carol, A, "GET", "/api/v1/tsunagu/mentors?topic=logistics")
+    carol.account_follow(mentor["id"])
+    eventually(lambda: carol.account_relationships(mentor["id"])[0]["following"], "carol follows bob")
+    call(bob, B, "PUT", "/api/v1/tsunagu/mentoring/profile", available=True, topics=["logistics"], capacity=2)
+    mentors = eventually(
+        lambda: call(carol, A, "GET", "/api/v1/tsunagu/mentors?topic=logistics"),
+        "bob's offer reaches carol's instance",
+    )
     assert [m["account"]["id"] for m in mentors] == [mentor["id"]]
     call(carol, A, "POST", "/api/v1/tsunagu/mentoring/requests", mentor_id=mentor["id"], message="Ports, please")
     request = eventually(
