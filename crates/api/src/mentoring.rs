@@ -7,7 +7,6 @@ use crate::views;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Value};
-use tsunagu_db::queries::actors;
 use tsunagu_db::queries::mentoring::MentorFilter;
 use tsunagu_db::{MentorProfile, MentoringRequest};
 use tsunagu_service::mentoring::{self, ProfileInput};
@@ -95,15 +94,8 @@ async fn requests_json(ctx: &Context, list: &[MentoringRequest]) -> ApiResult<Ve
         .iter()
         .flat_map(|r| [r.mentor_id, r.mentee_id])
         .collect();
-    let actor_rows = ctx.db.read(move |c| actors::by_ids(c, &ids)).await?;
-    let accounts = views::accounts(ctx, &actor_rows).await?;
-    let account = |id: i64| {
-        actor_rows
-            .iter()
-            .position(|a| a.id == id)
-            .and_then(|i| accounts.get(i).cloned())
-            .unwrap_or(Value::Null)
-    };
+    let accounts = views::accounts_by_id(ctx, ids).await?;
+    let account = |id: i64| accounts.get(&id).cloned().unwrap_or(Value::Null);
     Ok(list
         .iter()
         .map(|r| {

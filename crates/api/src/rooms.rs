@@ -7,7 +7,6 @@ use crate::views;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Value};
-use tsunagu_db::queries::actors;
 use tsunagu_db::{Room, RoomMember};
 use tsunagu_service::{rooms, Context};
 
@@ -17,16 +16,10 @@ async fn room_json(
     me: &RoomMember,
     members: &[RoomMember],
 ) -> ApiResult<Value> {
-    let ids: Vec<i64> = members.iter().map(|m| m.actor_id).collect();
-    let people = ctx.db.read(move |c| actors::by_ids(c, &ids)).await?;
-    let accounts = views::accounts(ctx, &people).await?;
-    let account = |id: i64| {
-        people
-            .iter()
-            .position(|a| a.id == id)
-            .and_then(|i| accounts.get(i).cloned())
-            .unwrap_or(Value::Null)
-    };
+    let mut ids: Vec<i64> = members.iter().map(|m| m.actor_id).collect();
+    ids.push(room.owner_id);
+    let accounts = views::accounts_by_id(ctx, ids).await?;
+    let account = |id: i64| accounts.get(&id).cloned().unwrap_or(Value::Null);
     // Someone only invited sees who invited them, not the members.
     let shown: Vec<Value> = if me.state == rooms::MEMBER {
         members

@@ -244,8 +244,7 @@ pub async fn conversations(
     let limit = p.i64("limit")?.unwrap_or(20).clamp(1, 40) as usize;
     let list = timelines::conversations(&ctx, me.id, p.i64("max_id")?, limit).await?;
     let people: Vec<i64> = list.iter().flat_map(|c| c.participants.clone()).collect();
-    let actor_rows = ctx.db.read(move |c| actors::by_ids(c, &people)).await?;
-    let account_views = views::accounts(&ctx, &actor_rows).await?;
+    let account_views = views::accounts_by_id(&ctx, people).await?;
     let statuses = views::statuses(
         &ctx,
         Some(me.id),
@@ -259,10 +258,7 @@ pub async fn conversations(
             let accounts: Vec<Value> = conv
                 .participants
                 .iter()
-                .filter_map(|id| {
-                    let i = actor_rows.iter().position(|a| a.id == *id)?;
-                    account_views.get(i).cloned()
-                })
+                .filter_map(|id| account_views.get(id).cloned())
                 .collect();
             json!({
                 "id": conv.id.to_string(),

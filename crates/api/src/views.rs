@@ -36,6 +36,13 @@ pub async fn accounts(ctx: &Context, list: &[Actor]) -> ApiResult<Vec<Value>> {
         .collect())
 }
 
+/// Account entities of the accounts `ids`, by id (unknown ones are left out).
+pub async fn accounts_by_id(ctx: &Context, ids: Vec<i64>) -> ApiResult<HashMap<i64, Value>> {
+    let rows = ctx.db.read(move |c| actors::by_ids(c, &ids)).await?;
+    let values = accounts(ctx, &rows).await?;
+    Ok(rows.iter().map(|a| a.id).zip(values).collect())
+}
+
 fn account_value(ctx: &Context, view: &AccountView) -> Value {
     let actor = &view.actor;
     let avatar = actor

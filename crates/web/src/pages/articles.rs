@@ -2,7 +2,7 @@
 //! `url` other servers link to), and the form members write one with.
 
 use super::answer;
-use super::member::{refused, sign_in_first, token_field, Form};
+use super::member::{member_form, sign_in_first, token_field};
 use crate::i18n::t;
 use crate::layout::{self, Head};
 use crate::render;
@@ -151,13 +151,10 @@ fn form_page(web: &Web, visit: &Visit, error: Option<String>) -> Response {
 
 /// `POST /articles/new`
 pub async fn create(State(web): State<Web>, visit: Visit, raw: RawForm) -> Response {
-    let Some(me) = visit.member.clone() else {
-        return sign_in_first(&visit);
+    let (me, form) = match member_form(&web, &visit, &raw) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let form = Form::parse(&raw);
-    if let Some(refusal) = refused(&web, &visit, &form) {
-        return refusal;
-    }
     let new = NewArticle {
         title: form.get("title").to_string(),
         summary: form.get("summary").to_string(),

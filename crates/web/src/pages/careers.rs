@@ -2,7 +2,7 @@
 //! members post an offer with.
 
 use super::answer;
-use super::member::{refused, see, sign_in_first, token_field, Form};
+use super::member::{member_form, see, sign_in_first, token_field};
 use crate::i18n::t;
 use crate::layout::{self, Head};
 use crate::render;
@@ -106,13 +106,10 @@ pub async fn new_page(State(web): State<Web>, visit: Visit) -> Response {
 
 /// `POST /careers/new`
 pub async fn create(State(web): State<Web>, visit: Visit, raw: RawForm) -> Response {
-    let Some(me) = visit.member.clone() else {
-        return sign_in_first(&visit);
+    let (me, form) = match member_form(&web, &visit, &raw) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let form = Form::parse(&raw);
-    if let Some(refusal) = refused(&web, &visit, &form) {
-        return refusal;
-    }
     let result = async {
         let (_, post) = careers::post(
             &web.ctx,

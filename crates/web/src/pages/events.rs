@@ -3,7 +3,7 @@
 //! one; and the iCalendar files of one event and of a member's calendar.
 
 use super::answer;
-use super::member::{refused, see, sign_in_first, token_field, Form};
+use super::member::{member_form, see, sign_in_first, token_field};
 use crate::i18n::{t, t_args};
 use crate::layout::{self, Head};
 use crate::render;
@@ -196,13 +196,10 @@ pub async fn act(
     Path((id, action)): Path<(i64, String)>,
     raw: RawForm,
 ) -> Response {
-    let Some(me) = visit.member.clone() else {
-        return sign_in_first(&visit);
+    let (me, _) = match member_form(&web, &visit, &raw) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let form = Form::parse(&raw);
-    if let Some(refusal) = refused(&web, &visit, &form) {
-        return refusal;
-    }
     let result = async {
         let ctx = &web.ctx;
         match action.as_str() {
@@ -276,13 +273,10 @@ fn rfc3339(local: &str, offset: &str) -> String {
 
 /// `POST /events/new`
 pub async fn create(State(web): State<Web>, visit: Visit, raw: RawForm) -> Response {
-    let Some(me) = visit.member.clone() else {
-        return sign_in_first(&visit);
+    let (me, form) = match member_form(&web, &visit, &raw) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let form = Form::parse(&raw);
-    if let Some(refusal) = refused(&web, &visit, &form) {
-        return refusal;
-    }
     let capacity = match form.get("capacity").trim() {
         "" => None,
         n => match n.parse() {

@@ -89,6 +89,20 @@ pub(crate) fn refused(web: &Web, visit: &Visit, form: &Form) -> Option<Response>
     ))
 }
 
+/// A member's form: the member if signed in and the token is right, else the answer to give.
+pub(crate) fn member_form(
+    web: &Web,
+    visit: &Visit,
+    raw: &RawForm,
+) -> Result<(crate::session::Member, Form), Response> {
+    let me = visit.member.clone().ok_or_else(|| sign_in_first(visit))?;
+    let form = Form::parse(raw);
+    match refused(web, visit, &form) {
+        Some(refusal) => Err(refusal),
+        None => Ok((me, form)),
+    }
+}
+
 /// After a form: back to a page of ours.
 pub(crate) fn see(path: &str) -> Response {
     Redirect::to(&back_to(path)).into_response()

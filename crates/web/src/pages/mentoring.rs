@@ -2,7 +2,7 @@
 //! requests (answering those received, withdrawing those made), and offering mentoring.
 
 use super::answer;
-use super::member::{refused, see, sign_in_first, token_field, Form};
+use super::member::{member_form, see, sign_in_first, token_field};
 use crate::i18n::{t, t_args};
 use crate::layout::{self, Head};
 use crate::render;
@@ -95,13 +95,10 @@ pub async fn mentors(
 
 /// `POST /mentoring/ask`
 pub async fn ask(State(web): State<Web>, visit: Visit, raw: RawForm) -> Response {
-    let Some(me) = visit.member.clone() else {
-        return sign_in_first(&visit);
+    let (me, form) = match member_form(&web, &visit, &raw) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let form = Form::parse(&raw);
-    if let Some(refusal) = refused(&web, &visit, &form) {
-        return refusal;
-    }
     let result = async {
         let mentor = form
             .get("mentor_id")
@@ -192,13 +189,10 @@ pub async fn act(
     Path((id, action)): Path<(i64, String)>,
     raw: RawForm,
 ) -> Response {
-    let Some(me) = visit.member.clone() else {
-        return sign_in_first(&visit);
+    let (me, form) = match member_form(&web, &visit, &raw) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let form = Form::parse(&raw);
-    if let Some(refusal) = refused(&web, &visit, &form) {
-        return refusal;
-    }
     let result = async {
         let ctx = &web.ctx;
         match action.as_str() {
@@ -255,13 +249,10 @@ pub async fn profile_page(State(web): State<Web>, visit: Visit) -> Response {
 
 /// `POST /mentoring/profile`
 pub async fn save_profile(State(web): State<Web>, visit: Visit, raw: RawForm) -> Response {
-    let Some(me) = visit.member.clone() else {
-        return sign_in_first(&visit);
+    let (me, form) = match member_form(&web, &visit, &raw) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let form = Form::parse(&raw);
-    if let Some(refusal) = refused(&web, &visit, &form) {
-        return refusal;
-    }
     let result = async {
         let capacity = form
             .get("capacity")

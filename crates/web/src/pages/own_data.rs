@@ -1,7 +1,7 @@
 //! A member's own data on the site: downloads of everything (JSON) and of each part (CSV),
 //! and deleting the account, confirmed with the password.
 
-use super::member::{refused, sign_in_first, token_field, Form};
+use super::member::{member_form, sign_in_first, token_field};
 use crate::i18n::t;
 use crate::layout::{self, Head};
 use crate::session::Visit;
@@ -85,13 +85,10 @@ pub async fn part(State(web): State<Web>, visit: Visit, Path(file): Path<String>
 
 /// `POST /settings/delete`
 pub async fn delete(State(web): State<Web>, visit: Visit, raw: RawForm) -> Response {
-    let Some(me) = visit.member.clone() else {
-        return sign_in_first(&visit);
+    let (me, form) = match member_form(&web, &visit, &raw) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let form = Form::parse(&raw);
-    if let Some(refusal) = refused(&web, &visit, &form) {
-        return refusal;
-    }
     let lang = visit.lang;
     match own_data::delete_account(&web.ctx, &me.user, me.user.id, Some(form.get("password"))).await
     {

@@ -3,7 +3,7 @@
 //! or elsewhere by handle.
 
 use super::answer;
-use super::member::{refused, see, sign_in_first, token_field, Form};
+use super::member::{member_form, see, sign_in_first, token_field};
 use crate::i18n::t;
 use crate::layout::{self, Head};
 use crate::render;
@@ -55,13 +55,10 @@ pub async fn list(State(web): State<Web>, visit: Visit) -> Response {
 
 /// `POST /rooms`
 pub async fn create(State(web): State<Web>, visit: Visit, raw: RawForm) -> Response {
-    let Some(me) = visit.member.clone() else {
-        return sign_in_first(&visit);
+    let (me, form) = match member_form(&web, &visit, &raw) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let form = Form::parse(&raw);
-    if let Some(refusal) = refused(&web, &visit, &form) {
-        return refusal;
-    }
     let result = async {
         let room = rooms::create(
             &web.ctx,
@@ -172,13 +169,10 @@ pub async fn act(
     Path((id, action)): Path<(i64, String)>,
     raw: RawForm,
 ) -> Response {
-    let Some(me) = visit.member.clone() else {
-        return sign_in_first(&visit);
+    let (me, form) = match member_form(&web, &visit, &raw) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let form = Form::parse(&raw);
-    if let Some(refusal) = refused(&web, &visit, &form) {
-        return refusal;
-    }
     let result = async {
         let ctx = &web.ctx;
         match action.as_str() {

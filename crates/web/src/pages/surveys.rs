@@ -2,7 +2,7 @@
 //! may see them (staff always; members when the survey allows it, without free text).
 
 use super::answer;
-use super::member::{refused, see, sign_in_first, token_field, Form};
+use super::member::{member_form, see, sign_in_first, token_field};
 use crate::i18n::{t, t_args};
 use crate::layout::{self, Head};
 use crate::render;
@@ -149,13 +149,10 @@ pub async fn respond(
     Path(id): Path<i64>,
     raw: RawForm,
 ) -> Response {
-    let Some(me) = visit.member.clone() else {
-        return sign_in_first(&visit);
+    let (me, form) = match member_form(&web, &visit, &raw) {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let form = Form::parse(&raw);
-    if let Some(refusal) = refused(&web, &visit, &form) {
-        return refusal;
-    }
     let result = async {
         let survey = surveys::get(&web.ctx, id).await?;
         let mut answers = Vec::new();
