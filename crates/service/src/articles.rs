@@ -4,7 +4,7 @@
 
 use crate::error::{invalid, invalid_as};
 use crate::posts::{random_token, PostVisibility};
-use crate::{html, Context, Event, ServiceResult};
+use crate::{html, Context, ServiceResult};
 use tsunagu_db::queries::{joining as q, posts};
 use tsunagu_db::{now, Actor, NewPost, Post};
 
@@ -75,21 +75,7 @@ pub async fn publish(ctx: &Context, author: &Actor, new: NewArticle) -> ServiceR
         local: true,
         created_at: now(),
     };
-    let ctx2 = ctx.clone();
-    let post = ctx
-        .db
-        .write(move |c| {
-            let id = posts::insert(c, &row)?;
-            posts::set_ap_id(c, id, &ctx2.url(&format!("/posts/{id}")))?;
-            q::set_post_url(c, id, &ctx2.url(&format!("/articles/{id}")))?;
-            posts::set_context(c, id, &ctx2.url(&format!("/contexts/{id}")))?;
-            posts::add_mentions(c, id, &mention_ids)?;
-            posts::add_tags(c, id, &tags)?;
-            posts::by_id(c, id)
-        })
-        .await?;
-    ctx.publish(Event::PostCreated { post_id: post.id }).await;
-    Ok(post)
+    crate::posts::insert_with_page(ctx, row, "articles", mention_ids, tags, |_, _| Ok(())).await
 }
 
 /// Articles newest first: one author's (here or elsewhere), or this instance's.

@@ -452,6 +452,39 @@ pub async fn create_status(ctx: &Context, author: &Actor, new: NewStatus) -> Ser
     Ok(post)
 }
 
+/// Stores a new local post that has a page of its own (`/articles/ID`, `/events/ID`): its
+/// ids, thread context, mentions and tags, plus what `also` records with it in the same
+/// transaction; then federates it.
+pub(crate) async fn insert_with_page(
+    ctx: &Context,
+    row: NewPost,
+    pages: &'static str,
+    mention_ids: Vec<i64>,
+    tags: Vec<String>,
+    also: impl FnOnce(&mut tsunagu_db::Conn, i64) -> tsunagu_db::QueryResult<()> + Send + 'static,
+) -> ServiceResult<Post> {
+    let ctx2 = ctx.clone();
+    let post = ctx
+        .db
+        .write(move |c| {
+            let id = posts::insert(c, &row)?;
+            posts::set_ap_id(c, id, &ctx2.url(&format!("/posts/{id}")))?;
+            tsunagu_db::queries::joining::set_post_url(
+                c,
+                id,
+                &ctx2.url(&format!("/{pages}/{id}")),
+            )?;
+            posts::set_context(c, id, &ctx2.url(&format!("/contexts/{id}")))?;
+            posts::add_mentions(c, id, &mention_ids)?;
+            posts::add_tags(c, id, &tags)?;
+            also(c, id)?;
+            posts::by_id(c, id)
+        })
+        .await?;
+    ctx.publish(Event::PostCreated { post_id: post.id }).await;
+    Ok(post)
+}
+
 /// A `status` notification for those who follow `author` with notifications on (unless the
 /// status already notified them as a mention). Replies to others do not count, as on Mastodon,
 /// nor do old posts fetched now (a thread's earlier posts, search results).

@@ -14,7 +14,7 @@ use crate::{html, Context, Event, Problem, ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, NaiveDateTime};
 use std::collections::HashMap;
 use tsunagu_db::queries::events::{self as q, Scope};
-use tsunagu_db::queries::{actors, joining, posts};
+use tsunagu_db::queries::{actors, posts};
 use tsunagu_db::{now, Actor, CalendarEvent, EventParticipant, NewEventParticipant, NewPost, Post};
 
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -262,22 +262,10 @@ pub async fn create(ctx: &Context, organiser: &Actor, input: EventInput) -> Serv
         local: true,
         created_at: now(),
     };
-    let ctx2 = ctx.clone();
-    let post = ctx
-        .db
-        .write(move |c| {
-            let id = posts::insert(c, &row)?;
-            posts::set_ap_id(c, id, &ctx2.url(&format!("/posts/{id}")))?;
-            joining::set_post_url(c, id, &ctx2.url(&format!("/events/{id}")))?;
-            posts::set_context(c, id, &ctx2.url(&format!("/contexts/{id}")))?;
-            posts::add_mentions(c, id, &mention_ids)?;
-            posts::add_tags(c, id, &tags)?;
-            q::save(c, &facts_of(id, &checked))?;
-            posts::by_id(c, id)
-        })
-        .await?;
-    ctx.publish(Event::PostCreated { post_id: post.id }).await;
-    Ok(post)
+    crate::posts::insert_with_page(ctx, row, "events", mention_ids, tags, move |c, id| {
+        q::save(c, &facts_of(id, &checked))
+    })
+    .await
 }
 
 /// A local event that `who` may change: its organiser's, or any for staff.
