@@ -26,4 +26,8 @@ if [ "$postgres_ok" -lt 10 ]; then
 fi
 echo "PostgreSQL tests passed: $postgres_ok"
 
+# The benchmark program at a tiny size, so it keeps working (its figures mean nothing here).
+cargo run -q -p tsunagu-tests --bin bench -- --smoke
+cargo run -q -p tsunagu-tests --bin bench -- --smoke --postgres "$TSUNAGU_TEST_POSTGRES_URL"
+
 tests/clients/run.sh

@@ -13,8 +13,12 @@
 //!    posting rate against the same posting with no listener, and the delay until every
 //!    listener has each status.
 //!
+//! 5. Memory: the process's resident set once the instance has started, and after the work
+//!    above (the benchmark's own clients live in the same process, so this is an upper bound).
+//!
 //! `cargo run --release -p tsunagu-tests --bin bench [-- --postgres URL] [--inboxes N]
-//! [--listeners N]`
+//! [--listeners N] [--smoke]`; `--smoke` runs every part at a tiny size (CI runs it so the
+//! program keeps working; its figures mean nothing).
 
 use serde_json::json;
 use std::sync::Arc;
@@ -377,6 +381,30 @@ async fn streaming(instance: &TestInstance, listeners: usize, count: usize) {
     );
 }
 
+/// The process's resident set size, in megabytes (Linux).
+fn resident_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn print_memory(when: &str) {
+    match resident_mb() {
+        Some(mb) => println!("memory: {mb:.1} MB resident {when}"),
+        None => println!("memory: not measurable here ({when})"),
+    }
+}
+
+/// How much work each part does.
+struct Sizes {
+    inbox: usize,
+    inboxes: usize,
+    thread_requests: usize,
+    listeners: usize,
+    streamed: usize,
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| {
@@ -385,20 +413,26 @@ fn main() {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
-    let inboxes: usize = arg("--inboxes")
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(1000);
-    let own_hosts = private_hosts(inboxes);
+    let smoke = args.iter().any(|a| a == "--smoke");
+    let number = |name: &str, full: usize, tiny: usize| {
+        arg(name)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(if smoke { tiny } else { full })
+    };
+    let sizes = Sizes {
+        inbox: if smoke { 20 } else { 500 },
+        inboxes: number("--inboxes", 1000, 20),
+        thread_requests: if smoke { 20 } else { 500 },
+        listeners: number("--listeners", 100, 2),
+        streamed: if smoke { 5 } else { 50 },
+    };
+    // A smoke run stays on one host name: it needs no namespace.
+    let own_hosts = !smoke && private_hosts(sizes.inboxes);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(run(
-        arg("--postgres"),
-        inboxes,
-        own_hosts,
-        arg("--listeners"),
-    ));
+    runtime.block_on(run(arg("--postgres"), sizes, own_hosts));
 }
 
-async fn run(postgres: Option<String>, inboxes: usize, own_hosts: bool, listeners: Option<String>) {
+async fn run(postgres: Option<String>, sizes: Sizes, own_hosts: bool) {
     let backend = match postgres {
         Some(url) => Backend::Postgres(url),
         None => Backend::Sqlite,
@@ -412,10 +446,15 @@ async fn run(postgres: Option<String>, inboxes: usize, own_hosts: bool, listener
         }
     );
     let instance = TestInstance::start(&backend).await;
-    inbox(&instance, 500).await;
-    fan_out(&instance, inboxes, 0, own_hosts).await;
-    fan_out(&instance, inboxes, inboxes / 10, own_hosts).await;
-    thread_page(&instance, 500).await;
-    let listeners: usize = listeners.and_then(|n| n.parse().ok()).unwrap_or(100);
-    streaming(&instance, listeners, 50).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    print_memory("idle, once started");
+    inbox(&instance, sizes.inbox).await;
+    fan_out(&instance, sizes.inboxes, 0, own_hosts).await;
+    fan_out(&instance, sizes.inboxes, sizes.inboxes / 10, own_hosts).await;
+    thread_page(&instance, sizes.thread_requests).await;
+    streaming(&instance, sizes.listeners, sizes.streamed).await;
+    print_memory(&format!(
+        "after the run ({} remote posts received)",
+        sizes.inbox
+    ));
 }
