@@ -310,6 +310,11 @@ pub async fn receive_request(
             if let Some(r) = q::request_by_ap_id(c, &ap)? {
                 return Ok((r, false));
             }
+            // One waiting request per student and mentor: more from the same server are
+            // the same request again, not news for the mentor.
+            if let Some(r) = q::between(c, mentor_id, mentee_id, PENDING)? {
+                return Ok((r, false));
+            }
             let full = !has_room(c, mentor_id)?;
             let at = now();
             let id = q::insert_request(
