@@ -389,8 +389,29 @@ async fn mobilizon(backend: Backend) {
     event["maximumAttendeeCapacity"] = json!(30);
     event["participantCount"] = json!(7);
     let event_uri = event["id"].as_str().expect("id").to_string();
+    // The fixture as it was: an event of 2022, here without an end time.
+    let mut old = fixture("event.json");
+    old["id"] = json!(format!("{event_uri}-2022"));
+    old.as_object_mut().expect("object").remove("endTime");
+    let old_uri = old["id"].as_str().expect("id").to_string();
     peer.serve(event);
+    peer.serve(old);
 
+    let past_id = resolve_event(&alice, &old_uri).await;
+    let past = alice.get("/api/v1/tsunagu/events?scope=past").await;
+    assert_eq!(
+        past[0]["id"],
+        json!(past_id),
+        "an event with no end is past once started"
+    );
+    let (status, _) = alice
+        .request(
+            Method::POST,
+            &format!("/api/v1/tsunagu/events/{past_id}/join"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "a past event takes nobody");
     let id = resolve_event(&alice, &event_uri).await;
     let seen = event_on(&alice, &id).await;
     assert_eq!(seen["title"], "Caledonian scottish dance class");

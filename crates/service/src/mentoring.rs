@@ -243,6 +243,7 @@ pub async fn ask(
     let request = ctx
         .db
         .write(move |c| {
+            tsunagu_db::queries::lock_row(c, "mentor_profiles", "actor_id", mentor_id)?;
             let offered = q::profile(c, mentor_id)?;
             // Someone here must offer mentoring; someone elsewhere must not have said they
             // do not (their software may know nothing of it).
@@ -301,19 +302,34 @@ pub async fn receive_request(
     if !mentor.local {
         return Err(ServiceError::NotFound("local account"));
     }
+    if crate::relations::hidden_from(ctx, mentor.id)
+        .await?
+        .contains(&mentee.id)
+    {
+        return Err(ServiceError::Forbidden(
+            "the mentor takes no request from you".into(),
+        ));
+    }
     let message: String = html_to_message(message);
     let (ap, mentor_id, mentee_id) = (ap_id.to_string(), mentor.id, mentee.id);
     let lifetime = ctx.mentoring_lifetime;
     let (request, declined) = ctx
         .db
         .write(move |c| {
+            tsunagu_db::queries::lock_row(c, "mentor_profiles", "actor_id", mentor_id)?;
             if let Some(r) = q::request_by_ap_id(c, &ap)? {
-                return Ok((r, false));
+                return Ok(Ok((r, false)));
             }
-            // One waiting request per student and mentor: more from the same server are
-            // the same request again, not news for the mentor.
-            if let Some(r) = q::between(c, mentor_id, mentee_id, PENDING)? {
-                return Ok((r, false));
+            // Someone who offers no mentoring is not asked (nothing is stored).
+            if !q::profile(c, mentor_id)?.is_some_and(|p| p.available) {
+                return Ok(Err(ServiceError::NotFound("mentor")));
+            }
+            // One waiting (or running) mentoring per student and mentor: more requests are
+            // the same one again, not news for the mentor.
+            for state in [PENDING, ACCEPTED] {
+                if let Some(r) = q::between(c, mentor_id, mentee_id, state)? {
+                    return Ok(Ok((r, false)));
+                }
             }
             let full = !has_room(c, mentor_id)?;
             let at = now();
@@ -334,9 +350,9 @@ pub async fn receive_request(
             if !full {
                 crate::posts::notify(c, mentor_id, "mentoring_request", mentee_id, None)?;
             }
-            Ok((q::request(c, id)?, full))
+            Ok(Ok((q::request(c, id)?, full)))
         })
-        .await?;
+        .await??;
     if declined {
         ctx.publish(Event::MentoringAnswered {
             request_id: request.id,
@@ -392,6 +408,7 @@ pub async fn accept(ctx: &Context, mentor: &Actor, id: i64) -> ServiceResult<Men
     let answered = ctx
         .db
         .write(move |c| {
+            tsunagu_db::queries::lock_row(c, "mentor_profiles", "actor_id", mentor_id)?;
             if !has_room(c, mentor_id)? {
                 return Ok(Err(invalid(
                     "you have no free place: raise your capacity first",

@@ -309,12 +309,17 @@ pub async fn messages(
     Ok(found)
 }
 
-/// A post from elsewhere: a reply to an invitation joins its room; a member's answer to a
-/// room's message is said in that room.
+/// A direct message answering a room's: a reply to an invitation joins its room; a
+/// member's answer to a room's message is said in that room.
 pub async fn received(ctx: &Context, author: &Actor, post: &Post) -> ServiceResult<()> {
     let Some(parent) = post.in_reply_to_id else {
         return Ok(());
     };
+    // Only private messages belong to a room (a public or followers-only reply stays what
+    // it is).
+    if post.visibility != "direct" {
+        return Ok(());
+    }
     let (author_id, post_id) = (author.id, post.id);
     ctx.db
         .write(move |c| {

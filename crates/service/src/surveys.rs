@@ -189,7 +189,7 @@ pub async fn create(ctx: &Context, staff: &User, form: NewSurveyForm) -> Service
         return Err(invalid("closes_in must be from 60 seconds to a year"));
     }
     let poll = if form.as_poll {
-        Some(poll_of(&questions, form.closes_in)?)
+        Some(poll_of(&questions, form.closes_in, form.results_public)?)
     } else {
         None
     };
@@ -253,7 +253,17 @@ pub async fn create(ctx: &Context, staff: &User, form: NewSurveyForm) -> Service
 }
 
 /// The poll a one-question survey goes out as.
-fn poll_of(questions: &[Question], closes_in: Option<i64>) -> ServiceResult<crate::polls::NewPoll> {
+fn poll_of(
+    questions: &[Question],
+    closes_in: Option<i64>,
+    results_public: bool,
+) -> ServiceResult<crate::polls::NewPoll> {
+    // A poll shows its counts to everyone: only a survey whose results are public may be one.
+    if !results_public {
+        return Err(invalid(
+            "a survey sent as a poll shows its counts: make its results public",
+        ));
+    }
     let [question] = questions else {
         return Err(invalid(
             "only a survey of one question can go out as a poll",

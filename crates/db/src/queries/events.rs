@@ -13,7 +13,8 @@ pub enum Scope {
     Upcoming,
     /// Over, most recent first.
     Past,
-    /// Those `actor` organises or takes part in (going, waiting or pending), soonest first.
+    /// Those not over that `actor` organises or takes part in (going, waiting or pending),
+    /// soonest first.
     Mine(i64),
 }
 
@@ -60,6 +61,10 @@ pub fn list(
     let not_over = events::ends_at
         .ge(now)
         .or(events::ends_at.is_null().and(events::starts_at.ge(now)));
+    // Written out rather than `NOT not_over`: with no end, that is NULL, never true.
+    let over = events::ends_at
+        .lt(now)
+        .or(events::ends_at.is_null().and(events::starts_at.lt(now)));
     let mut q = events::table
         .inner_join(posts::table)
         .filter(posts::deleted_at.is_null())
@@ -70,9 +75,7 @@ pub fn list(
     }
     q = match scope {
         Scope::Upcoming => q.filter(not_over).order(events::starts_at.asc()),
-        Scope::Past => q
-            .filter(diesel::dsl::not(not_over))
-            .order(events::starts_at.desc()),
+        Scope::Past => q.filter(over).order(events::starts_at.desc()),
         Scope::Mine(actor) => {
             let joined: Vec<i64> = event_participants::table
                 .filter(event_participants::actor_id.eq(actor))
@@ -83,6 +86,7 @@ pub fn list(
                     .eq(actor)
                     .or(events::post_id.eq_any(joined)),
             )
+            .filter(not_over)
             .order(events::starts_at.asc())
         }
     };
@@ -270,4 +274,12 @@ pub fn remote_participant_inboxes(conn: &mut Conn, event_id: i64) -> QueryResult
         .select((actors::inbox_url, actors::shared_inbox_url))
         .load(conn)?;
     Ok(rows.into_iter().map(|(i, s)| s.unwrap_or(i)).collect())
+}
+
+/// Forgets who was reminded of an event (it moved: they are reminded of the new time).
+pub fn reset_reminders(conn: &mut Conn, event_id: i64) -> QueryResult<()> {
+    diesel::update(event_participants::table.filter(event_participants::event_id.eq(event_id)))
+        .set(event_participants::reminded_at.eq(None::<NaiveDateTime>))
+        .execute(conn)?;
+    Ok(())
 }

@@ -83,3 +83,25 @@ pub fn containing(text: &str) -> String {
         .replace('_', "\\_");
     format!("%{escaped}%")
 }
+
+/// Takes a row lock until the transaction ends, so that checks and writes on PostgreSQL
+/// (several writers at once) see each other, as SQLite's single writer already does: a
+/// capacity counted under the lock stays true until the commit.
+pub fn lock_row(
+    conn: &mut crate::Conn,
+    table: &'static str,
+    key: &'static str,
+    id: i64,
+) -> crate::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    match conn {
+        crate::Conn::Sqlite(_) => Ok(()),
+        crate::Conn::Postgresql(pg) => {
+            diesel::sql_query(format!(
+                "SELECT 1 FROM {table} WHERE {key} = {id} FOR UPDATE"
+            ))
+            .execute(pg)?;
+            Ok(())
+        }
+    }
+}

@@ -661,7 +661,9 @@ pub fn direct_for(
     limit: i64,
 ) -> QueryResult<Vec<Post>> {
     let mut mentioned = post_mentions::table
+        .inner_join(posts::table.on(posts::id.eq(post_mentions::post_id)))
         .filter(post_mentions::actor_id.eq(viewer))
+        .filter(posts::visibility.eq("direct"))
         .select(post_mentions::post_id)
         .order(post_mentions::post_id.desc())
         .limit(limit)

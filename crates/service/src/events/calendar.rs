@@ -91,12 +91,17 @@ fn ics_time(at: NaiveDateTime) -> String {
     at.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
-/// Escapes a TEXT value.
+/// Escapes a TEXT value; line breaks become `\n`, other control characters go (a bare CR
+/// would end the line for some readers and let text add properties).
 fn ics_text(text: &str) -> String {
-    text.replace('\\', "\\\\")
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|c| *c == '\n' || !c.is_control())
+        .collect::<String>()
+        .replace('\\', "\\\\")
         .replace(';', "\\;")
         .replace(',', "\\,")
-        .replace("\r\n", "\\n")
         .replace('\n', "\\n")
 }
 
@@ -133,5 +138,7 @@ mod tests {
     #[test]
     fn text_values_are_escaped() {
         assert_eq!(ics_text("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
+        // A bare CR cannot start a line of its own (and add properties).
+        assert_eq!(ics_text("x\rBEGIN:VALARM\u{7}"), "x\\nBEGIN:VALARM");
     }
 }

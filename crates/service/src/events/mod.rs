@@ -331,6 +331,10 @@ pub async fn update(
     }
     let checked = check(&input)?;
     let facts = facts_of(id, &checked);
+    if facts.starts_at != old.starts_at {
+        // Moved: participants are reminded of the new time.
+        ctx.db.write(move |c| q::reset_reminders(c, id)).await?;
+    }
     let post = save_changes(ctx, post, facts, checked.title, input.description).await?;
     move_up_waiting(ctx, id).await?;
     Ok(post)
@@ -509,6 +513,8 @@ async fn join_local(
     let (joined, participant) = ctx
         .db
         .write(move |c| {
+            tsunagu_db::queries::lock_row(c, "events", "post_id", event_id)?;
+            // Asked again (a retry whose `Accept` was lost): the same answer again.
             if let Some(p) = q::participation(c, event_id, actor_id)? {
                 let joined = if p.state == GOING {
                     Joined::Going
@@ -648,9 +654,14 @@ async fn move_up_waiting(ctx: &Context, event_id: i64) -> ServiceResult<()> {
     let moved = ctx
         .db
         .write(move |c| {
+            tsunagu_db::queries::lock_row(c, "events", "post_id", event_id)?;
             let Some((facts, post)) = q::get(c, event_id)? else {
                 return Ok(Vec::new());
             };
+            // Nobody moves up into a cancelled or finished event.
+            if facts.cancelled_at.is_some() || facts.ends_at.unwrap_or(facts.starts_at) < now() {
+                return Ok(Vec::new());
+            }
             let going = q::count_in_state(c, event_id, GOING)?;
             let room = match facts.capacity {
                 Some(cap) => (i64::from(cap) - going).max(0),
