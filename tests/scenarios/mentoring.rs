@@ -304,6 +304,20 @@ async fn expiry_and_mastodon(backend: Backend) {
         )
         .await;
     assert_eq!(status, 422, "an expired request cannot be accepted");
+    // A student elsewhere hears that it expired: the mentor's instance decides.
+    let corp = TestInstance::start(&backend).await;
+    let dan = corp.member("dan").await;
+    let alice_there = dan.resolve(&alice.handle).await;
+    let (status, _) = ask(&dan, &id_of(&alice_there), "Are you there?").await;
+    assert_eq!(status, 200);
+    let told = wait_request(&dan, "Are you there?", "declined").await;
+    assert!(
+        told["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("expired"),
+        "{told}"
+    );
 
     // A Mastodon user: the request arrives as a readable direct message.
     let uni = TestInstance::start(&backend).await;

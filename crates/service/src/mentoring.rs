@@ -645,28 +645,36 @@ pub async fn get(ctx: &Context, actor: &Actor, id: i64) -> ServiceResult<Mentori
     request_of(ctx, actor, id).await
 }
 
-/// Marks requests nobody answered in time as expired; the student here is told.
+/// Marks requests nobody answered in time as expired: the student here is told, the
+/// student's server elsewhere gets a `Reject` (the mentor's instance decides).
+pub const EXPIRED_REASON: &str = "The request expired unanswered.";
+
 pub async fn expire(ctx: &Context) -> ServiceResult<usize> {
-    Ok(ctx
+    let (n, to_tell) = ctx
         .db
         .write(move |c| {
             let due = q::expired_pending(c, now())?;
-            let mut n = 0;
+            let (mut n, mut to_tell) = (0, Vec::new());
             for r in &due {
-                if q::answer(c, r.id, EXPIRED, "", now())? {
-                    n += 1;
-                    if actors::by_id(c, r.mentee_id)?.local {
-                        crate::posts::notify(
-                            c,
-                            r.mentee_id,
-                            "mentoring_expired",
-                            r.mentor_id,
-                            None,
-                        )?;
-                    }
+                if !q::answer(c, r.id, EXPIRED, EXPIRED_REASON, now())? {
+                    continue;
+                }
+                n += 1;
+                let (mentor, mentee) = (
+                    actors::by_id(c, r.mentor_id)?,
+                    actors::by_id(c, r.mentee_id)?,
+                );
+                if mentee.local {
+                    crate::posts::notify(c, mentee.id, "mentoring_expired", mentor.id, None)?;
+                } else if mentor.local {
+                    to_tell.push(r.id);
                 }
             }
-            Ok(n)
+            Ok((n, to_tell))
         })
-        .await?)
+        .await?;
+    for request_id in to_tell {
+        ctx.publish(Event::MentoringAnswered { request_id }).await;
+    }
+    Ok(n)
 }

@@ -135,9 +135,7 @@ pub async fn invite(
         ));
     }
     if members.len() >= MAX_MEMBERS {
-        return Err(invalid(format!(
-            "a room has at most {MAX_MEMBERS} members and invitations"
-        )));
+        return Err(room_full());
     }
     if !crate::policy::hidden_authors(ctx, &[invitee.id], false)
         .await?
@@ -159,13 +157,18 @@ pub async fn invite(
     let (row, owner_id, local) = (member.clone(), owner.id, invitee.local);
     ctx.db
         .write(move |c| {
+            // Counted again under the room's lock: two invitations at once cannot pass the cap.
+            tsunagu_db::queries::lock_row(c, "rooms", "id", id)?;
+            if q::members(c, id)?.len() >= MAX_MEMBERS {
+                return Ok(Err(room_full()));
+            }
             q::add_member(c, &row)?;
             if local {
                 crate::posts::notify(c, row.actor_id, "room_invitation", owner_id, None)?;
             }
-            Ok(())
+            Ok(Ok(()))
         })
-        .await?;
+        .await??;
     if !invitee.local {
         let handle = crate::read::acct(ctx, &invitee);
         let letter = crate::posts::create_status(
@@ -192,6 +195,12 @@ pub async fn invite(
             .await?;
     }
     Ok(member)
+}
+
+fn room_full() -> ServiceError {
+    invalid(format!(
+        "a room has at most {MAX_MEMBERS} members and invitations"
+    ))
 }
 
 /// Someone invited here joins.
