@@ -341,6 +341,17 @@ async fn expiry_and_mastodon(backend: Backend) {
         .as_str()
         .unwrap_or_default()
         .contains("Could we talk about ports?"));
+    // Nobody but Kenji answers for him: a stranger's `Accept` is refused and changes nothing.
+    let stranger = StubPeer::start("mastodon").await;
+    let mallory = stranger.add_person("mallory");
+    let forged = json!({
+        "id": stranger.url("/accept/1"), "type": "Accept", "actor": mallory, "object": note["id"],
+    });
+    assert_eq!(
+        stranger.send(&format!("{}/inbox", uni.base), &forged).await,
+        403
+    );
+    wait_request(&carol, "Could we talk about ports?", "pending").await;
     // Kenji replies: that is a yes, and the reply is the conversation.
     let reply = json!({
         "@context": ["https://www.w3.org/ns/activitystreams"],

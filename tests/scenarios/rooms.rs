@@ -210,6 +210,30 @@ async fn rooms(backend: Backend) {
         })
         .await;
     assert_eq!(letter["object"]["to"], json!([kenji]));
+    // Someone else answering the invitation joins nothing.
+    let stranger = StubPeer::start("mastodon").await;
+    let mallory = stranger.add_person("mallory");
+    let intruder = json!({
+        "@context": ["https://www.w3.org/ns/activitystreams"],
+        "id": stranger.url("/users/mallory/statuses/1/activity"),
+        "type": "Create",
+        "actor": mallory,
+        "to": [alice.actor_url],
+        "object": {
+            "id": stranger.url("/users/mallory/statuses/1"),
+            "type": "Note",
+            "attributedTo": mallory,
+            "to": [alice.actor_url],
+            "inReplyTo": letter["object"]["id"],
+            "content": "<p>Me too</p>",
+        },
+    });
+    assert_eq!(
+        stranger
+            .send(&format!("{}/inbox", uni.base), &intruder)
+            .await,
+        202
+    );
     let reply = json!({
         "@context": ["https://www.w3.org/ns/activitystreams"],
         "id": peer.url("/users/kenji/statuses/7/activity"),
@@ -233,6 +257,11 @@ async fn rooms(backend: Backend) {
         async move { (state_of(&alice, &id, &acct).await.as_deref() == Some("member")).then_some(()) }
     })
     .await;
+    assert_eq!(
+        state_of(&alice, &id, &format!("mallory@{}", stranger.domain)).await,
+        None,
+        "only the invited join by replying"
+    );
     carol
         .post(
             &format!("/api/v1/tsunagu/rooms/{id}/messages"),

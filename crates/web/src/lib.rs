@@ -10,6 +10,7 @@
 // Page guards stop early with the page to answer instead: a `Response` is their error.
 #![allow(clippy::result_large_err)]
 
+mod calendar;
 mod feeds;
 mod i18n;
 mod layout;

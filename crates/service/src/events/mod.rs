@@ -6,7 +6,7 @@
 
 mod calendar;
 
-pub use calendar::{feed, feed_token, ics};
+pub use calendar::{feed, feed_token};
 
 use crate::error::{invalid, invalid_as};
 use crate::posts::{random_token, PostVisibility};

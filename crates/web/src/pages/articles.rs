@@ -170,9 +170,7 @@ pub async fn create(State(web): State<Web>, visit: Visit, raw: RawForm) -> Respo
         Ok(post) => super::member::see(&format!("/articles/{}", post.id)),
         Err(e) => {
             let text = layout::problem(visit.lang, &e);
-            let mut response = form_page(&web, &visit, Some(text));
-            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            super::unprocessable(form_page(&web, &visit, Some(text)))
         }
     }
 }

@@ -2,15 +2,15 @@
 //! link to) with taking part, leaving and, for its organiser, cancelling; the form to create
 //! one; and the iCalendar files of one event and of a member's calendar.
 
-use super::answer;
 use super::member::{member_form, see, sign_in_first, token_field};
+use super::{answer, unprocessable};
 use crate::i18n::{t, t_args};
 use crate::layout::{self, Head};
 use crate::render;
 use crate::session::Visit;
 use crate::Web;
 use axum::extract::{Path, Query, RawForm, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
@@ -307,11 +307,6 @@ pub async fn create(State(web): State<Web>, visit: Visit, raw: RawForm) -> Respo
     }
 }
 
-fn unprocessable(mut response: Response) -> Response {
-    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    response
-}
-
 fn calendar_file(ics: String) -> Response {
     (
         [
@@ -326,7 +321,7 @@ fn calendar_file(ics: String) -> Response {
 /// `GET /events/ID/event.ics`
 pub async fn ics(State(web): State<Web>, visit: Visit, Path(id): Path<i64>) -> Response {
     match events::get(&web.ctx, visit.viewer(), id).await {
-        Ok(v) => calendar_file(events::ics(&web.ctx, &[v])),
+        Ok(v) => calendar_file(crate::calendar::ics(&web.ctx, &[v])),
         Err(e) => layout::error(&web, &visit, &e),
     }
 }
@@ -335,7 +330,7 @@ pub async fn ics(State(web): State<Web>, visit: Visit, Path(id): Path<i64>) -> R
 /// key; the member can change it).
 pub async fn feed(State(web): State<Web>, visit: Visit, Path(token): Path<String>) -> Response {
     match events::feed(&web.ctx, &token).await {
-        Ok(list) => calendar_file(events::ics(&web.ctx, &list)),
+        Ok(list) => calendar_file(crate::calendar::ics(&web.ctx, &list)),
         Err(e) => layout::error(&web, &visit, &e),
     }
 }

@@ -336,9 +336,7 @@ pub async fn new_thread(State(web): State<Web>, visit: Visit, raw: RawForm) -> R
         Err(e @ (ServiceError::Invalid(_) | ServiceError::Forbidden(_))) => {
             let message = layout::problem(visit.lang, &e);
             let r = new_thread_form(&web, &visit, None, Some(message)).await;
-            let mut response = answer(&web, &visit, r);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
+            super::unprocessable(answer(&web, &visit, r))
         }
         Err(e) => layout::error(&web, &visit, &e),
     }

@@ -35,6 +35,12 @@ pub(crate) fn answer(web: &Web, visit: &Visit, result: ServiceResult<Response>) 
     result.unwrap_or_else(|e| layout::error(web, visit, &e))
 }
 
+/// A form page shown again with what was wrong: 422.
+pub(crate) fn unprocessable(mut response: Response) -> Response {
+    *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    response
+}
+
 /// Threads with their starters as the visitor may see them, in order.
 pub(crate) async fn visible_threads(
     ctx: &Context,

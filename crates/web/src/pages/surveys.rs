@@ -282,11 +282,7 @@ pub async fn create(State(web): State<Web>, visit: Visit, raw: RawForm) -> Respo
         Ok(v) => v,
         Err(r) => return r,
     };
-    let failed = |text: String| {
-        let mut response = form_page(&web, &visit, Some(text));
-        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        response
-    };
+    let failed = |text: String| super::unprocessable(form_page(&web, &visit, Some(text)));
     let questions = match parse_questions(form.get("questions")) {
         Ok(q) => q,
         Err(e) => return failed(e),
