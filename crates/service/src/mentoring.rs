@@ -243,7 +243,7 @@ pub async fn ask(
     let request = ctx
         .db
         .write(move |c| {
-            tsunagu_db::queries::lock_row(c, "mentor_profiles", "actor_id", mentor_id)?;
+            q::lock_mentor(c, mentor_id)?;
             let offered = q::profile(c, mentor_id)?;
             // Someone here must offer mentoring; someone elsewhere must not have said they
             // do not (their software may know nothing of it).
@@ -316,7 +316,7 @@ pub async fn receive_request(
     let (request, declined) = ctx
         .db
         .write(move |c| {
-            tsunagu_db::queries::lock_row(c, "mentor_profiles", "actor_id", mentor_id)?;
+            q::lock_mentor(c, mentor_id)?;
             if let Some(r) = q::request_by_ap_id(c, &ap)? {
                 return Ok(Ok((r, false)));
             }
@@ -408,7 +408,7 @@ pub async fn accept(ctx: &Context, mentor: &Actor, id: i64) -> ServiceResult<Men
     let answered = ctx
         .db
         .write(move |c| {
-            tsunagu_db::queries::lock_row(c, "mentor_profiles", "actor_id", mentor_id)?;
+            q::lock_mentor(c, mentor_id)?;
             if !has_room(c, mentor_id)? {
                 return Ok(Err(invalid(
                     "you have no free place: raise your capacity first",

@@ -158,7 +158,7 @@ pub async fn invite(
     ctx.db
         .write(move |c| {
             // Counted again under the room's lock: two invitations at once cannot pass the cap.
-            tsunagu_db::queries::lock_row(c, "rooms", "id", id)?;
+            q::lock(c, id)?;
             if q::members(c, id)?.len() >= MAX_MEMBERS {
                 return Ok(Err(room_full()));
             }

@@ -283,3 +283,8 @@ pub fn reset_reminders(conn: &mut Conn, event_id: i64) -> QueryResult<()> {
         .execute(conn)?;
     Ok(())
 }
+
+/// Holds the event's places until the transaction ends (see [`super::lock_row`]).
+pub fn lock(conn: &mut Conn, event_id: i64) -> QueryResult<()> {
+    super::lock_row(conn, "events", "post_id", event_id)
+}

@@ -197,3 +197,8 @@ pub fn expired_pending(conn: &mut Conn, at: NaiveDateTime) -> QueryResult<Vec<Me
         .select(MentoringRequest::as_select())
         .load(conn)
 }
+
+/// Holds a mentor's places until the transaction ends (see [`super::lock_row`]).
+pub fn lock_mentor(conn: &mut Conn, actor_id: i64) -> QueryResult<()> {
+    super::lock_row(conn, "mentor_profiles", "actor_id", actor_id)
+}

@@ -120,3 +120,8 @@ pub fn messages(
         .limit(limit)
         .load(conn)
 }
+
+/// Holds a room's membership until the transaction ends (see [`super::lock_row`]).
+pub fn lock(conn: &mut Conn, room_id: i64) -> QueryResult<()> {
+    super::lock_row(conn, "rooms", "id", room_id)
+}

@@ -513,7 +513,7 @@ async fn join_local(
     let (joined, participant) = ctx
         .db
         .write(move |c| {
-            tsunagu_db::queries::lock_row(c, "events", "post_id", event_id)?;
+            q::lock(c, event_id)?;
             // Asked again (a retry whose `Accept` was lost): the same answer again.
             if let Some(p) = q::participation(c, event_id, actor_id)? {
                 let joined = if p.state == GOING {
@@ -654,7 +654,7 @@ async fn move_up_waiting(ctx: &Context, event_id: i64) -> ServiceResult<()> {
     let moved = ctx
         .db
         .write(move |c| {
-            tsunagu_db::queries::lock_row(c, "events", "post_id", event_id)?;
+            q::lock(c, event_id)?;
             let Some((facts, post)) = q::get(c, event_id)? else {
                 return Ok(Vec::new());
             };
