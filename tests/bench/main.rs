@@ -249,17 +249,41 @@ fn private_hosts(count: usize) -> bool {
     }
 }
 
-async fn thread_page(instance: &TestInstance, count: usize) {
+/// Seeds `posts` posts from 10,000 accounts (fewer in a smoke run), then a thread of 200
+/// replies, and offers `GET /api/v1/statuses/:id/context` at `per_second` for `seconds`: each
+/// request leaves on its schedule whether or not earlier ones have been answered (an open
+/// loop, as real readers arrive), so queueing shows in the latency.
+async fn thread_page(instance: &TestInstance, posts: i64, per_second: u64, seconds: u64) {
+    let accounts = posts.clamp(1, 10_000);
+    let seeding = Instant::now();
+    let db = instance.ctx().db.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = db.get().expect("connection");
+        tsunagu_db::testing::seed_posts(&mut conn, accounts, posts).expect("seed")
+    })
+    .await
+    .expect("seeding");
+    println!(
+        "thread page: seeded {posts} posts from {accounts} accounts in {:.1} s",
+        seeding.elapsed().as_secs_f64()
+    );
     let op = instance.member("op").await;
     let replier = instance.member("replier").await;
     let root = op.status("a thread with many replies").await;
-    let mut parent = root["id"].as_str().expect("id").to_string();
-    for i in 0..100 {
-        let r = replier.post("/api/v1/statuses", json!({ "status": format!("reply {i}"), "in_reply_to_id": if i % 2 == 0 { root["id"].as_str().expect("id").to_string() } else { parent.clone() } })).await;
+    let root_id = root["id"].as_str().expect("id").to_string();
+    let mut parent = root_id.clone();
+    for i in 0..200 {
+        let to = if i % 2 == 0 { &root_id } else { &parent };
+        let r = replier
+            .post(
+                "/api/v1/statuses",
+                json!({ "status": format!("reply {i}"), "in_reply_to_id": to }),
+            )
+            .await;
         parent = r["id"].as_str().expect("id").to_string();
     }
-    let rid: i64 = root["id"].as_str().expect("id").parse().expect("id");
-    // The work behind one page, without HTTP: the thread and its 100 status entities.
+    let rid: i64 = root_id.parse().expect("id");
+    // The work behind one page, without HTTP: the thread and its 200 status entities.
     let mut service = Vec::new();
     for _ in 0..20 {
         let t = Instant::now();
@@ -272,33 +296,39 @@ async fn thread_page(instance: &TestInstance, count: usize) {
         service.push(t.elapsed());
     }
     println!(
-        "thread page work without HTTP: p50 {:.1} ms",
+        "thread page work without HTTP: p50 {:.2} ms",
         percentile(&mut service, 0.5).as_secs_f64() * 1000.0
     );
+    let count = (per_second * seconds) as usize;
     let baseline = health_rate(&instance.base, count).await;
     let client = http();
-    let url = format!(
-        "{}/api/v1/statuses/{}/context",
-        instance.base,
-        root["id"].as_str().expect("id")
-    );
+    let url = format!("{}/api/v1/statuses/{root_id}/context", instance.base);
+    let mut schedule = tokio::time::interval(Duration::from_micros(1_000_000 / per_second));
+    schedule.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let start = Instant::now();
-    let mut latencies = run_concurrently(count, 8, move |_| {
+    let mut requests = Vec::with_capacity(count);
+    for _ in 0..count {
+        schedule.tick().await;
         let client = client.clone();
         let url = url.clone();
-        async move {
+        requests.push(tokio::spawn(async move {
+            let sent = Instant::now();
             let res = client.get(&url).send().await.expect("context");
             assert!(res.status().is_success());
             res.bytes().await.expect("body");
-        }
-    })
-    .await;
-    let per_s = rate(count, start.elapsed());
+            sent.elapsed()
+        }));
+    }
+    let mut latencies = Vec::with_capacity(count);
+    for request in requests {
+        latencies.push(request.await.expect("request"));
+    }
+    let served = rate(count, start.elapsed());
     println!(
-        "thread page (100 replies): {per_s:.0} req/s, p50 {:.1} ms, p99 {:.1} ms; baseline GET /health {baseline:.0} req/s; ratio {:.3}",
+        "thread page (200 replies, {posts} posts): {per_second} req/s offered for {seconds} s, {served:.0} served, p50 {:.1} ms, p99 {:.1} ms; baseline GET /health {baseline:.0} req/s; ratio {:.3}",
         percentile(&mut latencies, 0.5).as_secs_f64() * 1000.0,
         percentile(&mut latencies, 0.99).as_secs_f64() * 1000.0,
-        per_s / baseline
+        served / baseline
     );
 }
 
@@ -381,6 +411,121 @@ async fn streaming(instance: &TestInstance, listeners: usize, count: usize) {
     );
 }
 
+/// The resident memory of a `tsunagu serve` process of its own (the binary built beside this
+/// program), as an operator would see it: idle once started, then after `posts` signed remote
+/// posts mentioning a member were received.
+async fn server_memory(postgres: Option<&str>, posts: usize) {
+    let Some(exe) = std::env::current_exe()
+        .ok()
+        .map(|e| e.with_file_name("tsunagu"))
+        .filter(|e| e.exists())
+    else {
+        println!("server memory: no server binary beside this program (cargo build --release -p tsunagu)");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let database_url = match postgres {
+        Some(url) => {
+            let name = format!("tsunagu_bench_memory_{}", std::process::id());
+            tsunagu_db::testing::create_database(url, &name).expect("database")
+        }
+        None => format!("sqlite://{}/tsunagu.db", dir.path().display()),
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let domain = format!("localhost:{port}");
+    let run = |args: &[&str]| {
+        let mut command = std::process::Command::new(&exe);
+        command
+            .args(args)
+            .args([
+                "--database-url",
+                &database_url,
+                "--domain",
+                &domain,
+                "--dev",
+            ])
+            .env("TSUNAGU_LOG", "warn");
+        command
+    };
+    let created = run(&[
+        "admin",
+        "create-user",
+        "--username",
+        "reader",
+        "--email",
+        "reader@example.test",
+        "--password",
+        "a long benchmark password",
+        "--role",
+        "alumnus",
+    ])
+    .output()
+    .expect("create a member");
+    assert!(created.status.success(), "create-user: {created:?}");
+    let media = dir.path().join("media").display().to_string();
+    let bind = format!("127.0.0.1:{port}");
+    let mut server = run(&["serve", "--bind", &bind, "--media-dir", &media])
+        .spawn()
+        .expect("start the server");
+    let pid = server.id();
+    let base = format!("http://{domain}");
+    let client = http();
+    while client.get(format!("{base}/health")).send().await.is_err() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle = process_memory(pid);
+    let peer = StubPeer::start("mastodon").await;
+    let author = peer.add_person("sender");
+    let member = format!("{base}/users/reader");
+    let inbox = format!("{base}/inbox");
+    let peer = Arc::new(peer);
+    let start = Instant::now();
+    run_concurrently(posts, 16, |i| {
+        let peer = peer.clone();
+        let mut activity = note(&peer, &author, i);
+        activity["object"]["tag"] = json!([{ "type": "Mention", "href": member }]);
+        activity["object"]["cc"] = json!([member]);
+        let inbox = inbox.clone();
+        async move {
+            let request = tokio::task::spawn_blocking(move || peer.sign(&inbox, &activity))
+                .await
+                .expect("sign");
+            assert_eq!(request.send().await, 202, "inbox refused an activity");
+        }
+    })
+    .await;
+    let elapsed = start.elapsed();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    println!(
+        "server memory (tsunagu serve, its own process): {} idle once started; {} after {posts} remote posts mentioning a member ({:.1} s, signed as they went)",
+        idle,
+        process_memory(pid),
+        elapsed.as_secs_f64()
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+}
+
+/// `VmRSS` and thread count of another process, as text.
+fn process_memory(pid: u32) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    match (field("VmRSS:"), field("Threads:")) {
+        (Some(kb), Some(threads)) => format!("{:.1} MB resident, {threads} threads", kb / 1024.0),
+        _ => "not measurable here".into(),
+    }
+}
+
 /// The process's resident set size, in megabytes (Linux).
 fn resident_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -400,7 +545,10 @@ fn print_memory(when: &str) {
 struct Sizes {
     inbox: usize,
     inboxes: usize,
-    thread_requests: usize,
+    posts: i64,
+    thread_rate: u64,
+    thread_seconds: u64,
+    remote_posts: usize,
     listeners: usize,
     streamed: usize,
 }
@@ -422,18 +570,33 @@ fn main() {
     let sizes = Sizes {
         inbox: if smoke { 20 } else { 500 },
         inboxes: number("--inboxes", 1000, 20),
-        thread_requests: if smoke { 20 } else { 500 },
+        posts: number("--posts", 1_000_000, 2_000) as i64,
+        thread_rate: number("--rate", 500, 20) as u64,
+        thread_seconds: if smoke { 1 } else { 10 },
+        remote_posts: number("--remote-posts", 10_000, 20),
         listeners: number("--listeners", 100, 2),
         streamed: if smoke { 5 } else { 50 },
     };
     // A smoke run stays on one host name: it needs no namespace.
-    let own_hosts = !smoke && private_hosts(sizes.inboxes);
+    let parts = Parts(arg("--only"));
+    let own_hosts = !smoke && parts.has("fan-out") && private_hosts(sizes.inboxes);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(run(arg("--postgres"), sizes, own_hosts));
+    runtime.block_on(run(arg("--postgres"), sizes, parts, own_hosts));
 }
 
-async fn run(postgres: Option<String>, sizes: Sizes, own_hosts: bool) {
-    let backend = match postgres {
+/// The parts to run: all, or those named by `--only inbox,fan-out,thread,streaming,memory`.
+struct Parts(Option<String>);
+
+impl Parts {
+    fn has(&self, part: &str) -> bool {
+        self.0
+            .as_deref()
+            .is_none_or(|only| only.split(',').any(|p| p.trim() == part))
+    }
+}
+
+async fn run(postgres: Option<String>, sizes: Sizes, parts: Parts, own_hosts: bool) {
+    let backend = match postgres.clone() {
         Some(url) => Backend::Postgres(url),
         None => Backend::Sqlite,
     };
@@ -448,11 +611,23 @@ async fn run(postgres: Option<String>, sizes: Sizes, own_hosts: bool) {
     let instance = TestInstance::start(&backend).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     print_memory("idle, once started");
-    inbox(&instance, sizes.inbox).await;
-    fan_out(&instance, sizes.inboxes, 0, own_hosts).await;
-    fan_out(&instance, sizes.inboxes, sizes.inboxes / 10, own_hosts).await;
-    thread_page(&instance, sizes.thread_requests).await;
-    streaming(&instance, sizes.listeners, sizes.streamed).await;
+    if parts.has("inbox") {
+        inbox(&instance, sizes.inbox).await;
+    }
+    if parts.has("fan-out") {
+        fan_out(&instance, sizes.inboxes, 0, own_hosts).await;
+        fan_out(&instance, sizes.inboxes, sizes.inboxes / 10, own_hosts).await;
+    }
+    if parts.has("thread") {
+        let (posts, rate, seconds) = (sizes.posts, sizes.thread_rate, sizes.thread_seconds);
+        thread_page(&instance, posts, rate, seconds).await;
+    }
+    if parts.has("streaming") {
+        streaming(&instance, sizes.listeners, sizes.streamed).await;
+    }
+    if parts.has("memory") {
+        server_memory(postgres.as_deref(), sizes.remote_posts).await;
+    }
     print_memory(&format!(
         "after the run ({} remote posts received)",
         sizes.inbox

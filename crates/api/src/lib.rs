@@ -481,6 +481,7 @@ pub fn router(
         ))
         .layer(axum::Extension(info))
         .layer(axum::Extension(streaming::Stopping(stopping)))
+        .layer(axum::Extension(streaming::Renders::default()))
         .layer(axum::Extension(limits::IdempotencyKeys::default()))
         .with_state(ctx)
 }

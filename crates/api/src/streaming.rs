@@ -11,10 +11,14 @@ use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use chrono::NaiveDateTime;
 use futures::stream::{self, StreamExt};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::OnceCell;
 use tsunagu_service::streaming::{Cursor, Happening, Stream};
 use tsunagu_service::Context;
 
@@ -59,19 +63,75 @@ async fn start(
 }
 
 /// One happening as (event name, payload): payloads are JSON text, as Mastodon sends them.
+/// Status events rendered once for all the listeners of this process woken by the same write
+/// (the same viewer, status and edit): without it, every listener of a stream read and
+/// rendered each new status for itself, and 100 listeners made posting many times slower.
+/// Entries are kept only for the latest write, so nothing rendered before a later write is
+/// reused after it.
+#[derive(Clone, Default)]
+pub struct Renders(Arc<Mutex<RenderCache>>);
+
+#[derive(Default)]
+struct RenderCache {
+    /// The write count the entries were rendered after.
+    writes: u64,
+    entries: HashMap<RenderKey, Arc<OnceCell<String>>>,
+}
+
+/// A status as one viewer sees it, at one edit.
+type RenderKey = (i64, Option<NaiveDateTime>, Option<i64>);
+
+impl Renders {
+    /// The shared slot for `key` among listeners woken by write number `writes`; none for a
+    /// listener behind the latest write (it renders on its own).
+    fn slot(&self, writes: u64, key: RenderKey) -> Option<Arc<OnceCell<String>>> {
+        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if writes > cache.writes {
+            cache.writes = writes;
+            cache.entries.clear();
+        }
+        (writes == cache.writes).then(|| cache.entries.entry(key).or_default().clone())
+    }
+}
+
+/// What woke a listener: the shared renders and the write count it saw.
+struct Wake<'a> {
+    renders: &'a Renders,
+    writes: u64,
+}
+
+async fn render_status(
+    ctx: &Context,
+    wake: &Wake<'_>,
+    viewer: Option<i64>,
+    post: tsunagu_db::Post,
+) -> ApiResult<String> {
+    let render = |post| async move {
+        Ok::<_, ApiError>(views::status(ctx, viewer, post).await?.to_string())
+    };
+    match wake
+        .renders
+        .slot(wake.writes, (post.id, post.updated_at, viewer))
+    {
+        Some(slot) => Ok(slot.get_or_try_init(|| render(post)).await?.clone()),
+        None => render(post).await,
+    }
+}
+
 async fn render(
     ctx: &Context,
+    wake: &Wake<'_>,
     viewer: Option<i64>,
     happening: Happening,
 ) -> ApiResult<(String, String)> {
     Ok(match happening {
         Happening::Update(post) => (
             "update".into(),
-            views::status(ctx, viewer, post).await?.to_string(),
+            render_status(ctx, wake, viewer, post).await?,
         ),
         Happening::Edited(post) => (
             "status.update".into(),
-            views::status(ctx, viewer, post).await?.to_string(),
+            render_status(ctx, wake, viewer, post).await?,
         ),
         Happening::Deleted(id) => ("delete".into(), id.to_string()),
         Happening::Notification(n) => {
@@ -85,9 +145,9 @@ async fn render(
     })
 }
 
-/// What a cursor has to tell now, rendered.
 async fn next_events(
     ctx: &Context,
+    wake: &Wake<'_>,
     cursor: &mut Cursor,
     viewer: Option<i64>,
 ) -> Vec<(String, String)> {
@@ -100,7 +160,7 @@ async fn next_events(
     };
     let mut out = Vec::new();
     for h in happenings {
-        match render(ctx, viewer, h).await {
+        match render(ctx, wake, viewer, h).await {
             Ok(event) => out.push(event),
             Err(e) => tracing::warn!("streaming: rendering: {e:?}"),
         }
@@ -131,16 +191,29 @@ async fn wait_for_change(
 }
 
 /// Server-sent events for one stream.
-fn sse(ctx: Context, cursor: Cursor, viewer: Option<i64>, stopping: Stopping) -> Response {
+fn sse(
+    ctx: Context,
+    cursor: Cursor,
+    viewer: Option<i64>,
+    stopping: Stopping,
+    renders: Renders,
+) -> Response {
     let writes = ctx.db.watch_writes();
     let events = stream::unfold(
         (ctx, cursor, writes, stopping),
-        move |(ctx, mut cursor, mut writes, mut stopping)| async move {
-            if !wait_for_change(&mut writes, &mut stopping).await {
-                return None;
+        move |(ctx, mut cursor, mut writes, mut stopping)| {
+            let renders = renders.clone();
+            async move {
+                if !wait_for_change(&mut writes, &mut stopping).await {
+                    return None;
+                }
+                let wake = Wake {
+                    renders: &renders,
+                    writes: *writes.borrow(),
+                };
+                let batch = next_events(&ctx, &wake, &mut cursor, viewer).await;
+                Some((batch, (ctx, cursor, writes, stopping)))
             }
-            let batch = next_events(&ctx, &mut cursor, viewer).await;
-            Some((batch, (ctx, cursor, writes, stopping)))
         },
     )
     .flat_map(|batch| {
@@ -164,6 +237,7 @@ fn sse(ctx: Context, cursor: Cursor, viewer: Option<i64>, stopping: Stopping) ->
 pub async fn sse_stream(
     Path(path): Path<String>,
     Extension(stopping): Extension<Stopping>,
+    Extension(renders): Extension<Renders>,
     auth: MaybeAuth,
     State(ctx): State<Context>,
     p: Params,
@@ -172,7 +246,7 @@ pub async fn sse_stream(
     let tag = p.str("tag");
     let cursor = start(&ctx, &auth, &name, tag.as_deref()).await?;
     let viewer = viewer_for(&auth, cursor.stream())?;
-    Ok(sse(ctx, cursor, viewer, stopping))
+    Ok(sse(ctx, cursor, viewer, stopping, renders))
 }
 
 /// `GET /api/v1/streaming`: a WebSocket (streams from `?stream=` and `subscribe` messages),
@@ -181,6 +255,7 @@ pub async fn root(
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
     headers: axum::http::HeaderMap,
     Extension(stopping): Extension<Stopping>,
+    Extension(renders): Extension<Renders>,
     auth: MaybeAuth,
     State(ctx): State<Context>,
     p: Params,
@@ -196,7 +271,7 @@ pub async fn root(
             ));
         };
         let viewer = viewer_for(&auth, cursor.stream())?;
-        return Ok(sse(ctx, cursor, viewer, stopping));
+        return Ok(sse(ctx, cursor, viewer, stopping, renders));
     };
     // A token sent as the WebSocket protocol must be echoed back for browsers to accept.
     let upgrade = match headers
@@ -206,7 +281,7 @@ pub async fn root(
         Some(token) => upgrade.protocols([token.to_string()]),
         None => upgrade,
     };
-    Ok(upgrade.on_upgrade(move |socket| websocket(socket, ctx, auth, first, stopping)))
+    Ok(upgrade.on_upgrade(move |socket| websocket(socket, ctx, auth, first, stopping, renders)))
 }
 
 /// A WebSocket: messages `{"type": "subscribe" | "unsubscribe", "stream": ..., "tag": ...}`
@@ -217,6 +292,7 @@ async fn websocket(
     auth: MaybeAuth,
     first: Option<Cursor>,
     mut stopping: Stopping,
+    renders: Renders,
 ) {
     let mut cursors: Vec<(Cursor, Option<i64>)> = Vec::new();
     if let Some(cursor) = first {
@@ -247,9 +323,13 @@ async fn websocket(
                 }
             }
         }
+        let wake = Wake {
+            renders: &renders,
+            writes: *writes.borrow(),
+        };
         for (cursor, viewer) in cursors.iter_mut() {
             let names = cursor.stream().names();
-            for (event, payload) in next_events(&ctx, cursor, *viewer).await {
+            for (event, payload) in next_events(&ctx, &wake, cursor, *viewer).await {
                 let message = json!({ "stream": names, "event": event, "payload": payload });
                 if socket
                     .send(Message::Text(message.to_string().into()))

@@ -167,10 +167,12 @@ pub async fn statuses(
     viewer: Option<i64>,
     list: Vec<Post>,
 ) -> ApiResult<Vec<Value>> {
+    // Built once per author: a thread is mostly the same few people.
+    let mut accounts = HashMap::new();
     Ok(read::statuses(ctx, viewer, list)
         .await?
         .iter()
-        .map(|s| status_value(ctx, s))
+        .map(|s| status_value(ctx, s, &mut accounts))
         .collect())
 }
 
@@ -181,7 +183,7 @@ pub async fn status(ctx: &Context, viewer: Option<i64>, post: Post) -> ApiResult
         .unwrap_or(Value::Null))
 }
 
-fn status_value(ctx: &Context, view: &StatusView) -> Value {
+fn status_value(ctx: &Context, view: &StatusView, accounts: &mut HashMap<i64, Value>) -> Value {
     let post = &view.post;
     let mentions: Vec<Value> = view
         .mentions
@@ -206,7 +208,10 @@ fn status_value(ctx: &Context, view: &StatusView) -> Value {
         "url": view.url(),
         "created_at": time(post.created_at),
         "edited_at": post.updated_at.map(time),
-        "account": account_value(ctx, &view.author),
+        "account": accounts
+            .entry(view.author.actor.id)
+            .or_insert_with(|| account_value(ctx, &view.author))
+            .clone(),
         "content": view.content_html,
         "visibility": post.visibility,
         "sensitive": post.sensitive,
@@ -233,7 +238,7 @@ fn status_value(ctx: &Context, view: &StatusView) -> Value {
         "filtered": [],
     });
     if let Some(original) = &view.reblog {
-        value["reblog"] = status_value(ctx, original);
+        value["reblog"] = status_value(ctx, original, accounts);
         value["reblogged"] = json!(original.reblogged);
         value["favourited"] = json!(original.favourited);
     }

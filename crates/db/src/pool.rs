@@ -111,6 +111,9 @@ impl Db {
             Pool::builder()
                 .max_size(size)
                 .min_idle(Some(1))
+                // A SQLite connection is a file handle that does not break: checking it with
+                // a query at each use only costs. A PostgreSQL one may have lost its server.
+                .test_on_check_out(backend == Backend::Postgres)
                 .connection_timeout(Duration::from_secs(30))
                 .connection_customizer(Box::new(SqlitePragmas))
                 .build(ConnectionManager::<Conn>::new(&conn_url))

@@ -101,3 +101,68 @@ pub fn connections(url: &str) -> Result<i64, DbError> {
             .get_result(&mut conn)?;
     Ok(row.count)
 }
+
+/// Fills the database with `accounts` remote accounts and `posts` public posts written by them
+/// in turn (every third one a reply to the post before it), for benchmarks that need a database
+/// of realistic size. Rows are generated inside the database, a batch of 100,000 per statement.
+pub fn seed_posts(conn: &mut crate::Conn, accounts: i64, posts: i64) -> Result<(), DbError> {
+    use crate::Conn;
+    // Numbers 1..=n generated in the database (one dialect each).
+    let sqlite = matches!(conn, Conn::Sqlite(_));
+    let numbers = |from: i64, to: i64| match sqlite {
+        true => format!(
+            "WITH RECURSIVE n(i) AS (SELECT {from} UNION ALL SELECT i + 1 FROM n WHERE i < {to}) \
+             SELECT i FROM n"
+        ),
+        false => format!("SELECT i FROM generate_series({from}::bigint, {to}) AS i"),
+    };
+    let accounts_sql = format!(
+        "INSERT INTO actors (ap_id, kind, username, domain, local, display_name, summary, \
+         inbox_url, public_key_pem, published_at, refreshed_at) \
+         SELECT 'https://seed-' || (i % 100) || '.test/users/u' || i, 'Person', 'u' || i, \
+         'seed-' || (i % 100) || '.test', false, 'Seeded account ' || i, '', \
+         'https://seed-' || (i % 100) || '.test/users/u' || i || '/inbox', '', \
+         CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM ({}) AS numbers",
+        numbers(1, accounts)
+    );
+    diesel::sql_query(accounts_sql).execute(conn)?;
+    #[derive(diesel::QueryableByName)]
+    struct Max {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let first_actor = diesel::sql_query("SELECT COALESCE(MAX(id), 0) AS id FROM actors")
+        .get_result::<Max>(conn)?
+        .id
+        - accounts
+        + 1;
+    let first_post = diesel::sql_query("SELECT COALESCE(MAX(id), 0) AS id FROM posts")
+        .get_result::<Max>(conn)?
+        .id
+        + 1;
+    let mut done = 0;
+    while done < posts {
+        let to = (done + 100_000).min(posts);
+        let batch = format!(
+            "INSERT INTO posts (id, ap_id, author_id, kind, in_reply_to_id, content, summary, \
+             sensitive, visibility, local, created_at, held) \
+             SELECT {first_post} + i, 'https://seed-' || (i % 100) || '.test/posts/' || i, \
+             {first_actor} + (i % {accounts}), 'Note', \
+             CASE WHEN i % 3 = 2 THEN {first_post} + i - 1 END, \
+             '<p>Seeded post number ' || i || ', with a few words of text.</p>', '', \
+             false, 'public', false, CURRENT_TIMESTAMP, false FROM ({}) AS numbers",
+            numbers(done, to - 1)
+        );
+        diesel::sql_query(batch).execute(conn)?;
+        done = to;
+    }
+    if !sqlite {
+        // Explicit ids do not move PostgreSQL's sequence.
+        diesel::sql_query(
+            "SELECT setval(pg_get_serial_sequence('posts', 'id'), MAX(id)) FROM posts",
+        )
+        .execute(conn)?;
+    }
+    diesel::sql_query("ANALYZE").execute(conn)?;
+    Ok(())
+}

@@ -296,11 +296,17 @@ fn init_logging() {
         .init();
 }
 
+/// Threads for blocking work (database queries, password hashing, image resizing).
+const BLOCKING_THREADS: usize = 32;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Blocking threads mostly wait for one of the database pools' connections (at most
+        // 16): beyond a few more than that they only add memory (tokio's default is 512).
+        .max_blocking_threads(BLOCKING_THREADS)
         .build()
     {
         Ok(rt) => rt,

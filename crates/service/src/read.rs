@@ -159,7 +159,8 @@ pub struct PollView {
 #[derive(Debug, Clone)]
 pub struct StatusView {
     pub post: Post,
-    pub author: AccountView,
+    /// Shared by the statuses of one author in a list.
+    pub author: std::sync::Arc<AccountView>,
     /// The text as HTML, a title shown first when the text does not open with it.
     pub content_html: String,
     pub mentions: Vec<Actor>,
@@ -206,15 +207,16 @@ pub async fn statuses(
     list: Vec<Post>,
 ) -> ServiceResult<Vec<StatusView>> {
     let list = crate::posts::without_hidden_originals(ctx, viewer, list).await?;
-    let wanted: Vec<i64> = list.iter().map(|p| p.id).collect();
+    // The posts as given (just read by the caller) and the originals of boosts.
+    let mut map: HashMap<i64, Post> = list.iter().map(|p| (p.id, p.clone())).collect();
     let batch = ctx
         .db
         .read(move |c| {
-            let mut map: HashMap<i64, Post> = HashMap::new();
-            let first = posts::by_ids(c, &wanted)?;
-            let originals: Vec<i64> = first.iter().filter_map(|p| p.reblog_of_id).collect();
-            for p in first.into_iter().chain(posts::by_ids(c, &originals)?) {
-                map.insert(p.id, p);
+            let originals: Vec<i64> = map.values().filter_map(|p| p.reblog_of_id).collect();
+            if !originals.is_empty() {
+                for p in posts::by_ids(c, &originals)? {
+                    map.insert(p.id, p);
+                }
             }
             let ids: Vec<i64> = map.keys().copied().collect();
             let mut mentions: HashMap<i64, Vec<i64>> = HashMap::new();
@@ -227,11 +229,22 @@ pub async fn statuses(
             for (post, tag) in posts::tags_of(c, &ids)? {
                 tags.entry(post).or_default().push(tag);
             }
-            let parents: Vec<i64> = map.values().filter_map(|p| p.in_reply_to_id).collect();
-            let parent_authors = posts::by_ids(c, &parents)?
-                .into_iter()
-                .map(|p| (p.id, p.author_id))
-                .collect();
+            // Parents in the list are known; the others are read.
+            let mut parent_authors: HashMap<i64, i64> = HashMap::new();
+            let mut unknown = Vec::new();
+            for parent in map.values().filter_map(|p| p.in_reply_to_id) {
+                match map.get(&parent) {
+                    Some(p) => {
+                        parent_authors.insert(parent, p.author_id);
+                    }
+                    None => unknown.push(parent),
+                }
+            }
+            if !unknown.is_empty() {
+                for p in posts::by_ids(c, &unknown)? {
+                    parent_authors.insert(p.id, p.author_id);
+                }
+            }
             actor_ids.sort();
             actor_ids.dedup();
             let actors = actors::by_ids(c, &actor_ids)?
@@ -297,11 +310,12 @@ pub async fn statuses(
         })
         .await?;
     let actor_list: Vec<Actor> = batch.actors.values().cloned().collect();
-    let account_views: HashMap<i64, AccountView> = accounts(ctx, &actor_list, Viewer::Anonymous)
-        .await?
-        .into_iter()
-        .map(|a| (a.actor.id, a))
-        .collect();
+    let account_views: HashMap<i64, std::sync::Arc<AccountView>> =
+        accounts(ctx, &actor_list, Viewer::Anonymous)
+            .await?
+            .into_iter()
+            .map(|a| (a.actor.id, std::sync::Arc::new(a)))
+            .collect();
     let mut out = Vec::with_capacity(list.len());
     for p in &list {
         let Some(post) = batch.posts.get(&p.id) else {
@@ -376,7 +390,11 @@ struct Batch {
 }
 
 impl Batch {
-    fn view(&self, post: &Post, accounts: &HashMap<i64, AccountView>) -> Option<StatusView> {
+    fn view(
+        &self,
+        post: &Post,
+        accounts: &HashMap<i64, std::sync::Arc<AccountView>>,
+    ) -> Option<StatusView> {
         let author = accounts.get(&post.author_id)?.clone();
         let (replies, reblogs, favourites) = self.counts.get(&post.id).copied().unwrap_or_default();
         Some(StatusView {

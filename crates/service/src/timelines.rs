@@ -2,6 +2,7 @@
 
 use crate::posts::{filter_visible, visible_post};
 use crate::{Context, ServiceResult};
+use std::collections::HashMap;
 use tsunagu_db::queries::{boards, posts, Page};
 use tsunagu_db::Post;
 
@@ -201,30 +202,27 @@ pub async fn without_banned(ctx: &Context, root: i64, list: Vec<Post>) -> Servic
 
 /// Every live reply below `root`, depth first in the order they were written.
 pub async fn descendants(ctx: &Context, root: i64, limit: usize) -> ServiceResult<Vec<Post>> {
-    ctx.db
-        .read(move |c| {
-            let mut by_level = Vec::new();
-            let mut frontier = vec![root];
-            let mut total = 0;
-            while !frontier.is_empty() && total < limit {
-                let level = posts::replies_to(c, &frontier)?;
-                total += level.len();
-                frontier = level.iter().map(|p| p.id).collect();
-                by_level.extend(level);
-            }
-            // Depth-first order: each reply followed by its own replies.
-            let mut ordered = Vec::with_capacity(by_level.len());
-            fn walk(parent: i64, all: &[Post], out: &mut Vec<Post>) {
-                for p in all.iter().filter(|p| p.in_reply_to_id == Some(parent)) {
-                    out.push(p.clone());
-                    walk(p.id, all, out);
-                }
-            }
-            walk(root, &by_level, &mut ordered);
-            Ok(ordered)
-        })
-        .await
-        .map_err(Into::into)
+    let below = ctx
+        .db
+        .read(move |c| posts::replies_below(c, root, limit as i64))
+        .await?;
+    // Depth-first order: each reply followed by its own replies (oldest first at each level).
+    let mut children: HashMap<i64, Vec<Post>> = HashMap::new();
+    for post in below {
+        if let Some(parent) = post.in_reply_to_id {
+            children.entry(parent).or_default().push(post);
+        }
+    }
+    let mut ordered = Vec::new();
+    let mut stack: Vec<Post> = children.remove(&root).unwrap_or_default();
+    stack.reverse();
+    while let Some(post) = stack.pop() {
+        let mut below = children.remove(&post.id).unwrap_or_default();
+        below.reverse();
+        stack.extend(below);
+        ordered.push(post);
+    }
+    Ok(ordered)
 }
 
 /// Posts found by text (`#tag` finds the tag's posts), as `viewer` may see them, newest first.

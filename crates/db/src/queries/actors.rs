@@ -17,7 +17,7 @@ pub fn by_id(conn: &mut Conn, actor_id: i64) -> QueryResult<Actor> {
 
 pub fn by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Actor>> {
     actors
-        .filter(id.eq_any(ids))
+        .filter(super::id_in(conn, "actors.id", ids))
         .select(Actor::as_select())
         .load(conn)
 }

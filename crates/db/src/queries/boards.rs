@@ -360,7 +360,7 @@ pub fn restore_post(conn: &mut Conn, post_id: i64, board: i64) -> QueryResult<bo
 /// Which of `ids` some board removed.
 pub fn removed_among(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<i64>> {
     let mut found: Vec<i64> = post_removals::table
-        .filter(post_removals::post_id.eq_any(ids))
+        .filter(super::id_in(conn, "post_removals.post_id", ids))
         .select(post_removals::post_id)
         .load(conn)?;
     found.dedup();
@@ -370,8 +370,8 @@ pub fn removed_among(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<i64>> {
 /// Which of `actors` are banned from any of `boards`.
 pub fn banned_among(conn: &mut Conn, boards: &[i64], actors: &[i64]) -> QueryResult<Vec<i64>> {
     let mut found: Vec<i64> = board_bans::table
-        .filter(board_bans::board_id.eq_any(boards))
-        .filter(board_bans::actor_id.eq_any(actors))
+        .filter(super::id_in(conn, "board_bans.board_id", boards))
+        .filter(super::id_in(conn, "board_bans.actor_id", actors))
         .select(board_bans::actor_id)
         .load(conn)?;
     found.sort();

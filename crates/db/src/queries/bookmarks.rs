@@ -38,7 +38,7 @@ pub fn remove(conn: &mut Conn, actor: i64, post: i64) -> QueryResult<()> {
 pub fn among(conn: &mut Conn, actor: i64, ids: &[i64]) -> QueryResult<Vec<i64>> {
     bookmarks::table
         .filter(bookmarks::actor_id.eq(actor))
-        .filter(bookmarks::post_id.eq_any(ids))
+        .filter(super::id_in(conn, "bookmarks.post_id", ids))
         .select(bookmarks::post_id)
         .load(conn)
 }

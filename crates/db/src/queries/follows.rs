@@ -154,7 +154,7 @@ pub fn counts_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64, i64
     use diesel::dsl::count_star;
     use std::collections::HashMap;
     let followers: HashMap<i64, i64> = follows::table
-        .filter(follows::followee_id.eq_any(ids))
+        .filter(super::id_in(conn, "follows.followee_id", ids))
         .filter(follows::accepted.eq(true))
         .group_by(follows::followee_id)
         .select((follows::followee_id, count_star()))
@@ -162,7 +162,7 @@ pub fn counts_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64, i64
         .into_iter()
         .collect();
     let following: HashMap<i64, i64> = follows::table
-        .filter(follows::follower_id.eq_any(ids))
+        .filter(super::id_in(conn, "follows.follower_id", ids))
         .filter(follows::accepted.eq(true))
         .group_by(follows::follower_id)
         .select((follows::follower_id, count_star()))

@@ -295,7 +295,7 @@ pub fn verification(conn: &mut Conn, actor_id: i64) -> QueryResult<Option<Alumni
 
 pub fn verifications_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<AlumniVerification>> {
     alumni_verifications::table
-        .filter(alumni_verifications::actor_id.eq_any(ids))
+        .filter(super::id_in(conn, "alumni_verifications.actor_id", ids))
         .select(AlumniVerification::as_select())
         .load(conn)
 }
@@ -336,7 +336,7 @@ pub fn set_remote_fields(
 
 pub fn remote_fields_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, String, String)>> {
     remote_profile_fields::table
-        .filter(remote_profile_fields::actor_id.eq_any(ids))
+        .filter(super::id_in(conn, "remote_profile_fields.actor_id", ids))
         .select((
             remote_profile_fields::actor_id,
             remote_profile_fields::field,

@@ -26,7 +26,7 @@ pub fn by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Media>> {
 /// Attachments of each of `posts`, in their order on the status.
 pub fn of_posts(conn: &mut Conn, posts: &[i64]) -> QueryResult<Vec<Media>> {
     media::table
-        .filter(media::post_id.eq_any(posts))
+        .filter(super::id_in(conn, "media.post_id", posts))
         .order((media::post_id, media::position, media::id))
         .select(Media::as_select())
         .load(conn)

@@ -105,3 +105,70 @@ pub fn lock_row(
         }
     }
 }
+
+/// `column IN (ids)` with the ids bound as one parameter: a JSON array read by `json_each` on
+/// SQLite, an array on PostgreSQL. The statement's text is then the same whatever the number
+/// of ids, so it is prepared once per connection and cached; `eq_any` writes a placeholder
+/// per id, and a statement is parsed and planned again for every new length (most of the
+/// cost of a page of statuses).
+pub(crate) fn id_in(conn: &crate::Conn, column: &'static str, ids: &[i64]) -> IdIn {
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let (open, value, close) = match conn {
+        crate::Conn::Sqlite(_) => (
+            " IN (SELECT value FROM json_each(",
+            format!("[{list}]"),
+            "))",
+        ),
+        crate::Conn::Postgresql(_) => (" = ANY(CAST(", format!("{{{list}}}"), " AS BIGINT[]))"),
+    };
+    IdIn {
+        column,
+        open,
+        value,
+        close,
+    }
+}
+
+/// The condition [`id_in`] builds.
+#[derive(Debug, Clone)]
+pub(crate) struct IdIn {
+    column: &'static str,
+    open: &'static str,
+    value: String,
+    close: &'static str,
+}
+
+impl diesel::expression::Expression for IdIn {
+    type SqlType = diesel::sql_types::Bool;
+}
+
+impl<QS> diesel::expression::AppearsOnTable<QS> for IdIn {}
+
+impl<QS> diesel::expression::SelectableExpression<QS> for IdIn {}
+
+impl<GB> diesel::expression::ValidGrouping<GB> for IdIn {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+impl diesel::query_builder::QueryId for IdIn {
+    type QueryId = ();
+    // The text depends on the column and the backend: cached by its text.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<DB> diesel::query_builder::QueryFragment<DB> for IdIn
+where
+    DB: diesel::backend::Backend + diesel::sql_types::HasSqlType<diesel::sql_types::Text>,
+    String: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> diesel::QueryResult<()> {
+        out.push_sql(self.column);
+        out.push_sql(self.open);
+        out.push_bind_param::<diesel::sql_types::Text, String>(&self.value)?;
+        out.push_sql(self.close);
+        Ok(())
+    }
+}

@@ -92,7 +92,7 @@ pub fn find(conn: &mut Conn, post: i64) -> QueryResult<Option<Poll>> {
 
 pub fn of_posts(conn: &mut Conn, posts: &[i64]) -> QueryResult<Vec<Poll>> {
     polls::table
-        .filter(polls::post_id.eq_any(posts))
+        .filter(super::id_in(conn, "polls.post_id", posts))
         .select(Poll::as_select())
         .load(conn)
 }
@@ -131,7 +131,7 @@ pub fn add_vote(
 pub fn choices_of(conn: &mut Conn, actor: i64, posts: &[i64]) -> QueryResult<Vec<(i64, i32)>> {
     poll_votes::table
         .filter(poll_votes::actor_id.eq(actor))
-        .filter(poll_votes::post_id.eq_any(posts))
+        .filter(super::id_in(conn, "poll_votes.post_id", posts))
         .order(poll_votes::choice)
         .select((poll_votes::post_id, poll_votes::choice))
         .load(conn)

@@ -59,7 +59,7 @@ pub fn by_id(conn: &mut Conn, post_id: i64) -> QueryResult<Post> {
 
 pub fn by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Post>> {
     posts::table
-        .filter(posts::id.eq_any(ids))
+        .filter(super::id_in(conn, "posts.id", ids))
         .select(Post::as_select())
         .load(conn)
 }
@@ -166,7 +166,7 @@ pub fn add_tags(conn: &mut Conn, post_id: i64, tags: &[String]) -> QueryResult<(
 pub fn mentioned_among(conn: &mut Conn, viewer: i64, ids: &[i64]) -> QueryResult<Vec<i64>> {
     post_mentions::table
         .filter(post_mentions::actor_id.eq(viewer))
-        .filter(post_mentions::post_id.eq_any(ids))
+        .filter(super::id_in(conn, "post_mentions.post_id", ids))
         .select(post_mentions::post_id)
         .load(conn)
 }
@@ -181,12 +181,38 @@ pub fn tags(conn: &mut Conn, post_id: i64) -> QueryResult<Vec<String>> {
 /// Live replies to any of `parents`.
 pub fn replies_to(conn: &mut Conn, parents: &[i64]) -> QueryResult<Vec<Post>> {
     posts::table
-        .filter(posts::in_reply_to_id.eq_any(parents))
+        .filter(super::id_in(conn, "posts.in_reply_to_id", parents))
         .filter(posts::deleted_at.is_null())
         .filter(posts::held.eq(false))
         .order(posts::id.asc())
         .select(Post::as_select())
         .load(conn)
+}
+
+/// Live replies below `root` at any depth (through live replies only), at most `limit`, in
+/// one statement.
+pub fn replies_below(conn: &mut Conn, root: i64, limit: i64) -> QueryResult<Vec<Post>> {
+    #[derive(diesel::QueryableByName)]
+    struct Reply {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let ids: Vec<i64> = diesel::sql_query(
+        "WITH RECURSIVE below(id) AS ( \
+           SELECT id FROM posts WHERE in_reply_to_id = $1 AND deleted_at IS NULL AND NOT held \
+           UNION SELECT p.id FROM posts p JOIN below ON p.in_reply_to_id = below.id \
+             WHERE p.deleted_at IS NULL AND NOT p.held) \
+         SELECT id FROM below LIMIT $2",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(root)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load::<Reply>(conn)?
+    .into_iter()
+    .map(|r| r.id)
+    .collect();
+    let mut found = by_ids(conn, &ids)?;
+    found.sort_by_key(|p| p.id);
+    Ok(found)
 }
 
 /// Which of an author's posts to list.
@@ -336,7 +362,7 @@ pub fn counts(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64, i64, i
     use diesel::dsl::count_star;
     use std::collections::HashMap;
     let replies: HashMap<i64, i64> = posts::table
-        .filter(posts::in_reply_to_id.eq_any(ids))
+        .filter(super::id_in(conn, "posts.in_reply_to_id", ids))
         .filter(posts::deleted_at.is_null())
         .filter(posts::held.eq(false))
         .group_by(posts::in_reply_to_id)
@@ -345,14 +371,14 @@ pub fn counts(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64, i64, i
         .into_iter()
         .collect();
     let reblogs: HashMap<i64, i64> = posts::table
-        .filter(posts::reblog_of_id.eq_any(ids))
+        .filter(super::id_in(conn, "posts.reblog_of_id", ids))
         .group_by(posts::reblog_of_id)
         .select((posts::reblog_of_id.assume_not_null(), count_star()))
         .load::<(i64, i64)>(conn)?
         .into_iter()
         .collect();
     let favs: HashMap<i64, i64> = favourites::table
-        .filter(favourites::post_id.eq_any(ids))
+        .filter(super::id_in(conn, "favourites.post_id", ids))
         .group_by(favourites::post_id)
         .select((favourites::post_id, count_star()))
         .load::<(i64, i64)>(conn)?
@@ -374,7 +400,7 @@ pub fn counts(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64, i64, i
 /// Mentioned actor ids of several posts, as (post id, actor id) pairs.
 pub fn mentions_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
     post_mentions::table
-        .filter(post_mentions::post_id.eq_any(ids))
+        .filter(super::id_in(conn, "post_mentions.post_id", ids))
         .select((post_mentions::post_id, post_mentions::actor_id))
         .load(conn)
 }
@@ -382,7 +408,7 @@ pub fn mentions_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, i64)>>
 /// Hashtags of several posts, as (post id, tag) pairs.
 pub fn tags_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
     post_tags::table
-        .filter(post_tags::post_id.eq_any(ids))
+        .filter(super::id_in(conn, "post_tags.post_id", ids))
         .select((post_tags::post_id, post_tags::tag))
         .load(conn)
 }
@@ -390,7 +416,7 @@ pub fn tags_of(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> 
 /// Live, public-facing post counts per author.
 pub fn counts_by_authors(conn: &mut Conn, authors: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
     posts::table
-        .filter(posts::author_id.eq_any(authors))
+        .filter(super::id_in(conn, "posts.author_id", authors))
         .filter(posts::deleted_at.is_null())
         .filter(posts::held.eq(false))
         .group_by(posts::author_id)
@@ -412,7 +438,7 @@ pub fn reblog_by(conn: &mut Conn, actor: i64, post_id: i64) -> QueryResult<Optio
 pub fn reblogged_among(conn: &mut Conn, viewer: i64, ids: &[i64]) -> QueryResult<Vec<i64>> {
     posts::table
         .filter(posts::author_id.eq(viewer))
-        .filter(posts::reblog_of_id.eq_any(ids))
+        .filter(super::id_in(conn, "posts.reblog_of_id", ids))
         .select(posts::reblog_of_id.assume_not_null())
         .load(conn)
 }
@@ -455,7 +481,7 @@ pub fn remove_favourite(conn: &mut Conn, fav_id: i64) -> QueryResult<()> {
 pub fn favourited_among(conn: &mut Conn, viewer: i64, ids: &[i64]) -> QueryResult<Vec<i64>> {
     favourites::table
         .filter(favourites::actor_id.eq(viewer))
-        .filter(favourites::post_id.eq_any(ids))
+        .filter(super::id_in(conn, "favourites.post_id", ids))
         .select(favourites::post_id)
         .load(conn)
 }

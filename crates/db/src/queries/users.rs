@@ -112,12 +112,12 @@ pub fn by_actors_with_profiles(
     actor_ids: &[i64],
 ) -> QueryResult<(Vec<User>, Vec<ProfileField>)> {
     let members: Vec<User> = users::table
-        .filter(users::actor_id.eq_any(actor_ids))
+        .filter(super::id_in(conn, "users.actor_id", actor_ids))
         .select(User::as_select())
         .load(conn)?;
     let ids: Vec<i64> = members.iter().map(|u| u.id).collect();
     let fields = profile_fields::table
-        .filter(profile_fields::user_id.eq_any(ids))
+        .filter(super::id_in(conn, "profile_fields.user_id", &ids))
         .select(ProfileField::as_select())
         .load(conn)?;
     Ok((members, fields))
