@@ -303,6 +303,25 @@ async fn thread_page(instance: &TestInstance, posts: i64, per_second: u64, secon
     let baseline = health_rate(&instance.base, count).await;
     let client = http();
     let url = format!("{}/api/v1/statuses/{root_id}/context", instance.base);
+    // What the server can serve: 8 requests at a time, each sent when one is answered.
+    let start = Instant::now();
+    let capacity_count = count.min(1000);
+    let (c, u) = (client.clone(), url.clone());
+    let mut closed = run_concurrently(capacity_count, 8, move |_| {
+        let (client, url) = (c.clone(), u.clone());
+        async move {
+            let res = client.get(&url).send().await.expect("context");
+            assert!(res.status().is_success());
+            res.bytes().await.expect("body");
+        }
+    })
+    .await;
+    println!(
+        "thread page (200 replies, {posts} posts), 8 at a time: {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms",
+        rate(capacity_count, start.elapsed()),
+        percentile(&mut closed, 0.5).as_secs_f64() * 1000.0,
+        percentile(&mut closed, 0.99).as_secs_f64() * 1000.0,
+    );
     let mut schedule = tokio::time::interval(Duration::from_micros(1_000_000 / per_second));
     schedule.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let start = Instant::now();
@@ -313,19 +332,26 @@ async fn thread_page(instance: &TestInstance, posts: i64, per_second: u64, secon
         let url = url.clone();
         requests.push(tokio::spawn(async move {
             let sent = Instant::now();
-            let res = client.get(&url).send().await.expect("context");
-            assert!(res.status().is_success());
-            res.bytes().await.expect("body");
-            sent.elapsed()
+            // An overloaded server's answer may come after the client's timeout: counted as
+            // not served, not a failure of the program.
+            let res = client.get(&url).send().await.ok()?;
+            assert!(res.status().is_success(), "context: {}", res.status());
+            res.bytes().await.ok()?;
+            Some(sent.elapsed())
         }));
     }
     let mut latencies = Vec::with_capacity(count);
     for request in requests {
-        latencies.push(request.await.expect("request"));
+        latencies.extend(request.await.expect("request"));
     }
-    let served = rate(count, start.elapsed());
+    let served = rate(latencies.len(), start.elapsed());
+    let unanswered = count - latencies.len();
+    if latencies.is_empty() {
+        println!("thread page (200 replies, {posts} posts): {per_second} req/s offered for {seconds} s, none answered in time");
+        return;
+    }
     println!(
-        "thread page (200 replies, {posts} posts): {per_second} req/s offered for {seconds} s, {served:.0} served, p50 {:.1} ms, p99 {:.1} ms; baseline GET /health {baseline:.0} req/s; ratio {:.3}",
+        "thread page (200 replies, {posts} posts): {per_second} req/s offered for {seconds} s, {served:.0} served ({unanswered} not answered in time), p50 {:.1} ms, p99 {:.1} ms; baseline GET /health {baseline:.0} req/s; ratio {:.3}",
         percentile(&mut latencies, 0.5).as_secs_f64() * 1000.0,
         percentile(&mut latencies, 0.99).as_secs_f64() * 1000.0,
         served / baseline

@@ -251,3 +251,48 @@ async fn websocket(backend: Backend) {
         serde_json::from_str(msg["payload"].as_str().expect("text")).expect("json");
     assert_eq!(payload["id"], local["id"]);
 }
+
+on_both_backends!(
+    listeners_woken_together_each_see_their_own_stream,
+    listeners_woken_together
+);
+/// Listeners of one stream woken by the same write share its reads and renderings; each still
+/// gets the stream as it may see it, and each status once.
+async fn listeners_woken_together(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let alice = uni.member("alice").await;
+    let carol = uni.member("carol").await;
+    let blocker = uni.member("blocker").await;
+    blocker
+        .post(&format!("/api/v1/accounts/{}/block", alice.id), json!({}))
+        .await;
+    let open = |token: Option<&str>| {
+        let mut req = http().get(format!("{}/api/v1/streaming/public/local", uni.base));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        async move {
+            let res = req.send().await.expect("stream");
+            assert_eq!(res.status(), StatusCode::OK);
+            res
+        }
+    };
+    let mut anonymous = [open(None).await, open(None).await, open(None).await];
+    let mut blocking = open(Some(&blocker.token)).await;
+    let from_alice = alice.status("Alice to everyone").await;
+    let from_carol = carol.status("Carol to everyone").await;
+    for res in anonymous.iter_mut() {
+        let events = sse_events(res, 2).await;
+        let ids: Vec<&Value> = events.iter().map(|(_, s)| &s["id"]).collect();
+        assert_eq!(ids, [&from_alice["id"], &from_carol["id"]], "{events:?}");
+        assert!(events.iter().all(|(name, _)| name == "update"));
+    }
+    // Whoever blocked Alice hears only Carol.
+    let events = sse_events(&mut blocking, 1).await;
+    assert_eq!(events[0].1["id"], from_carol["id"], "{events:?}");
+    let more = tokio::time::timeout(Duration::from_secs(3), blocking.chunk()).await;
+    if let Ok(Ok(Some(chunk))) = more {
+        let text = String::from_utf8_lossy(&chunk);
+        assert!(!text.contains("Alice to everyone"), "{text}");
+    }
+}

@@ -94,10 +94,11 @@ impl Renders {
     }
 }
 
-/// What woke a listener: the shared renders and the write count it saw.
+/// What woke a listener: the shared renders and the write count it saw (none when it looked
+/// on the timer, and then shares nothing).
 struct Wake<'a> {
     renders: &'a Renders,
-    writes: u64,
+    writes: Option<u64>,
 }
 
 async fn render_status(
@@ -109,10 +110,10 @@ async fn render_status(
     let render = |post| async move {
         Ok::<_, ApiError>(views::status(ctx, viewer, post).await?.to_string())
     };
-    match wake
-        .renders
-        .slot(wake.writes, (post.id, post.updated_at, viewer))
-    {
+    let slot = wake
+        .writes
+        .and_then(|w| wake.renders.slot(w, (post.id, post.updated_at, viewer)));
+    match slot {
         Some(slot) => Ok(slot.get_or_try_init(|| render(post)).await?.clone()),
         None => render(post).await,
     }
@@ -151,7 +152,7 @@ async fn next_events(
     cursor: &mut Cursor,
     viewer: Option<i64>,
 ) -> Vec<(String, String)> {
-    let happenings = match cursor.poll(ctx).await {
+    let happenings = match cursor.poll(ctx, wake.writes).await {
         Ok(list) => list,
         Err(e) => {
             tracing::warn!("streaming: {e}");
@@ -172,22 +173,23 @@ async fn next_events(
 #[derive(Clone)]
 pub struct Stopping(pub tokio::sync::watch::Receiver<bool>);
 
-/// Waits until this process wrote something or a while has passed; false once the server
-/// is shutting down.
+/// Waits until this process wrote something (and for the writes close behind it) or a while
+/// has passed. None once the server is shutting down; else the write count when woken by
+/// writes (listeners woken by the same write share their work), none for a look on the timer.
 async fn wait_for_change(
     writes: &mut tokio::sync::watch::Receiver<u64>,
     stopping: &mut Stopping,
-) -> bool {
+) -> Option<Option<u64>> {
     let woken_by_write = tokio::select! {
         _ = writes.changed() => true,
         _ = tokio::time::sleep(IDLE_LOOK) => false,
-        _ = stopping.0.wait_for(|s| *s) => return false,
+        _ = stopping.0.wait_for(|s| *s) => return None,
     };
-    if woken_by_write {
-        tokio::time::sleep(COALESCE).await;
-        writes.borrow_and_update();
+    if !woken_by_write {
+        return Some(None);
     }
-    true
+    tokio::time::sleep(COALESCE).await;
+    Some(Some(*writes.borrow_and_update()))
 }
 
 /// Server-sent events for one stream.
@@ -204,12 +206,10 @@ fn sse(
         move |(ctx, mut cursor, mut writes, mut stopping)| {
             let renders = renders.clone();
             async move {
-                if !wait_for_change(&mut writes, &mut stopping).await {
-                    return None;
-                }
+                let woken_by = wait_for_change(&mut writes, &mut stopping).await?;
                 let wake = Wake {
                     renders: &renders,
-                    writes: *writes.borrow(),
+                    writes: woken_by,
                 };
                 let batch = next_events(&ctx, &wake, &mut cursor, viewer).await;
                 Some((batch, (ctx, cursor, writes, stopping)))
@@ -301,6 +301,7 @@ async fn websocket(
     }
     let mut writes = ctx.db.watch_writes();
     loop {
+        let woken_by;
         tokio::select! {
             incoming = socket.recv() => {
                 let text = match incoming {
@@ -316,16 +317,19 @@ async fn websocket(
                 }
                 continue;
             }
-            going_on = wait_for_change(&mut writes, &mut stopping) => {
-                if !going_on {
-                    let _ = socket.send(Message::Close(None)).await;
-                    return;
+            woken = wait_for_change(&mut writes, &mut stopping) => {
+                match woken {
+                    Some(by) => woken_by = by,
+                    None => {
+                        let _ = socket.send(Message::Close(None)).await;
+                        return;
+                    }
                 }
             }
         }
         let wake = Wake {
             renders: &renders,
-            writes: *writes.borrow(),
+            writes: woken_by,
         };
         for (cursor, viewer) in cursors.iter_mut() {
             let names = cursor.stream().names();

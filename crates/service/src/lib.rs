@@ -67,6 +67,8 @@ pub struct Context {
     pub mailer: Option<Arc<dyn mail::Mailer>>,
     /// How long a mentoring request waits for its answer.
     pub mentoring_lifetime: chrono::Duration,
+    /// Reads shared by this process's streaming listeners.
+    pub streams: Arc<streaming::SharedLooks>,
     /// Weak: the federation layer holds contexts itself, and a strong link back would keep
     /// both (and the database pool) alive after the instance stops.
     federator: Arc<OnceLock<Weak<dyn Federator>>>,
@@ -85,6 +87,7 @@ impl Context {
             registrations: joining::Registrations::Approval,
             mailer: None,
             mentoring_lifetime: mentoring::DEFAULT_LIFETIME,
+            streams: Arc::default(),
             federator: Arc::new(OnceLock::new()),
         }
     }

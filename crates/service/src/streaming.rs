@@ -9,12 +9,14 @@
 use crate::posts::can_see;
 use crate::{notifications, timelines, Context, ServiceError, ServiceResult};
 use chrono::{Duration, NaiveDateTime};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
 use tsunagu_db::queries::{notifications as notification_rows, posts, Page};
 use tsunagu_db::{now, Notification, Post};
 
 /// The timelines one can listen to, with Mastodon's names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Stream {
     /// Home timeline and notifications.
     User,
@@ -146,12 +148,14 @@ impl Cursor {
         &self.stream
     }
 
-    /// What happened since the previous call, oldest first.
-    pub async fn poll(&mut self, ctx: &Context) -> ServiceResult<Vec<Happening>> {
-        let (newest_post, newest_notification) = ctx
-            .db
-            .read(|c| Ok((posts::latest_id(c)?, notification_rows::latest_id(c)?)))
-            .await?;
+    /// What happened since the previous call, oldest first. `woken_by` is the write count
+    /// that woke this look, none for a look on the timer (see [`SharedLooks`]).
+    pub async fn poll(
+        &mut self,
+        ctx: &Context,
+        woken_by: Option<u64>,
+    ) -> ServiceResult<Vec<Happening>> {
+        let (newest_post, newest_notification) = ctx.streams.newest(ctx, woken_by).await?;
         let mut out = Vec::new();
         for _ in 0..WINDOWS_PER_LOOK {
             if self.last_post >= newest_post || self.stream == Stream::UserNotification {
@@ -159,17 +163,10 @@ impl Cursor {
             }
             let upper = (self.last_post + WINDOW).min(newest_post);
             let page = window(self.last_post, upper);
-            let fresh = match (&self.stream, self.viewer) {
-                (Stream::User, Some(me)) => timelines::home(ctx, me, page).await?,
-                (Stream::Public { local }, viewer) => {
-                    timelines::public(ctx, viewer, *local, page).await?
-                }
-                (Stream::Hashtag { tag, local }, viewer) => {
-                    let list = timelines::tag(ctx, viewer, tag, page).await?;
-                    list.into_iter().filter(|p| !*local || p.local).collect()
-                }
-                _ => Vec::new(),
-            };
+            let fresh = ctx
+                .streams
+                .window(ctx, woken_by, &self.stream, self.viewer, page)
+                .await?;
             // Pages come newest first; listeners want them in the order they happened.
             out.extend(fresh.into_iter().rev().map(Happening::Update));
             self.last_post = upper;
@@ -250,6 +247,91 @@ impl Cursor {
         let horizon = looked_at - Duration::seconds(OVERLAP_SECS * 2);
         self.told.retain(|(_, when)| *when >= horizon);
         Ok(out)
+    }
+}
+
+/// New posts of a stream in one window, newest first, as `viewer` sees them.
+async fn read_window(
+    ctx: &Context,
+    stream: &Stream,
+    viewer: Option<i64>,
+    page: Page,
+) -> ServiceResult<Vec<Post>> {
+    Ok(match (stream, viewer) {
+        (Stream::User, Some(me)) => timelines::home(ctx, me, page).await?,
+        (Stream::Public { local }, viewer) => timelines::public(ctx, viewer, *local, page).await?,
+        (Stream::Hashtag { tag, local }, viewer) => {
+            let list = timelines::tag(ctx, viewer, tag, page).await?;
+            list.into_iter().filter(|p| !*local || p.local).collect()
+        }
+        _ => Vec::new(),
+    })
+}
+
+type Shared<T> = Arc<OnceCell<T>>;
+
+/// Reads the listeners of this process woken by the same write make alike, made once: the
+/// newest ids, and each window of a stream as one viewer sees it. Kept only for the latest
+/// write, so a read made before a write is never used after it; a look on the timer (which
+/// may follow another process's writes) reads on its own.
+#[derive(Default)]
+pub struct SharedLooks(Mutex<Looks>);
+
+#[derive(Default)]
+struct Looks {
+    writes: u64,
+    newest: Shared<(i64, i64)>,
+    windows: HashMap<(Stream, Option<i64>, Option<i64>, Option<i64>), Shared<Vec<Post>>>,
+}
+
+impl SharedLooks {
+    /// The looks kept for write `writes`, if it is the latest.
+    fn after(&self, writes: u64) -> Option<std::sync::MutexGuard<'_, Looks>> {
+        let mut looks = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if writes > looks.writes {
+            *looks = Looks {
+                writes,
+                ..Looks::default()
+            };
+        }
+        (looks.writes == writes).then_some(looks)
+    }
+
+    async fn newest(&self, ctx: &Context, woken_by: Option<u64>) -> ServiceResult<(i64, i64)> {
+        let read = || async {
+            let ids = ctx
+                .db
+                .read(|c| Ok((posts::latest_id(c)?, notification_rows::latest_id(c)?)))
+                .await?;
+            Ok::<_, ServiceError>(ids)
+        };
+        let shared = woken_by.and_then(|w| self.after(w).map(|looks| looks.newest.clone()));
+        match shared {
+            Some(cell) => Ok(*cell.get_or_try_init(read).await?),
+            None => read().await,
+        }
+    }
+
+    async fn window(
+        &self,
+        ctx: &Context,
+        woken_by: Option<u64>,
+        stream: &Stream,
+        viewer: Option<i64>,
+        page: Page,
+    ) -> ServiceResult<Vec<Post>> {
+        let key = (stream.clone(), viewer, page.min_id, page.max_id);
+        let shared = woken_by.and_then(|w| {
+            self.after(w)
+                .map(|mut looks| looks.windows.entry(key).or_default().clone())
+        });
+        match shared {
+            Some(cell) => Ok(cell
+                .get_or_try_init(|| read_window(ctx, stream, viewer, page))
+                .await?
+                .clone()),
+            None => read_window(ctx, stream, viewer, page).await,
+        }
     }
 }
 
