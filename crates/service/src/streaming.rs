@@ -269,6 +269,8 @@ async fn read_window(
 }
 
 type Shared<T> = Arc<OnceCell<T>>;
+/// A window of a stream as one viewer sees it: (stream, viewer, after, before).
+type WindowKey = (Stream, Option<i64>, Option<i64>, Option<i64>);
 
 /// Reads the listeners of this process woken by the same write make alike, made once: the
 /// newest ids, and each window of a stream as one viewer sees it. Kept only for the latest
@@ -281,7 +283,7 @@ pub struct SharedLooks(Mutex<Looks>);
 struct Looks {
     writes: u64,
     newest: Shared<(i64, i64)>,
-    windows: HashMap<(Stream, Option<i64>, Option<i64>, Option<i64>), Shared<Vec<Post>>>,
+    windows: HashMap<WindowKey, Shared<Vec<Post>>>,
 }
 
 impl SharedLooks {
