@@ -452,7 +452,8 @@ async fn server_memory(postgres: Option<&str>, posts: usize) {
     let dir = tempfile::tempdir().expect("temporary folder");
     let database_url = match postgres {
         Some(url) => {
-            let name = format!("tsunagu_bench_memory_{}", std::process::id());
+            // Named like test databases, so a later run drops it once this process is gone.
+            let name = format!("tsunagu_test_{}_memory", std::process::id());
             tsunagu_db::testing::create_database(url, &name).expect("database")
         }
         None => format!("sqlite://{}/tsunagu.db", dir.path().display()),
