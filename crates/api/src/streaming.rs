@@ -14,12 +14,10 @@ use axum::Extension;
 use chrono::NaiveDateTime;
 use futures::stream::{self, StreamExt};
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::OnceCell;
-use tsunagu_service::streaming::{Cursor, Happening, Stream};
+use tsunagu_service::streaming::{Cursor, Happening, PerWrite, Stream};
 use tsunagu_service::Context;
 
 /// How often listeners look again when nothing woke them (writes by other processes).
@@ -62,37 +60,14 @@ async fn start(
     Ok(Cursor::start(ctx, viewer, stream, reads_notifications(auth)).await?)
 }
 
-/// One happening as (event name, payload): payloads are JSON text, as Mastodon sends them.
 /// Status events rendered once for all the listeners of this process woken by the same write
-/// (the same viewer, status and edit): without it, every listener of a stream read and
-/// rendered each new status for itself, and 100 listeners made posting many times slower.
-/// Entries are kept only for the latest write, so nothing rendered before a later write is
-/// reused after it.
+/// (the same viewer, status and edit): without it, every listener of a stream rendered each
+/// new status for itself, and 100 listeners made posting many times slower.
 #[derive(Clone, Default)]
-pub struct Renders(Arc<Mutex<RenderCache>>);
-
-#[derive(Default)]
-struct RenderCache {
-    /// The write count the entries were rendered after.
-    writes: u64,
-    entries: HashMap<RenderKey, Arc<OnceCell<String>>>,
-}
+pub struct Renders(Arc<PerWrite<RenderKey, String>>);
 
 /// A status as one viewer sees it, at one edit.
 type RenderKey = (i64, Option<NaiveDateTime>, Option<i64>);
-
-impl Renders {
-    /// The shared slot for `key` among listeners woken by write number `writes`; none for a
-    /// listener behind the latest write (it renders on its own).
-    fn slot(&self, writes: u64, key: RenderKey) -> Option<Arc<OnceCell<String>>> {
-        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if writes > cache.writes {
-            cache.writes = writes;
-            cache.entries.clear();
-        }
-        (writes == cache.writes).then(|| cache.entries.entry(key).or_default().clone())
-    }
-}
 
 /// What woke a listener: the shared renders and the write count it saw (none when it looked
 /// on the timer, and then shares nothing).
@@ -107,18 +82,13 @@ async fn render_status(
     viewer: Option<i64>,
     post: tsunagu_db::Post,
 ) -> ApiResult<String> {
-    let render = |post| async move {
-        Ok::<_, ApiError>(views::status(ctx, viewer, post).await?.to_string())
-    };
-    let slot = wake
-        .writes
-        .and_then(|w| wake.renders.slot(w, (post.id, post.updated_at, viewer)));
-    match slot {
-        Some(slot) => Ok(slot.get_or_try_init(|| render(post)).await?.clone()),
-        None => render(post).await,
-    }
+    let key = (post.id, post.updated_at, viewer);
+    let render =
+        || async move { Ok::<_, ApiError>(views::status(ctx, viewer, post).await?.to_string()) };
+    wake.renders.0.get(wake.writes, key, render).await
 }
 
+/// One happening as (event name, payload): payloads are JSON text, as Mastodon sends them.
 async fn render(
     ctx: &Context,
     wake: &Wake<'_>,

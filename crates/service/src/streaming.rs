@@ -268,37 +268,54 @@ async fn read_window(
     })
 }
 
-type Shared<T> = Arc<OnceCell<T>>;
+/// Values worked out once for all the listeners of this process woken by the same write, and
+/// kept only until a later write, so nothing worked out before a write is used after it. A
+/// look on the timer (it may follow another process's writes) works alone.
+pub struct PerWrite<K, V>(Mutex<Kept<K, V>>);
+
+/// The write the values were worked out after, and the values.
+type Kept<K, V> = (u64, HashMap<K, Arc<OnceCell<V>>>);
+
+impl<K, V> Default for PerWrite<K, V> {
+    fn default() -> Self {
+        PerWrite(Mutex::new((0, HashMap::new())))
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> PerWrite<K, V> {
+    /// The value for `key` among the listeners woken by write `woken_by`, worked out by the
+    /// first of them; worked out alone when woken by the timer or behind the latest write.
+    pub async fn get<E, F, Fut>(&self, woken_by: Option<u64>, key: K, work: F) -> Result<V, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<V, E>>,
+    {
+        let cell = woken_by.and_then(|writes| {
+            let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            if writes > kept.0 {
+                *kept = (writes, HashMap::new());
+            }
+            (kept.0 == writes).then(|| kept.1.entry(key).or_default().clone())
+        });
+        match cell {
+            Some(cell) => cell.get_or_try_init(work).await.cloned(),
+            None => work().await,
+        }
+    }
+}
+
 /// A window of a stream as one viewer sees it: (stream, viewer, after, before).
 type WindowKey = (Stream, Option<i64>, Option<i64>, Option<i64>);
 
-/// Reads the listeners of this process woken by the same write make alike, made once: the
-/// newest ids, and each window of a stream as one viewer sees it. Kept only for the latest
-/// write, so a read made before a write is never used after it; a look on the timer (which
-/// may follow another process's writes) reads on its own.
+/// The reads the listeners of this process woken by the same write make alike, made once:
+/// the newest ids, and each window of a stream as one viewer sees it.
 #[derive(Default)]
-pub struct SharedLooks(Mutex<Looks>);
-
-#[derive(Default)]
-struct Looks {
-    writes: u64,
-    newest: Shared<(i64, i64)>,
-    windows: HashMap<WindowKey, Shared<Vec<Post>>>,
+pub struct SharedLooks {
+    newest: PerWrite<(), (i64, i64)>,
+    windows: PerWrite<WindowKey, Vec<Post>>,
 }
 
 impl SharedLooks {
-    /// The looks kept for write `writes`, if it is the latest.
-    fn after(&self, writes: u64) -> Option<std::sync::MutexGuard<'_, Looks>> {
-        let mut looks = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if writes > looks.writes {
-            *looks = Looks {
-                writes,
-                ..Looks::default()
-            };
-        }
-        (looks.writes == writes).then_some(looks)
-    }
-
     async fn newest(&self, ctx: &Context, woken_by: Option<u64>) -> ServiceResult<(i64, i64)> {
         let read = || async {
             let ids = ctx
@@ -307,11 +324,7 @@ impl SharedLooks {
                 .await?;
             Ok::<_, ServiceError>(ids)
         };
-        let shared = woken_by.and_then(|w| self.after(w).map(|looks| looks.newest.clone()));
-        match shared {
-            Some(cell) => Ok(*cell.get_or_try_init(read).await?),
-            None => read().await,
-        }
+        self.newest.get(woken_by, (), read).await
     }
 
     async fn window(
@@ -323,17 +336,8 @@ impl SharedLooks {
         page: Page,
     ) -> ServiceResult<Vec<Post>> {
         let key = (stream.clone(), viewer, page.min_id, page.max_id);
-        let shared = woken_by.and_then(|w| {
-            self.after(w)
-                .map(|mut looks| looks.windows.entry(key).or_default().clone())
-        });
-        match shared {
-            Some(cell) => Ok(cell
-                .get_or_try_init(|| read_window(ctx, stream, viewer, page))
-                .await?
-                .clone()),
-            None => read_window(ctx, stream, viewer, page).await,
-        }
+        let read = || read_window(ctx, stream, viewer, page);
+        self.windows.get(woken_by, key, read).await
     }
 }
 
