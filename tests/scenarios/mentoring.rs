@@ -353,23 +353,7 @@ async fn expiry_and_mastodon(backend: Backend) {
     );
     wait_request(&carol, "Could we talk about ports?", "pending").await;
     // Kenji replies: that is a yes, and the reply is the conversation.
-    let reply = json!({
-        "@context": ["https://www.w3.org/ns/activitystreams"],
-        "id": peer.url("/users/kenji/statuses/1/activity"),
-        "type": "Create",
-        "actor": mentor,
-        "to": [carol.actor_url],
-        "object": {
-            "id": peer.url("/users/kenji/statuses/1"),
-            "type": "Note",
-            "attributedTo": mentor,
-            "to": [carol.actor_url],
-            "cc": [],
-            "inReplyTo": note["id"],
-            "content": "<p>Happy to. Friday?</p>",
-            "tag": [{ "type": "Mention", "href": carol.actor_url, "name": format!("@{}", carol.handle) }],
-        },
-    });
+    let reply = peer.direct_reply("kenji", 1, &carol, &note["id"], "<p>Happy to. Friday?</p>");
     assert_eq!(peer.send(&format!("{}/inbox", uni.base), &reply).await, 202);
     wait_request(&carol, "Could we talk about ports?", "accepted").await;
     let conv = conversation_with(&carol, &format!("kenji@{}", peer.domain)).await;

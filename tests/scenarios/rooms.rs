@@ -212,44 +212,27 @@ async fn rooms(backend: Backend) {
     assert_eq!(letter["object"]["to"], json!([kenji]));
     // Someone else answering the invitation joins nothing.
     let stranger = StubPeer::start("mastodon").await;
-    let mallory = stranger.add_person("mallory");
-    let intruder = json!({
-        "@context": ["https://www.w3.org/ns/activitystreams"],
-        "id": stranger.url("/users/mallory/statuses/1/activity"),
-        "type": "Create",
-        "actor": mallory,
-        "to": [alice.actor_url],
-        "object": {
-            "id": stranger.url("/users/mallory/statuses/1"),
-            "type": "Note",
-            "attributedTo": mallory,
-            "to": [alice.actor_url],
-            "inReplyTo": letter["object"]["id"],
-            "content": "<p>Me too</p>",
-        },
-    });
+    stranger.add_person("mallory");
+    let intruder = stranger.direct_reply(
+        "mallory",
+        1,
+        &alice,
+        &letter["object"]["id"],
+        "<p>Me too</p>",
+    );
     assert_eq!(
         stranger
             .send(&format!("{}/inbox", uni.base), &intruder)
             .await,
         202
     );
-    let reply = json!({
-        "@context": ["https://www.w3.org/ns/activitystreams"],
-        "id": peer.url("/users/kenji/statuses/7/activity"),
-        "type": "Create",
-        "actor": kenji,
-        "to": [alice.actor_url],
-        "object": {
-            "id": peer.url("/users/kenji/statuses/7"),
-            "type": "Note",
-            "attributedTo": kenji,
-            "to": [alice.actor_url],
-            "inReplyTo": letter["object"]["id"],
-            "content": "<p>Yes please</p>",
-            "tag": [{ "type": "Mention", "href": alice.actor_url, "name": format!("@{}", alice.handle) }],
-        },
-    });
+    let reply = peer.direct_reply(
+        "kenji",
+        7,
+        &alice,
+        &letter["object"]["id"],
+        "<p>Yes please</p>",
+    );
     assert_eq!(peer.send(&format!("{}/inbox", uni.base), &reply).await, 202);
     let kenji_acct = format!("kenji@{}", peer.domain);
     eventually("Kenji joins", || {

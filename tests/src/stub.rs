@@ -198,6 +198,37 @@ impl StubPeer {
         self.actor("Group", &format!("/c/{name}"), name)
     }
 
+    /// A direct reply as Mastodon sends one: `Create(Note)` by the person `name` (see
+    /// [`StubPeer::add_person`]), its `number`-th status, addressed to and mentioning `to` alone.
+    pub fn direct_reply(
+        &self,
+        name: &str,
+        number: u32,
+        to: &crate::Member,
+        in_reply_to: &Value,
+        html: &str,
+    ) -> Value {
+        let actor = self.url(&format!("/users/{name}"));
+        let id = format!("{actor}/statuses/{number}");
+        json!({
+            "@context": ["https://www.w3.org/ns/activitystreams"],
+            "id": format!("{id}/activity"),
+            "type": "Create",
+            "actor": actor,
+            "to": [to.actor_url],
+            "object": {
+                "id": id,
+                "type": "Note",
+                "attributedTo": actor,
+                "to": [to.actor_url],
+                "cc": [],
+                "inReplyTo": in_reply_to,
+                "content": html,
+                "tag": [{ "type": "Mention", "href": to.actor_url, "name": format!("@{}", to.handle) }],
+            },
+        })
+    }
+
     /// Sends an activity, signed by its actor, to `inbox`.
     pub async fn send(&self, inbox: &str, activity: &Value) -> StatusCode {
         self.sign(inbox, activity).send().await

@@ -4,7 +4,8 @@
 //! saw, and when it last looked for edits and deletions) and asks for what is newer whenever
 //! this process commits a write, and every few seconds in case another process on the same
 //! database did. Nothing is lost if a listener is slow, and several server processes need no
-//! message bus between them.
+//! message bus between them. Listeners woken by the same write share their reads
+//! ([`SharedLooks`]), so many listeners of one stream cost about one.
 
 use crate::posts::can_see;
 use crate::{notifications, timelines, Context, ServiceError, ServiceResult};
