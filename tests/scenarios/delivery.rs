@@ -486,3 +486,112 @@ async fn policy_cli(backend: Backend) {
     assert_eq!(admin(&url, &["federation-mode"]).trim(), "allowlist");
     assert_eq!(admin(&url, &["federation-mode", "open"]).trim(), "open");
 }
+
+/// PostgreSQL only: processes sharing the database wake each other with `NOTIFY`. The process
+/// a member posts through sends nothing itself (`--delivery-concurrency 0`); the other looks
+/// for deliveries only once an hour, so the post reaches the peer only if it is woken, and a
+/// listener on the other process sees the post long before its own next look.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_processes_wake_each_other() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let uni = TestInstance::start_with(&backend, |s| s.delivery.concurrency = 0).await;
+    let sender = uni
+        .second_process_with(|s| {
+            s.delivery.concurrency = 8;
+            s.delivery.poll_interval = Duration::from_secs(3600);
+        })
+        .await;
+    let db = sender.ctx.db.clone();
+    eventually("the second process listens", || {
+        let db = db.clone();
+        async move { db.hears_other_processes().then_some(()) }
+    })
+    .await;
+    let stub = StubInboxes::default();
+    let port = stub.serve().await;
+    uni.member("alice").await;
+    let (_, alice) = tsunagu_service::accounts::find_member(uni.ctx(), "alice")
+        .await
+        .expect("alice");
+    add_remote_follower(
+        &uni,
+        alice.id,
+        "r1",
+        format!("http://localhost:{port}/inbox/r1"),
+    )
+    .await;
+    let mut stream = tsunagu_tests::http()
+        .get(format!(
+            "http://{}/api/v1/streaming/public/local",
+            sender.local_addr
+        ))
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(stream.status(), StatusCode::OK);
+
+    create_status(uni.ctx(), &alice, status("Posted through the first".into()))
+        .await
+        .expect("post");
+    let s = stub.clone();
+    eventually("the other process delivers the post", || {
+        let s = s.clone();
+        async move { (s.count() == 1).then_some(()) }
+    })
+    .await;
+    let mut seen = String::new();
+    let found = tokio::time::timeout(Duration::from_secs(20), async {
+        while !seen.contains("Posted through the first") {
+            match stream.chunk().await {
+                Ok(Some(chunk)) => seen.push_str(&String::from_utf8_lossy(&chunk)),
+                _ => return false,
+            }
+        }
+        true
+    })
+    .await;
+    assert_eq!(found, Ok(true), "the listener got: {seen}");
+    sender.stop().await;
+}
+
+/// PostgreSQL only: when the listening connection is cut (a database restart, an operator's
+/// `pg_terminate_backend`), it connects again and processes go on waking each other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_listening_survives_a_lost_connection() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let uni = TestInstance::start(&backend).await;
+    let first = uni.ctx().db.clone();
+    let other = tsunagu_db::Db::connect(&uni.db.url).expect("second handle");
+    wakes(&first, &other).await;
+    wakes(&other, &first).await;
+    // Cut every listening connection to this test's database.
+    let cut = tsunagu_db::testing::cut_listeners(&uni.db.url).expect("cut");
+    assert_eq!(cut, 2, "one listening connection per process");
+    // A listener wakes its process once when it connects again (it may have missed
+    // something), so the first round may be that; the second is a notification.
+    for _ in 0..2 {
+        wakes(&first, &other).await;
+        wakes(&other, &first).await;
+    }
+}
+
+/// Waits until deliveries queued through `from` wake the worker of `to`.
+async fn wakes(from: &tsunagu_db::Db, to: &tsunagu_db::Db) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    // Once it listens: it wakes itself when it connects, so subscribe only after.
+    while !to.hears_other_processes() {
+        assert!(std::time::Instant::now() < deadline, "never listened");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut woken = to.watch_deliveries();
+    woken.borrow_and_update();
+    from.deliveries_queued();
+    tokio::time::timeout(Duration::from_secs(20), woken.changed())
+        .await
+        .expect("woken in time")
+        .expect("still open");
+}

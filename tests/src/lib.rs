@@ -162,8 +162,15 @@ impl TestInstance {
     /// Starts another process of `self`: same domain and database, its own port and worker
     /// (several processes behind a load balancer).
     pub async fn second_process(&self) -> tsunagu::Instance {
+        self.second_process_with(|_: &mut Settings| {}).await
+    }
+
+    /// [`TestInstance::second_process`] with its settings changed by `tweak`.
+    pub async fn second_process_with(&self, tweak: impl Fn(&mut Settings)) -> tsunagu::Instance {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        tsunagu::start(self.settings(), listener)
+        let mut settings = self.settings();
+        tweak(&mut settings);
+        tsunagu::start(settings, listener)
             .await
             .expect("start second process")
     }

@@ -20,8 +20,11 @@ use std::time::Duration;
 use tsunagu_service::streaming::{Cursor, Happening, PerWrite, Stream};
 use tsunagu_service::Context;
 
-/// How often listeners look again when nothing woke them (writes by other processes).
+/// How often listeners look again when nothing woke them: writes by other processes on a
+/// SQLite file wake nobody here.
 const IDLE_LOOK: Duration = Duration::from_secs(2);
+/// The same while other processes' writes wake this one (PostgreSQL): a look just in case.
+const IDLE_LOOK_HEARING: Duration = Duration::from_secs(30);
 /// After a write wakes a listener it waits this long, so a burst of writes costs one look.
 const COALESCE: Duration = Duration::from_millis(100);
 /// Streams one WebSocket may carry at once.
@@ -147,12 +150,18 @@ pub struct Stopping(pub tokio::sync::watch::Receiver<bool>);
 /// has passed. None once the server is shutting down; else the write count when woken by
 /// writes (listeners woken by the same write share their work), none for a look on the timer.
 async fn wait_for_change(
+    ctx: &Context,
     writes: &mut tokio::sync::watch::Receiver<u64>,
     stopping: &mut Stopping,
 ) -> Option<Option<u64>> {
+    let idle_look = if ctx.db.hears_other_processes() {
+        IDLE_LOOK_HEARING
+    } else {
+        IDLE_LOOK
+    };
     let woken_by_write = tokio::select! {
         _ = writes.changed() => true,
-        _ = tokio::time::sleep(IDLE_LOOK) => false,
+        _ = tokio::time::sleep(idle_look) => false,
         _ = stopping.0.wait_for(|s| *s) => return None,
     };
     if !woken_by_write {
@@ -176,7 +185,7 @@ fn sse(
         move |(ctx, mut cursor, mut writes, mut stopping)| {
             let renders = renders.clone();
             async move {
-                let woken_by = wait_for_change(&mut writes, &mut stopping).await?;
+                let woken_by = wait_for_change(&ctx, &mut writes, &mut stopping).await?;
                 let wake = Wake {
                     renders: &renders,
                     writes: woken_by,
@@ -287,7 +296,7 @@ async fn websocket(
                 }
                 continue;
             }
-            woken = wait_for_change(&mut writes, &mut stopping) => {
+            woken = wait_for_change(&ctx, &mut writes, &mut stopping) => {
                 match woken {
                     Some(by) => woken_by = by,
                     None => {

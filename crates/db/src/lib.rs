@@ -8,6 +8,7 @@ mod pool;
 pub mod queries;
 pub mod rows;
 pub mod schema;
+mod signals;
 pub mod testing;
 
 pub use pool::{Backend, Conn, Db, DbError};

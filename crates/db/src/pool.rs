@@ -1,3 +1,4 @@
+use crate::signals::Signals;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::{Connection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -84,8 +85,9 @@ pub struct Db {
     /// SQLite's group-commit queue (none on PostgreSQL, whose writers work in parallel).
     writer: Option<std::sync::mpsc::SyncSender<Job>>,
     backend: Backend,
-    /// Counts committed writes, so listeners (streaming clients) wake when data changed.
-    writes: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+    /// Wakes what waits for writes (streaming listeners) and for queued deliveries (the
+    /// delivery worker), in this process and, on PostgreSQL, in the others sharing the database.
+    signals: std::sync::Arc<Signals>,
 }
 
 impl Db {
@@ -126,12 +128,16 @@ impl Db {
             }
         };
         let writer = (backend == Backend::Sqlite).then(|| group_commit(write.clone()));
+        let signals = match backend {
+            Backend::Sqlite => Signals::local(),
+            Backend::Postgres => Signals::shared_through(&conn_url),
+        };
         Ok(Db {
             read,
             write,
             writer,
             backend,
-            writes: std::sync::Arc::new(tokio::sync::watch::channel(0).0),
+            signals: std::sync::Arc::new(signals),
         })
     }
 
@@ -207,15 +213,33 @@ impl Db {
             None => run(self.write.clone(), move |conn| conn.transaction(f)).await,
         };
         if result.is_ok() {
-            self.writes.send_modify(|n| *n = n.wrapping_add(1));
+            self.signals.wrote();
         }
         result
     }
 
-    /// Changes whenever a write made by this process commits. Writes by other processes on
-    /// the same database are not seen here; listeners also look again from time to time.
+    /// Changes whenever a write commits: one made by this process, or on PostgreSQL by
+    /// another sharing the database. Other processes on a SQLite file are not seen here:
+    /// listeners also look again from time to time.
     pub fn watch_writes(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.writes.subscribe()
+        self.signals.watch_writes()
+    }
+
+    /// Says that deliveries were queued (after the write that queued them committed), to this
+    /// process's delivery worker and on PostgreSQL to the other processes'.
+    pub fn deliveries_queued(&self) {
+        self.signals.queued();
+    }
+
+    /// Changes whenever [`Db::deliveries_queued`] is called here or in another process.
+    pub fn watch_deliveries(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.signals.watch_queued()
+    }
+
+    /// True while writes of the other processes sharing this database wake this one's
+    /// waiters (PostgreSQL, its listening connection up), so they need not look as often.
+    pub fn hears_other_processes(&self) -> bool {
+        self.signals.hears_other_processes()
     }
 
     /// A connection for synchronous callers (command-line tasks, tests).

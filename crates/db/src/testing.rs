@@ -102,6 +102,17 @@ pub fn connections(url: &str) -> Result<i64, DbError> {
     Ok(row.count)
 }
 
+/// Cuts the connections each process listens on to the database of `url` (as a database
+/// restart would) and returns how many there were.
+pub fn cut_listeners(url: &str) -> Result<usize, DbError> {
+    let mut conn = admin(url)?;
+    Ok(diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE application_name = 'tsunagu-listen' AND datname = current_database()",
+    )
+    .execute(&mut conn)?)
+}
+
 /// Fills the database with `accounts` remote accounts and `posts` public posts written by them
 /// in turn (every third one a reply to the post before it), for benchmarks that need a database
 /// of realistic size. Rows are generated inside the database, a batch of 100,000 per statement.

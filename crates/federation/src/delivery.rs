@@ -8,7 +8,7 @@ use activitypub_federation::config::FederationConfig;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{watch, Notify, Semaphore};
+use tokio::sync::{watch, Semaphore};
 use tsunagu_db::queries::{actors, deliveries};
 use tsunagu_db::{now, Delivery};
 use tsunagu_service::posts::random_token;
@@ -23,9 +23,10 @@ pub struct DeliverySettings {
     pub retry_max: Duration,
     /// Attempts before a delivery is given up.
     pub max_attempts: i32,
-    /// Deliveries in flight at once.
+    /// Deliveries in flight at once; 0 runs no worker (other processes send).
     pub concurrency: usize,
-    /// How often to look for due deliveries when not woken (other processes queue too).
+    /// How often to look for due deliveries when not woken: retries fall due, and other
+    /// processes on a SQLite file queue without waking this one.
     pub poll_interval: Duration,
 }
 
@@ -70,10 +71,15 @@ const STRAGGLERS_PER_SLOT: usize = 8;
 pub async fn run(
     config: FederationConfig<Context>,
     settings: DeliverySettings,
-    wake: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    if settings.concurrency == 0 {
+        tracing::info!("this process sends no deliveries: the other processes' workers do");
+        return;
+    }
     let token = format!("worker-{}", random_token());
+    // Subscribed before the first look, so nothing queued after it goes unnoticed.
+    let mut queued = config.db.watch_deliveries();
     let slots = Arc::new(Semaphore::new(settings.concurrency));
     // Slow deliveries finish beside the slots (see `STEP_ASIDE`), up to this many.
     let stragglers = Arc::new(Semaphore::new(STRAGGLERS_PER_SLOT * settings.concurrency));
@@ -102,7 +108,7 @@ pub async fn run(
         }
         let Some(delivery) = queue.pop_front() else {
             tokio::select! {
-                _ = wake.notified() => {}
+                _ = queued.changed() => {}
                 _ = tokio::time::sleep(settings.poll_interval) => {}
                 _ = shutdown.changed() => {}
             }

@@ -11,8 +11,6 @@ use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
 use activitypub_federation::traits::Object;
 use async_trait::async_trait;
 use serde_json::Value;
-use std::sync::Arc;
-use tokio::sync::Notify;
 use tsunagu_db::queries::{actors, deliveries, posts};
 use tsunagu_db::{now, Actor, NewOutgoingActivity};
 use tsunagu_service::{Context, Event, Federator, Resolved, ServiceError, ServiceResult};
@@ -22,18 +20,17 @@ use url::Url;
 #[derive(Clone)]
 pub struct ApFederator {
     config: FederationConfig<Context>,
-    wake: Arc<Notify>,
 }
 
 impl ApFederator {
-    /// `wake` is notified whenever deliveries are queued, so the worker starts at once.
-    pub fn new(config: FederationConfig<Context>, wake: Arc<Notify>) -> ApFederator {
-        ApFederator { config, wake }
+    pub fn new(config: FederationConfig<Context>) -> ApFederator {
+        ApFederator { config }
     }
 }
 
-/// Stores an activity and its deliveries for the worker. Inboxes on servers the policy
-/// refuses are left out.
+/// Stores an activity and its deliveries, and wakes the delivery workers (this process's and
+/// those of the others sharing the database). Inboxes on servers the policy refuses are left
+/// out.
 pub(crate) async fn enqueue(data: &Data, out: Outgoing) -> Result<(), FedError> {
     let mut inboxes = Vec::with_capacity(out.inboxes.len());
     for inbox in out.inboxes {
@@ -59,6 +56,7 @@ pub(crate) async fn enqueue(data: &Data, out: Outgoing) -> Result<(), FedError> 
     data.db
         .write(move |c| deliveries::enqueue(c, &row, &inboxes))
         .await?;
+    data.db.deliveries_queued();
     Ok(())
 }
 
@@ -72,7 +70,6 @@ impl Federator for ApFederator {
         for out in outgoing {
             enqueue(&data, out).await.map_err(FedError::into_service)?;
         }
-        self.wake.notify_one();
         Ok(())
     }
 

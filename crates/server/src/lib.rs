@@ -7,7 +7,7 @@ use axum::Router;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tsunagu_api::InstanceInfo;
 use tsunagu_db::Db;
@@ -177,9 +177,7 @@ pub async fn start_with_db(
         authorized_fetch: settings.authorized_fetch,
     };
     let config = tsunagu_federation::configure(&ctx, &fed_settings).await?;
-    let wake = Arc::new(Notify::new());
-    let federator: Arc<dyn tsunagu_service::Federator> =
-        Arc::new(ApFederator::new(config.clone(), wake.clone()));
+    let federator: Arc<dyn tsunagu_service::Federator> = Arc::new(ApFederator::new(config.clone()));
     ctx.set_federator(&federator);
 
     let (shutdown, stop) = watch::channel(false);
@@ -197,7 +195,6 @@ pub async fn start_with_db(
     let worker = tokio::spawn(delivery::run(
         config,
         settings.delivery.clone(),
-        wake,
         shutdown.subscribe(),
     ));
     let housekeeping = tokio::spawn(housekeeping(

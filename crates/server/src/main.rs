@@ -107,6 +107,11 @@ struct ServeArgs {
     /// Seconds before the first retry of a failed delivery (each retry waits 4 times longer).
     #[arg(long, env = "TSUNAGU_RETRY_BASE_SECS", default_value_t = 30)]
     retry_base_secs: u64,
+    /// Deliveries to other servers this process sends at once. 0 sends none: processes
+    /// sharing a PostgreSQL database wake each other, so one of them can do the sending.
+    #[arg(long, env = "TSUNAGU_DELIVERY_CONCURRENCY", default_value_t = 64,
+          value_parser = clap::value_parser!(u16).range(0..=1024))]
+    delivery_concurrency: u16,
     /// Serve posts, collections and activities only to requests signed by another server's
     /// actor (Mastodon's "secure mode"); actors, WebFinger and NodeInfo stay open.
     #[arg(long, env = "TSUNAGU_AUTHORIZED_FETCH", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0..=1, default_missing_value = "true", default_value = "false")]
@@ -395,6 +400,7 @@ async fn serve(args: ServeArgs) -> CliResult {
     settings.instance.rate_limit = args.rate_limit.max(1);
     settings.instance.sign_in_limit = args.sign_in_limit.max(1);
     settings.delivery.retry_base = Duration::from_secs(args.retry_base_secs.max(1));
+    settings.delivery.concurrency = usize::from(args.delivery_concurrency);
     settings.media_dir = args.media_dir.clone();
     settings.authorized_fetch = args.authorized_fetch;
     let listener = tokio::net::TcpListener::bind(&args.bind)
