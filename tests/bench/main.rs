@@ -15,11 +15,16 @@
 //! 5. Memory: a `tsunagu serve` of its own, idle and after 10,000 remote posts; also this
 //!    process's resident set once the instance has started and after the work above (the
 //!    benchmark's own clients live in it, so this is an upper bound).
+//! 6. Processes (PostgreSQL): two `tsunagu serve` on one database behind one address against
+//!    one: ingest, fan-out, and a streaming listener on the process not posted through.
 //!
 //! `cargo run --release -p tsunagu-tests --bin bench [-- --postgres URL] [--only PARTS]
 //! [--inboxes N] [--posts N] [--rate N] [--listeners N] [--remote-posts N] [--smoke]`;
 //! `--smoke` runs every part at a tiny size (CI runs it so the program keeps working; its
 //! figures mean nothing). docs/benchmarks.md says what each figure measures.
+
+mod processes;
+mod server;
 
 use serde_json::json;
 use std::sync::Arc;
@@ -442,11 +447,7 @@ async fn streaming(instance: &TestInstance, listeners: usize, count: usize) {
 /// program), as an operator would see it: idle once started, then after `posts` signed remote
 /// posts mentioning a member were received.
 async fn server_memory(postgres: Option<&str>, posts: usize) {
-    let Some(exe) = std::env::current_exe()
-        .ok()
-        .map(|e| e.with_file_name("tsunagu"))
-        .filter(|e| e.exists())
-    else {
+    let Some(exe) = server::binary() else {
         println!("server memory: no server binary beside this program (cargo build --release -p tsunagu)");
         return;
     };
@@ -459,62 +460,44 @@ async fn server_memory(postgres: Option<&str>, posts: usize) {
         }
         None => format!("sqlite://{}/tsunagu.db", dir.path().display()),
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let domain = format!("localhost:{port}");
-    let run = |args: &[&str]| {
-        let mut command = std::process::Command::new(&exe);
-        command
-            .args(args)
-            .args([
-                "--database-url",
-                &database_url,
-                "--domain",
-                &domain,
-                "--dev",
-            ])
-            .env("TSUNAGU_LOG", "warn");
-        command
-    };
-    let created = run(&[
-        "admin",
-        "create-user",
-        "--username",
-        "reader",
-        "--email",
-        "reader@example.test",
-        "--password",
-        "a long benchmark password",
-        "--role",
-        "alumnus",
-    ])
-    .output()
-    .expect("create a member");
-    assert!(created.status.success(), "create-user: {created:?}");
-    let media = dir.path().join("media").display().to_string();
-    let bind = format!("127.0.0.1:{port}");
-    let mut server = run(&["serve", "--bind", &bind, "--media-dir", &media])
-        .spawn()
-        .expect("start the server");
-    let pid = server.id();
-    let base = format!("http://{domain}");
-    let client = http();
-    while client.get(format!("{base}/health")).send().await.is_err() {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let port = server::free_port();
+    let site = server::Site::new(exe, database_url, format!("localhost:{port}"), dir);
+    site.create_member("reader", "a long benchmark password");
+    let server = site.serve(port, &[]).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let idle = process_memory(pid);
+    let idle = server::process_memory(server.pid);
     let peer = StubPeer::start("mastodon").await;
     let author = peer.add_person("sender");
-    let member = format!("{base}/users/reader");
+    let rate = receive_mentions(&peer, &author, &server.base, &site.domain, posts, "memory").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    println!(
+        "server memory (tsunagu serve, its own process): {} idle once started; {} after {posts} remote posts mentioning a member ({rate:.0}/s, signed as they went)",
+        idle,
+        server::process_memory(server.pid),
+    );
+}
+
+/// Sends `count` signed `Create(Note)` mentioning the member `reader` of the instance at
+/// `domain` to `{base}/inbox`, 16 at a time, signing each as it goes; returns how many a second
+/// were accepted.
+async fn receive_mentions(
+    peer: &StubPeer,
+    author: &str,
+    base: &str,
+    domain: &str,
+    count: usize,
+    round: &str,
+) -> f64 {
+    let member = format!("http://{domain}/users/reader");
     let inbox = format!("{base}/inbox");
-    let peer = Arc::new(peer);
+    let peer = Arc::new(peer.clone());
     let start = Instant::now();
-    run_concurrently(posts, 16, |i| {
+    run_concurrently(count, 16, |i| {
         let peer = peer.clone();
-        let mut activity = note(&peer, &author, i);
+        let mut activity = note(&peer, author, i);
+        let id = peer.url(&format!("/users/sender/statuses/{round}-{i}"));
+        activity["id"] = json!(format!("{id}/activity"));
+        activity["object"]["id"] = json!(id);
         activity["object"]["tag"] = json!([{ "type": "Mention", "href": member }]);
         activity["object"]["cc"] = json!([member]);
         let inbox = inbox.clone();
@@ -526,32 +509,7 @@ async fn server_memory(postgres: Option<&str>, posts: usize) {
         }
     })
     .await;
-    let elapsed = start.elapsed();
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    println!(
-        "server memory (tsunagu serve, its own process): {} idle once started; {} after {posts} remote posts mentioning a member ({:.1} s, signed as they went)",
-        idle,
-        process_memory(pid),
-        elapsed.as_secs_f64()
-    );
-    let _ = server.kill();
-    let _ = server.wait();
-}
-
-/// `VmRSS` and thread count of another process, as text.
-fn process_memory(pid: u32) -> String {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
-    };
-    match (field("VmRSS:"), field("Threads:")) {
-        (Some(kb), Some(threads)) => format!("{:.1} MB resident, {threads} threads", kb / 1024.0),
-        _ => "not measurable here".into(),
-    }
+    rate(count, start.elapsed())
 }
 
 /// The process's resident set size, in megabytes (Linux).
@@ -607,12 +565,14 @@ fn main() {
     };
     // A smoke run stays on one host name: it needs no namespace.
     let parts = Parts(arg("--only"));
-    let own_hosts = !smoke && parts.has("fan-out") && private_hosts(sizes.inboxes);
+    let own_hosts =
+        !smoke && (parts.has("fan-out") || parts.has("processes")) && private_hosts(sizes.inboxes);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(run(arg("--postgres"), sizes, parts, own_hosts));
 }
 
-/// The parts to run: all, or those named by `--only inbox,fan-out,thread,streaming,memory`.
+/// The parts to run: all, or those named by
+/// `--only inbox,fan-out,thread,streaming,memory,processes`.
 struct Parts(Option<String>);
 
 impl Parts {
@@ -655,6 +615,15 @@ async fn run(postgres: Option<String>, sizes: Sizes, parts: Parts, own_hosts: bo
     }
     if parts.has("memory") {
         server_memory(postgres.as_deref(), sizes.remote_posts).await;
+    }
+    if parts.has("processes") {
+        match postgres.as_deref() {
+            Some(url) => {
+                let (activities, inboxes, posts) = (sizes.inbox, sizes.inboxes, sizes.streamed);
+                processes::processes(url, activities, inboxes, posts, own_hosts).await
+            }
+            None => println!("processes: PostgreSQL only (--postgres URL)"),
+        }
     }
     print_memory("after the run");
 }

@@ -536,6 +536,15 @@ pub async fn add_remote_followers(
     followee: i64,
     followers: Vec<(String, String, String)>,
 ) {
+    add_remote_followers_to(&instance.ctx().db, followee, followers).await
+}
+
+/// [`add_remote_followers`] on a database of its own (of a server run as a process).
+pub async fn add_remote_followers_to(
+    db: &tsunagu_db::Db,
+    followee: i64,
+    followers: Vec<(String, String, String)>,
+) {
     let at = tsunagu_db::now();
     let rows: Vec<tsunagu_db::NewActor> = followers
         .into_iter()
@@ -565,25 +574,22 @@ pub async fn add_remote_followers(
             refreshed_at: at,
         })
         .collect();
-    instance
-        .ctx()
-        .db
-        .write(move |c| {
-            for row in &rows {
-                let id = tsunagu_db::queries::actors::insert(c, row)?;
-                let follow = tsunagu_db::NewFollow {
-                    follower_id: id,
-                    followee_id: followee,
-                    ap_id: None,
-                    accepted: true,
-                    created_at: at,
-                };
-                tsunagu_db::queries::follows::insert(c, &follow)?;
-            }
-            Ok(())
-        })
-        .await
-        .expect("insert followers");
+    db.write(move |c| {
+        for row in &rows {
+            let id = tsunagu_db::queries::actors::insert(c, row)?;
+            let follow = tsunagu_db::NewFollow {
+                follower_id: id,
+                followee_id: followee,
+                ap_id: None,
+                accepted: true,
+                created_at: at,
+            };
+            tsunagu_db::queries::follows::insert(c, &follow)?;
+        }
+        Ok(())
+    })
+    .await
+    .expect("insert followers");
 }
 
 /// A browser for the web site: asks for HTML (in `lang`), keeps the cookies the site sets,
