@@ -328,6 +328,30 @@ async fn thread_page(instance: &TestInstance, posts: i64, per_second: u64, secon
         percentile(&mut closed, 0.5).as_secs_f64() * 1000.0,
         percentile(&mut closed, 0.99).as_secs_f64() * 1000.0,
     );
+    let page = format!("thread page (200 replies, {posts} posts)");
+    let mut latencies = open_loop(&url, per_second, seconds).await;
+    report_open_loop(&page, &mut latencies, per_second, seconds, baseline);
+    // The same while statuses are posted elsewhere, 10 a second: each write makes the kept
+    // answers stale, so some readers wait for a fresh rendering.
+    let writer = instance.member("elsewhere").await;
+    let writing = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_millis(100));
+        for i in 0.. {
+            every.tick().await;
+            writer.status(&format!("meanwhile {i}")).await;
+        }
+    });
+    let mut latencies = open_loop(&url, per_second, seconds).await;
+    writing.abort();
+    let page = format!("{page} with 10 writes/s");
+    report_open_loop(&page, &mut latencies, per_second, seconds, baseline);
+}
+
+/// Offers `GET url` at `per_second` for `seconds`, each request leaving on its schedule
+/// whether or not earlier ones were answered; the latency of each answered one.
+async fn open_loop(url: &str, per_second: u64, seconds: u64) -> (Vec<Duration>, Duration) {
+    let count = (per_second * seconds) as usize;
+    let client = http();
     let mut schedule = tokio::time::interval(Duration::from_micros(1_000_000 / per_second));
     schedule.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let start = Instant::now();
@@ -335,7 +359,7 @@ async fn thread_page(instance: &TestInstance, posts: i64, per_second: u64, secon
     for _ in 0..count {
         schedule.tick().await;
         let client = client.clone();
-        let url = url.clone();
+        let url = url.to_string();
         requests.push(tokio::spawn(async move {
             let sent = Instant::now();
             // An overloaded server's answer may come after the client's timeout: counted as
@@ -350,16 +374,27 @@ async fn thread_page(instance: &TestInstance, posts: i64, per_second: u64, secon
     for request in requests {
         latencies.extend(request.await.expect("request"));
     }
-    let served = rate(latencies.len(), start.elapsed());
+    (latencies, start.elapsed())
+}
+
+fn report_open_loop(
+    page: &str,
+    (latencies, elapsed): &mut (Vec<Duration>, Duration),
+    per_second: u64,
+    seconds: u64,
+    baseline: f64,
+) {
+    let count = (per_second * seconds) as usize;
+    let served = rate(latencies.len(), *elapsed);
     let unanswered = count - latencies.len();
     if latencies.is_empty() {
-        println!("thread page (200 replies, {posts} posts): {per_second} req/s offered for {seconds} s, none answered in time");
+        println!("{page}: {per_second} req/s offered for {seconds} s, none answered in time");
         return;
     }
     println!(
-        "thread page (200 replies, {posts} posts): {per_second} req/s offered for {seconds} s, {served:.0} served ({unanswered} not answered in time), p50 {:.1} ms, p99 {:.1} ms; baseline GET /health {baseline:.0} req/s; ratio {:.3}",
-        percentile(&mut latencies, 0.5).as_secs_f64() * 1000.0,
-        percentile(&mut latencies, 0.99).as_secs_f64() * 1000.0,
+        "{page}: {per_second} req/s offered for {seconds} s, {served:.0} served ({unanswered} not answered in time), p50 {:.1} ms, p99 {:.1} ms; baseline GET /health {baseline:.0} req/s; ratio {:.3}",
+        percentile(latencies, 0.5).as_secs_f64() * 1000.0,
+        percentile(latencies, 0.99).as_secs_f64() * 1000.0,
         served / baseline
     );
 }

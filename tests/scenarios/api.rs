@@ -995,3 +995,90 @@ async fn grouped_notifications(backend: Backend) {
     assert!(left.iter().all(|n| n["type"] != "favourite"), "{left:?}");
     assert_eq!(left.len(), 2);
 }
+
+on_both_backends!(
+    a_thread_context_is_kept_for_each_reader_only_until_the_next_write,
+    kept_context
+);
+async fn kept_context(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let alice = uni.member("alice").await;
+    let bob = uni.member("bob").await;
+    let root = alice.status("Which seminar should I take?").await;
+    let root_id = root["id"].as_str().expect("id").to_string();
+    let reply = |text: &'static str| json!({ "status": text, "in_reply_to_id": root_id });
+    let answer = bob
+        .post("/api/v1/statuses", reply("Take the data one"))
+        .await;
+    let answer_id = answer["id"].as_str().expect("id").to_string();
+    let path = format!("/api/v1/statuses/{root_id}/context");
+    let url = format!("{}{path}", uni.base);
+    let (status, first) = get_json(&url).await;
+    assert_eq!(status, 200);
+    assert_eq!(first["descendants"].as_array().map(Vec::len), Some(1));
+    assert_eq!(get_json(&url).await.1, first);
+
+    // A favourite changes the count for everyone and `favourited` for its giver alone.
+    alice
+        .post(
+            &format!("/api/v1/statuses/{answer_id}/favourite"),
+            json!({}),
+        )
+        .await;
+    // Signed-in readers see it at once; anonymous ones may get the answer from before the
+    // write while the new one renders.
+    assert_eq!(
+        alice.get(&path).await["descendants"][0]["favourites_count"],
+        1
+    );
+    let u = url.clone();
+    tsunagu_tests::eventually("anonymous readers see the favourite", || {
+        let u = u.clone();
+        async move {
+            let seen = get_json(&u).await.1;
+            (seen["descendants"][0]["favourites_count"] == 1).then_some(())
+        }
+    })
+    .await;
+    assert_eq!(alice.get(&path).await["descendants"][0]["favourited"], true);
+    assert_eq!(bob.get(&path).await["descendants"][0]["favourited"], false);
+    assert_eq!(alice.get(&path).await["descendants"][0]["favourited"], true);
+
+    // A reply written through another process of the same database shows here too.
+    let other = uni.second_process().await;
+    let res = http()
+        .post(format!("http://{}/api/v1/statuses", other.local_addr))
+        .bearer_auth(&bob.token)
+        .json(&reply("Or the writing one"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), 200);
+    let alice_ = alice.clone();
+    let p = path.clone();
+    tsunagu_tests::eventually("the other process's reply shows", || {
+        let (alice, p) = (alice_.clone(), p.clone());
+        async move {
+            let seen = alice.get(&p).await;
+            (seen["descendants"].as_array().map(Vec::len) == Some(2)).then_some(())
+        }
+    })
+    .await;
+    other.stop().await;
+
+    // A deleted reply goes at once.
+    bob.request(
+        Method::DELETE,
+        &format!("/api/v1/statuses/{answer_id}"),
+        None,
+    )
+    .await;
+    let after = alice.get(&path).await;
+    let left: Vec<&Value> = after["descendants"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .collect();
+    assert_eq!(left.len(), 1, "{after}");
+    assert_ne!(left[0]["id"], json!(answer_id));
+}

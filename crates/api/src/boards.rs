@@ -3,9 +3,11 @@
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
+use crate::read_cache::ReadCache;
 use crate::views;
 use axum::extract::{Path, State};
-use axum::Json;
+use axum::response::Response;
+use axum::{Extension, Json};
 use serde_json::{json, Value};
 use tsunagu_db::queries::boards::ThreadOrder;
 use tsunagu_db::{Actor, Board, Post};
@@ -205,14 +207,22 @@ fn id(s: &str) -> ApiResult<i64> {
     s.parse().map_err(|_| ApiError::not_found())
 }
 
+/// `GET /api/v1/tsunagu/threads/:id`, kept for each viewer until the next write.
 pub async fn show_thread(
     Path(thread): Path<String>,
     viewer: MaybeAuth,
+    Extension(cache): Extension<ReadCache>,
     State(ctx): State<Context>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let viewer = viewer.viewer("read:statuses")?;
-    let post = posts::visible_post(&ctx, viewer, id(&thread)?).await?;
-    Ok(Json(thread_json(&ctx, viewer, post).await?))
+    let thread = id(&thread)?;
+    let writes = ctx.db.writes_seen();
+    cache
+        .json(writes, ("thread", thread, viewer), move || async move {
+            let post = posts::visible_post(&ctx, viewer, thread).await?;
+            thread_json(&ctx, viewer, post).await
+        })
+        .await
 }
 
 /// `POST /api/v1/tsunagu/threads/:id/accept` with `answer_id` (or none to clear).

@@ -22,6 +22,7 @@ mod paging;
 mod params;
 mod placeholders;
 mod polls;
+mod read_cache;
 mod rooms;
 mod statuses;
 mod streaming;
@@ -482,6 +483,7 @@ pub fn router(
         .layer(axum::Extension(info))
         .layer(axum::Extension(streaming::Stopping(stopping)))
         .layer(axum::Extension(streaming::Renders::default()))
+        .layer(axum::Extension(read_cache::ReadCache::default()))
         .layer(axum::Extension(limits::IdempotencyKeys::default()))
         .with_state(ctx)
 }

@@ -3,9 +3,11 @@
 use crate::auth::{Auth, MaybeAuth};
 use crate::error::{parse_id, ApiError, ApiResult};
 use crate::params::Params;
+use crate::read_cache::ReadCache;
 use crate::views;
 use axum::extract::{Path, State};
-use axum::Json;
+use axum::response::Response;
+use axum::{Extension, Json};
 use serde_json::{json, Value};
 use tsunagu_db::queries::{actors, posts as post_queries};
 use tsunagu_service::posts::{self, NewStatus, PostVisibility};
@@ -95,17 +97,25 @@ pub async fn remove(
     Ok(Json(view))
 }
 
+/// `GET /api/v1/statuses/:id/context`, kept for each viewer until the next write.
 pub async fn context(
     Path(id): Path<String>,
     viewer: MaybeAuth,
+    Extension(cache): Extension<ReadCache>,
     State(ctx): State<Context>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let viewer = viewer.viewer("read:statuses")?;
-    let (ancestors, descendants) = timelines::context(&ctx, viewer, parse_id(&id)?).await?;
-    Ok(Json(json!({
-        "ancestors": views::statuses(&ctx, viewer, ancestors).await?,
-        "descendants": views::statuses(&ctx, viewer, descendants).await?,
-    })))
+    let id = parse_id(&id)?;
+    let writes = ctx.db.writes_seen();
+    cache
+        .json(writes, ("context", id, viewer), move || async move {
+            let (ancestors, descendants) = timelines::context(&ctx, viewer, id).await?;
+            Ok::<_, ApiError>(json!({
+                "ancestors": views::statuses(&ctx, viewer, ancestors).await?,
+                "descendants": views::statuses(&ctx, viewer, descendants).await?,
+            }))
+        })
+        .await
 }
 
 pub async fn favourite(

@@ -225,6 +225,12 @@ impl Db {
         self.signals.watch_writes()
     }
 
+    /// How many writes [`Db::watch_writes`] has seen so far: a value kept with something read
+    /// tells, while it is still the count, that no write has committed since.
+    pub fn writes_seen(&self) -> u64 {
+        self.signals.writes_seen()
+    }
+
     /// Says that deliveries were queued (after the write that queued them committed), to this
     /// process's delivery worker and on PostgreSQL to the other processes'.
     pub fn deliveries_queued(&self) {

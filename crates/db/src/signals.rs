@@ -97,6 +97,10 @@ impl Signals {
         self.shared.writes.subscribe()
     }
 
+    pub(crate) fn writes_seen(&self) -> u64 {
+        *self.shared.writes.borrow()
+    }
+
     pub(crate) fn watch_queued(&self) -> watch::Receiver<u64> {
         self.shared.queued.subscribe()
     }
