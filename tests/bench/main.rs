@@ -589,7 +589,7 @@ fn main() {
             .unwrap_or(if smoke { tiny } else { full })
     };
     let sizes = Sizes {
-        inbox: if smoke { 20 } else { 500 },
+        inbox: number("--activities", 2000, 20),
         inboxes: number("--inboxes", 1000, 20),
         posts: number("--posts", 1_000_000, 2_000) as i64,
         thread_rate: number("--rate", 500, 20) as u64,
