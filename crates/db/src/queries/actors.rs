@@ -23,10 +23,12 @@ pub fn by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Actor>> {
 }
 
 pub fn by_ap_id(conn: &mut Conn, wanted: &str) -> QueryResult<Option<Actor>> {
+    // `ap_id` is unique: no `LIMIT ?`, which makes SQLite plan the statement again at every
+    // use (it plans with the bound limit), and this runs several times per inbound activity.
     actors
         .filter(ap_id.eq(wanted))
         .select(Actor::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

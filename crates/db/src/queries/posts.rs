@@ -65,10 +65,11 @@ pub fn by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Post>> {
 }
 
 pub fn by_ap_id(conn: &mut Conn, url: &str) -> QueryResult<Option<Post>> {
+    // Unique: no `LIMIT ?` (see `actors::by_ap_id`).
     posts::table
         .filter(posts::ap_id.eq(url))
         .select(Post::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
