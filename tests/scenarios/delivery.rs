@@ -89,6 +89,17 @@ async fn add_remote_follower(instance: &TestInstance, followee: i64, name: &str,
     add_remote_followers(instance, followee, vec![follower]).await;
 }
 
+/// Stub inboxes (and their port) and a member `alice` of `uni`, as an actor row.
+async fn stub_and_alice(uni: &TestInstance) -> (StubInboxes, u16, tsunagu_db::Actor) {
+    let stub = StubInboxes::default();
+    let port = stub.serve().await;
+    uni.member("alice").await;
+    let (_, alice) = tsunagu_service::accounts::find_member(uni.ctx(), "alice")
+        .await
+        .expect("alice");
+    (stub, port, alice)
+}
+
 fn status(text: String) -> NewStatus {
     NewStatus {
         text,
@@ -149,12 +160,7 @@ async fn busy_worker(backend: Backend) {
         s.delivery.concurrency = 8;
     })
     .await;
-    let stub = StubInboxes::default();
-    let port = stub.serve().await;
-    uni.member("alice").await;
-    let (_, alice) = tsunagu_service::accounts::find_member(uni.ctx(), "alice")
-        .await
-        .expect("alice");
+    let (stub, port, alice) = stub_and_alice(&uni).await;
     let followers = (0..40)
         .map(|i| {
             (
@@ -188,12 +194,7 @@ async fn dead_peers_step_aside(backend: Backend) {
         s.delivery.concurrency = 4;
     })
     .await;
-    let stub = StubInboxes::default();
-    let port = stub.serve().await;
-    uni.member("alice").await;
-    let (_, alice) = tsunagu_service::accounts::find_member(uni.ctx(), "alice")
-        .await
-        .expect("alice");
+    let (stub, port, alice) = stub_and_alice(&uni).await;
     let mut followers: Vec<(String, String, String)> = (0..12)
         .map(|i| {
             (
@@ -230,12 +231,7 @@ on_both_backends!(
 async fn shared_queue(backend: Backend) {
     let uni = TestInstance::start(&backend).await;
     let second = uni.second_process().await;
-    let stub = StubInboxes::default();
-    let port = stub.serve().await;
-    uni.member("alice").await;
-    let (_, alice) = tsunagu_service::accounts::find_member(uni.ctx(), "alice")
-        .await
-        .expect("alice");
+    let (stub, port, alice) = stub_and_alice(&uni).await;
     for name in ["r1", "r2", "r3"] {
         add_remote_follower(
             &uni,
@@ -509,12 +505,7 @@ async fn postgres_processes_wake_each_other() {
         async move { db.hears_other_processes().then_some(()) }
     })
     .await;
-    let stub = StubInboxes::default();
-    let port = stub.serve().await;
-    uni.member("alice").await;
-    let (_, alice) = tsunagu_service::accounts::find_member(uni.ctx(), "alice")
-        .await
-        .expect("alice");
+    let (stub, port, alice) = stub_and_alice(&uni).await;
     add_remote_follower(
         &uni,
         alice.id,
