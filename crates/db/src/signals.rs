@@ -149,7 +149,8 @@ impl Shared {
         use diesel::{Connection, RunQueryDsl};
         let mut conn: Option<diesel::PgConnection> = None;
         loop {
-            let (wrote, queued) = {
+            // Deliveries queued were written too: one notification says both.
+            let queued = {
                 let mut o = self.outgoing.lock().unwrap_or_else(|e| e.into_inner());
                 while !(o.wrote || o.queued || o.closed) {
                     o = self
@@ -161,25 +162,31 @@ impl Shared {
                 if o.closed {
                     return;
                 }
-                (std::mem::take(&mut o.wrote), std::mem::take(&mut o.queued))
+                o.wrote = false;
+                std::mem::take(&mut o.queued)
             };
             if conn.is_none() {
                 conn = diesel::PgConnection::establish(url)
                     .inspect_err(|e| tracing::warn!("waking other processes: {e}"))
                     .ok();
             }
-            let Some(c) = conn.as_mut() else {
-                std::thread::sleep(RECONNECT_AFTER);
-                continue;
-            };
-            // Deliveries queued were written too: one notification says both.
             let what = if queued { QUEUED } else { WROTE };
-            debug_assert!(wrote || queued);
             // The token is ours (letters and digits), so it is safe inside the literal.
             let sql = format!("NOTIFY {CHANNEL}, '{} {what}'", self.token);
-            if let Err(e) = diesel::sql_query(sql).execute(c) {
+            let sent = conn
+                .as_mut()
+                .map(|c| diesel::sql_query(sql).execute(c).map(drop));
+            if let Some(Err(e)) = &sent {
                 tracing::warn!("waking other processes: {e}");
                 conn = None;
+            }
+            if !matches!(sent, Some(Ok(()))) {
+                // Told again once connected; meanwhile the others look on their timers.
+                self.outgoing(|o| {
+                    o.wrote = true;
+                    o.queued |= queued;
+                });
+                std::thread::sleep(RECONNECT_AFTER);
             }
         }
     }
