@@ -69,7 +69,10 @@ fn rate(count: usize, elapsed: Duration) -> f64 {
 }
 
 async fn health_rate(base: &str, count: usize) -> f64 {
-    let client = http();
+    health_rate_with(&http(), base, count).await
+}
+
+async fn health_rate_with(client: &reqwest::Client, base: &str, count: usize) -> f64 {
     let url = format!("{base}/health");
     let start = Instant::now();
     run_concurrently(count, 16, |_| {
@@ -86,26 +89,75 @@ async fn health_rate(base: &str, count: usize) -> f64 {
 async fn inbox(instance: &TestInstance, count: usize) {
     let peer = StubPeer::start("mastodon").await;
     let author = peer.add_person("sender");
+    instance.member("reader").await;
     let inbox = format!("{}/inbox", instance.base);
     // Warm the actor cache, as a busy server's would be.
-    let warm = note(&peer, &author, usize::MAX);
+    let warm = mentioning(&peer, &author, &instance.domain, "warm", 0);
     peer.send(&inbox, &warm).await;
-    let baseline = health_rate(&instance.base, count).await;
-    // Signed beforehand: only the receiving side is measured.
-    let requests: Vec<Arc<tsunagu_tests::stub::SignedRequest>> = (0..count)
-        .map(|i| Arc::new(peer.sign(&inbox, &note(&peer, &author, i))))
-        .collect();
+    // Connections are kept open, as peers keep theirs to a server they deliver to often.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(16)
+        .build()
+        .expect("client");
+    let baseline = health_rate_with(&client, &instance.base, count).await;
+    // Signed beforehand, on every core: only the receiving side is measured.
+    let started = Instant::now();
+    let requests: Vec<Arc<tsunagu_tests::stub::SignedRequest>> = std::thread::scope(|s| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let chunk = count.div_ceil(cores).max(1);
+        let workers: Vec<_> = (0..count)
+            .step_by(chunk)
+            .map(|first| {
+                let (peer, author, inbox, domain) = (&peer, &author, &inbox, &instance.domain);
+                s.spawn(move || {
+                    (first..(first + chunk).min(count))
+                        .map(|i| {
+                            let activity = mentioning(peer, author, domain, "inbox", i);
+                            Arc::new(peer.sign(inbox, &activity))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("signing"))
+            .collect()
+    });
+    println!(
+        "inbox: {count} activities signed in {:.1} s, sending",
+        started.elapsed().as_secs_f64()
+    );
     let start = Instant::now();
     run_concurrently(count, 16, move |i| {
         let request = requests[i].clone();
+        let client = client.clone();
         async move {
-            let status = request.send().await;
+            let status = request.send_with(&client).await;
             assert_eq!(status, 202, "inbox refused an activity");
         }
     })
     .await;
     let accepted = rate(count, start.elapsed());
-    println!("inbox: {accepted:.0} signed activities/s; baseline GET /health {baseline:.0} req/s; ratio {:.3}", accepted / baseline);
+    println!("inbox: {accepted:.0} signed activities/s mentioning a member; baseline GET /health {baseline:.0} req/s; ratio {:.3}", accepted / baseline);
+}
+
+/// A `Create(Note)` numbered `i` of the `round` mentioning the member `reader` of `domain`.
+fn mentioning(
+    peer: &StubPeer,
+    author: &str,
+    domain: &str,
+    round: &str,
+    i: usize,
+) -> serde_json::Value {
+    let member = format!("http://{domain}/users/reader");
+    let mut activity = note(peer, author, i);
+    let id = peer.url(&format!("/users/sender/statuses/{round}-{i}"));
+    activity["id"] = json!(format!("{id}/activity"));
+    activity["object"]["id"] = json!(id);
+    activity["object"]["tag"] = json!([{ "type": "Mention", "href": member }]);
+    activity["object"]["cc"] = json!([member]);
+    activity
 }
 
 fn note(peer: &StubPeer, author: &str, i: usize) -> serde_json::Value {
@@ -523,18 +575,12 @@ async fn receive_mentions(
     count: usize,
     round: &str,
 ) -> f64 {
-    let member = format!("http://{domain}/users/reader");
     let inbox = format!("{base}/inbox");
     let peer = Arc::new(peer.clone());
     let start = Instant::now();
     run_concurrently(count, 16, |i| {
         let peer = peer.clone();
-        let mut activity = note(&peer, author, i);
-        let id = peer.url(&format!("/users/sender/statuses/{round}-{i}"));
-        activity["id"] = json!(format!("{id}/activity"));
-        activity["object"]["id"] = json!(id);
-        activity["object"]["tag"] = json!([{ "type": "Mention", "href": member }]);
-        activity["object"]["cc"] = json!([member]);
+        let activity = mentioning(&peer, author, domain, round, i);
         let inbox = inbox.clone();
         async move {
             let request = tokio::task::spawn_blocking(move || peer.sign(&inbox, &activity))

@@ -44,7 +44,12 @@ pub struct SignedRequest {
 
 impl SignedRequest {
     pub async fn send(&self) -> StatusCode {
-        let mut req = crate::http().post(&self.inbox);
+        self.send_with(&crate::http()).await
+    }
+
+    /// Sends it with `client` (the benchmark's keeps its connections open).
+    pub async fn send_with(&self, client: &reqwest::Client) -> StatusCode {
+        let mut req = client.post(&self.inbox);
         for (name, value) in &self.headers {
             req = req.header(*name, value);
         }

@@ -51,9 +51,14 @@ impl DbError {
 }
 
 /// Pragmas every SQLite connection needs: foreign keys are off by default, WAL lets readers
-/// work beside the writer, and the busy timeout turns lock contention into waiting.
+/// work beside the writer, and the busy timeout turns lock contention into waiting. The
+/// writing connection keeps its temporary files in memory: each write of a group commit runs
+/// in a savepoint, which copies every page it changes first to a journal of its own, and past
+/// 64 KB that journal would otherwise go through a file.
 #[derive(Debug)]
-struct SqlitePragmas;
+struct SqlitePragmas {
+    writer: bool,
+}
 
 impl CustomizeConnection<Conn, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
@@ -66,6 +71,11 @@ impl CustomizeConnection<Conn, diesel::r2d2::Error> for SqlitePragmas {
                 "PRAGMA synchronous = NORMAL",
             ] {
                 diesel::sql_query(pragma)
+                    .execute(conn)
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+            }
+            if self.writer {
+                diesel::sql_query("PRAGMA temp_store = MEMORY")
                     .execute(conn)
                     .map_err(diesel::r2d2::Error::QueryError)?;
             }
@@ -109,7 +119,7 @@ impl Db {
         };
         // Connect once outside the pool for a clear error message.
         Conn::establish(&conn_url).map_err(|e| DbError::Setup(e.to_string()))?;
-        let build = |size: u32| {
+        let build = |size: u32, writer: bool| {
             Pool::builder()
                 .max_size(size)
                 .min_idle(Some(1))
@@ -117,13 +127,13 @@ impl Db {
                 // a query at each use only costs. A PostgreSQL one may have lost its server.
                 .test_on_check_out(backend == Backend::Postgres)
                 .connection_timeout(Duration::from_secs(30))
-                .connection_customizer(Box::new(SqlitePragmas))
+                .connection_customizer(Box::new(SqlitePragmas { writer }))
                 .build(ConnectionManager::<Conn>::new(&conn_url))
         };
         let (read, write) = match backend {
-            Backend::Sqlite => (build(8)?, build(1)?),
+            Backend::Sqlite => (build(8, false)?, build(1, true)?),
             Backend::Postgres => {
-                let pool = build(16)?;
+                let pool = build(16, false)?;
                 (pool.clone(), pool)
             }
         };
@@ -173,6 +183,24 @@ impl Db {
         F: FnOnce(&mut Conn) -> diesel::QueryResult<T> + Send + 'static,
     {
         run(self.read.clone(), f).await
+    }
+
+    /// Runs a short read (a few rows found by key, as the inbox does several times per
+    /// activity). On SQLite it runs on the calling thread when a reading connection is idle:
+    /// handing it to the blocking pool and back costs two thread wake-ups, more than such a
+    /// read. Anything longer (pages, lists, searches) goes through [`Db::read`], off the
+    /// runtime. On PostgreSQL every query is a round trip, so this is [`Db::read`].
+    pub async fn lookup<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn) -> diesel::QueryResult<T> + Send + 'static,
+    {
+        if self.backend == Backend::Sqlite {
+            if let Some(mut conn) = self.read.try_get() {
+                return Ok(f(&mut conn)?);
+            }
+        }
+        self.read(f).await
     }
 
     /// Runs queries that change data, in one transaction (on SQLite, a savepoint of a

@@ -95,7 +95,7 @@ pub async fn receive_post(
     remote: RemotePost,
 ) -> ServiceResult<Post> {
     let ap = remote.ap_id.clone();
-    if let Some(existing) = ctx.db.read(move |c| posts::by_ap_id(c, &ap)).await? {
+    if let Some(existing) = ctx.db.lookup(move |c| posts::by_ap_id(c, &ap)).await? {
         return update_existing(ctx, author, &existing, remote).await;
     }
     let author_id = author.id;
@@ -182,7 +182,7 @@ pub async fn receive_post(
             let ap = remote.ap_id.clone();
             let existing = ctx
                 .db
-                .read(move |c| posts::by_ap_id(c, &ap))
+                .lookup(move |c| posts::by_ap_id(c, &ap))
                 .await?
                 .ok_or(ServiceError::NotFound("status"))?;
             update_existing(ctx, author, &existing, remote).await
@@ -265,7 +265,7 @@ pub async fn receive_delete(ctx: &Context, actor: &Actor, object: &str) -> Servi
         return Ok(());
     }
     let url = object.to_string();
-    let Some(post) = ctx.db.read(move |c| posts::by_ap_id(c, &url)).await? else {
+    let Some(post) = ctx.db.lookup(move |c| posts::by_ap_id(c, &url)).await? else {
         return Ok(());
     };
     if post.author_id != actor.id {

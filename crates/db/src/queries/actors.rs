@@ -12,7 +12,10 @@ pub fn insert(conn: &mut Conn, new: &NewActor) -> QueryResult<i64> {
 }
 
 pub fn by_id(conn: &mut Conn, actor_id: i64) -> QueryResult<Actor> {
-    actors.find(actor_id).select(Actor::as_select()).first(conn)
+    super::on_backend!(conn, |c| actors
+        .find(actor_id)
+        .select(Actor::as_select())
+        .get_result(c))
 }
 
 pub fn by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Actor>> {
@@ -25,11 +28,11 @@ pub fn by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Actor>> {
 pub fn by_ap_id(conn: &mut Conn, wanted: &str) -> QueryResult<Option<Actor>> {
     // `ap_id` is unique: no `LIMIT ?`, which makes SQLite plan the statement again at every
     // use (it plans with the bound limit), and this runs several times per inbound activity.
-    actors
+    super::on_backend!(conn, |c| actors
         .filter(ap_id.eq(wanted))
         .select(Actor::as_select())
-        .get_result(conn)
-        .optional()
+        .get_result(c)
+        .optional())
 }
 
 /// Ids of the stored actors of one server.

@@ -19,7 +19,7 @@ pub fn by_actor(conn: &mut Conn, actor_id: i64) -> QueryResult<Option<Board>> {
     boards::table
         .find(actor_id)
         .select(Board::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -165,7 +165,7 @@ pub fn thread(conn: &mut Conn, post_id: i64) -> QueryResult<Option<Thread>> {
     threads::table
         .find(post_id)
         .select(Thread::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -297,7 +297,7 @@ pub fn software(conn: &mut Conn, domain: &str) -> QueryResult<Option<String>> {
     instances::table
         .find(domain)
         .select(instances::software)
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -37,7 +37,7 @@ pub fn of_post(conn: &mut Conn, post_id: i64) -> QueryResult<Option<CareerOffer>
     career_offers::table
         .find(post_id)
         .select(CareerOffer::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

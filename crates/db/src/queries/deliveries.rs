@@ -43,7 +43,7 @@ pub fn activity_by_ap_id(conn: &mut Conn, url: &str) -> QueryResult<Option<Outgo
     outgoing_activities::table
         .filter(outgoing_activities::ap_id.eq(url))
         .select(OutgoingActivity::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -305,16 +305,10 @@ pub fn remember_received(conn: &mut Conn, url: &str, at: NaiveDateTime) -> Query
         received_activities::ap_id.eq(url),
         received_activities::received_at.eq(at),
     );
-    let inserted = match conn {
-        Conn::Sqlite(c) => diesel::insert_into(received_activities::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-        Conn::Postgresql(c) => diesel::insert_into(received_activities::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-    };
+    let inserted = super::on_backend!(conn, |c| diesel::insert_into(received_activities::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(c))?;
     Ok(inserted == 1)
 }
 

@@ -225,7 +225,7 @@ pub fn feed_token(conn: &mut Conn, user_id: i64) -> QueryResult<Option<String>> 
     calendar_feeds::table
         .find(user_id)
         .select(calendar_feeds::token)
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -253,7 +253,7 @@ pub fn by_join_ap_id(conn: &mut Conn, ap_id: &str) -> QueryResult<Option<EventPa
     event_participants::table
         .filter(event_participants::join_ap_id.eq(ap_id))
         .select(EventParticipant::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -261,7 +261,7 @@ pub fn participant(conn: &mut Conn, id: i64) -> QueryResult<EventParticipant> {
     event_participants::table
         .find(id)
         .select(EventParticipant::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 /// The inboxes (shared where there is one) of an event's remote participants, in any state.

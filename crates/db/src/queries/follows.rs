@@ -22,7 +22,7 @@ pub fn by_ap_id(conn: &mut Conn, url: &str) -> QueryResult<Option<Follow>> {
     follows::table
         .filter(follows::ap_id.eq(url))
         .select(Follow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -125,7 +125,7 @@ pub fn by_id(conn: &mut Conn, follow_id: i64) -> QueryResult<Follow> {
     follows::table
         .find(follow_id)
         .select(Follow::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 /// Inbox (shared when it has one) and domain of each remote follower of `followee`.
@@ -198,14 +198,14 @@ pub fn set_options(
 
 /// Local members who asked to be notified of each new status by `followee`.
 pub fn notify_subscribers(conn: &mut Conn, followee: i64) -> QueryResult<Vec<i64>> {
-    follows::table
+    super::on_backend!(conn, |c| follows::table
         .inner_join(actors::table.on(actors::id.eq(follows::follower_id)))
         .filter(follows::followee_id.eq(followee))
         .filter(follows::accepted.eq(true))
         .filter(follows::notify.eq(true))
         .filter(actors::local.eq(true))
         .select(follows::follower_id)
-        .load(conn)
+        .load(c))
 }
 
 /// Ids of the accounts `follower` follows (accepted), without loading the accounts.

@@ -21,7 +21,7 @@ pub fn invite(conn: &mut Conn, id: i64) -> QueryResult<Invite> {
     invites::table
         .find(id)
         .select(Invite::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 pub fn invite_by_code(conn: &mut Conn, code: &str) -> QueryResult<Option<Invite>> {
@@ -281,7 +281,7 @@ pub fn roster_entry(conn: &mut Conn, email: &str) -> QueryResult<Option<RosterEn
     roster_entries::table
         .find(email.to_lowercase())
         .select(RosterEntry::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -289,7 +289,7 @@ pub fn verification(conn: &mut Conn, actor_id: i64) -> QueryResult<Option<Alumni
     alumni_verifications::table
         .find(actor_id)
         .select(AlumniVerification::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -13,7 +13,10 @@ pub fn insert(conn: &mut Conn, new: &NewMedia) -> QueryResult<Media> {
 }
 
 pub fn by_id(conn: &mut Conn, id: i64) -> QueryResult<Media> {
-    media::table.find(id).select(Media::as_select()).first(conn)
+    media::table
+        .find(id)
+        .select(Media::as_select())
+        .get_result(conn)
 }
 
 pub fn by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Media>> {

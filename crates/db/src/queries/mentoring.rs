@@ -23,7 +23,7 @@ pub fn profile(conn: &mut Conn, actor_id: i64) -> QueryResult<Option<MentorProfi
     mentor_profiles::table
         .find(actor_id)
         .select(MentorProfile::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -89,14 +89,14 @@ pub fn request(conn: &mut Conn, id: i64) -> QueryResult<MentoringRequest> {
     mentoring_requests::table
         .find(id)
         .select(MentoringRequest::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 pub fn request_by_ap_id(conn: &mut Conn, ap_id: &str) -> QueryResult<Option<MentoringRequest>> {
     mentoring_requests::table
         .filter(mentoring_requests::ap_id.eq(ap_id))
         .select(MentoringRequest::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

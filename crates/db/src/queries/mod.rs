@@ -1,5 +1,10 @@
 //! Typed queries, one module per table family. Each function takes a connection and does one
 //! thing; transactions are the caller's (see [`crate::Db::write`]).
+//!
+//! A row found by a unique key is read with `.get_result()`, not `.first()`: `.first()` adds a
+//! bound `LIMIT ?`, and SQLite plans a statement with a bound limit again at every use, which
+//! costs more than the lookup itself. SQLite steps rows one at a time and only the first is
+//! read, and a unique key has only one, so nothing else changes.
 
 pub mod actors;
 pub mod blocks;
@@ -63,6 +68,21 @@ macro_rules! paginate {
     }};
 }
 pub(crate) use paginate;
+
+/// Runs `$body` on the backend's own connection (`$c`) instead of through [`crate::Conn`].
+/// Diesel's multi-backend connection writes a query's SQL text again at every use to find its
+/// prepared statement, which costs more than a lookup by key; on the backend's connection a
+/// query is found by its type. For the queries run several times per inbound activity, and
+/// for those only one backend's connection can express (`ON CONFLICT DO NOTHING`).
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::Conn::Sqlite($c) => $body,
+            $crate::Conn::Postgresql($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
 
 /// Rows fetched in ascending order for `min_id` are turned back to newest first.
 pub(crate) fn newest_first<T>(mut rows: Vec<T>, ascending: bool) -> Vec<T> {

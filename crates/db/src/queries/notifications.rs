@@ -4,10 +4,10 @@ use crate::{Conn, NewNotification, Notification, QueryResult};
 use diesel::prelude::*;
 
 pub fn insert(conn: &mut Conn, new: &NewNotification) -> QueryResult<i64> {
-    diesel::insert_into(notifications::table)
+    super::on_backend!(conn, |c| diesel::insert_into(notifications::table)
         .values(new)
         .returning(notifications::id)
-        .get_result(conn)
+        .get_result(c))
 }
 
 pub fn list(

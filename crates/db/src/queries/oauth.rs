@@ -16,7 +16,7 @@ pub fn app_by_id(conn: &mut Conn, app_id: i64) -> QueryResult<OauthApp> {
     oauth_apps::table
         .find(app_id)
         .select(OauthApp::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 pub fn app_by_client_id(conn: &mut Conn, client_id: &str) -> QueryResult<Option<OauthApp>> {

@@ -16,7 +16,7 @@ pub fn block_by_id(conn: &mut Conn, id: i64) -> QueryResult<Option<DomainBlock>>
     domain_blocks::table
         .find(id)
         .select(DomainBlock::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -67,7 +67,7 @@ pub fn allow_by_id(conn: &mut Conn, id: i64) -> QueryResult<Option<DomainAllow>>
     domain_allows::table
         .find(id)
         .select(DomainAllow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

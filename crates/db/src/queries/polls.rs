@@ -86,7 +86,7 @@ pub fn find(conn: &mut Conn, post: i64) -> QueryResult<Option<Poll>> {
     polls::table
         .find(post)
         .select(Poll::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

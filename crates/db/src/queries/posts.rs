@@ -14,21 +14,12 @@ pub fn insert(conn: &mut Conn, new: &NewPost) -> QueryResult<i64> {
 /// Inserts a post unless one with its ActivityPub id exists (two deliveries of the same new
 /// post racing); returns the new row's id, or `None` when it was there already.
 pub fn insert_if_absent(conn: &mut Conn, new: &NewPost) -> QueryResult<Option<i64>> {
-    // `ON CONFLICT DO NOTHING` only compiles per backend, not through the MultiConnection.
-    match conn {
-        Conn::Sqlite(c) => diesel::insert_into(posts::table)
-            .values(new)
-            .on_conflict_do_nothing()
-            .returning(posts::id)
-            .get_result(c)
-            .optional(),
-        Conn::Postgresql(c) => diesel::insert_into(posts::table)
-            .values(new)
-            .on_conflict_do_nothing()
-            .returning(posts::id)
-            .get_result(c)
-            .optional(),
-    }
+    super::on_backend!(conn, |c| diesel::insert_into(posts::table)
+        .values(new)
+        .on_conflict_do_nothing()
+        .returning(posts::id)
+        .get_result(c)
+        .optional())
 }
 
 /// Gives a post a title without marking it edited (a thread's title taken from its text);
@@ -51,10 +42,10 @@ pub fn set_title(
 }
 
 pub fn by_id(conn: &mut Conn, post_id: i64) -> QueryResult<Post> {
-    posts::table
+    super::on_backend!(conn, |c| posts::table
         .find(post_id)
         .select(Post::as_select())
-        .first(conn)
+        .get_result(c))
 }
 
 pub fn by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Post>> {
@@ -66,11 +57,11 @@ pub fn by_ids(conn: &mut Conn, ids: &[i64]) -> QueryResult<Vec<Post>> {
 
 pub fn by_ap_id(conn: &mut Conn, url: &str) -> QueryResult<Option<Post>> {
     // Unique: no `LIMIT ?` (see `actors::by_ap_id`).
-    posts::table
+    super::on_backend!(conn, |c| posts::table
         .filter(posts::ap_id.eq(url))
         .select(Post::as_select())
-        .get_result(conn)
-        .optional()
+        .get_result(c)
+        .optional())
 }
 
 pub fn set_ap_id(conn: &mut Conn, post_id: i64, url: &str) -> QueryResult<()> {
@@ -125,24 +116,31 @@ pub fn mark_deleted(conn: &mut Conn, post_id: i64, at: NaiveDateTime) -> QueryRe
 
 /// Links replies that arrived before their parent.
 pub fn adopt_orphans(conn: &mut Conn, parent_id: i64, parent_ap_id: &str) -> QueryResult<()> {
-    diesel::update(
-        posts::table
-            .filter(posts::in_reply_to_ap_id.eq(parent_ap_id))
-            .filter(posts::in_reply_to_id.is_null()),
-    )
-    .set(posts::in_reply_to_id.eq(parent_id))
-    .execute(conn)?;
+    // Orphans are rare, and diesel prepares an UPDATE again at each use while it keeps this
+    // query prepared: look first.
+    let orphans = posts::table
+        .filter(posts::in_reply_to_ap_id.eq(parent_ap_id))
+        .filter(posts::in_reply_to_id.is_null());
+    let any = super::on_backend!(conn, |c| diesel::select(diesel::dsl::exists(orphans))
+        .get_result::<bool>(c))?;
+    if !any {
+        return Ok(());
+    }
+    diesel::update(orphans)
+        .set(posts::in_reply_to_id.eq(parent_id))
+        .execute(conn)?;
     Ok(())
 }
 
 pub fn add_mentions(conn: &mut Conn, post_id: i64, actor_ids: &[i64]) -> QueryResult<()> {
     for actor in actor_ids {
-        diesel::insert_into(post_mentions::table)
-            .values((
-                post_mentions::post_id.eq(post_id),
-                post_mentions::actor_id.eq(actor),
-            ))
-            .execute(conn)?;
+        let row = (
+            post_mentions::post_id.eq(post_id),
+            post_mentions::actor_id.eq(actor),
+        );
+        super::on_backend!(conn, |c| diesel::insert_into(post_mentions::table)
+            .values(row)
+            .execute(c))?;
     }
     Ok(())
 }
@@ -469,7 +467,7 @@ pub fn favourite_by_ap_id(conn: &mut Conn, url: &str) -> QueryResult<Option<Favo
     favourites::table
         .filter(favourites::ap_id.eq(url))
         .select(Favourite::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -524,7 +522,7 @@ pub fn favourite_by_id(conn: &mut Conn, fav_id: i64) -> QueryResult<Favourite> {
     favourites::table
         .find(fav_id)
         .select(Favourite::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 pub fn set_kind(conn: &mut Conn, post_id: i64, kind: &str) -> QueryResult<()> {

@@ -16,14 +16,14 @@ pub fn by_id(conn: &mut Conn, id: i64) -> QueryResult<Report> {
     reports::table
         .find(id)
         .select(Report::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 pub fn by_ap_id(conn: &mut Conn, url: &str) -> QueryResult<Option<Report>> {
     reports::table
         .filter(reports::ap_id.eq(url))
         .select(Report::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

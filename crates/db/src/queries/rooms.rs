@@ -15,7 +15,7 @@ pub fn get(conn: &mut Conn, id: i64) -> QueryResult<Option<Room>> {
     rooms::table
         .find(id)
         .select(Room::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -41,7 +41,7 @@ pub fn member(conn: &mut Conn, room: i64, actor: i64) -> QueryResult<Option<Room
     room_members::table
         .find((room, actor))
         .select(RoomMember::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -98,7 +98,7 @@ pub fn room_of_message(conn: &mut Conn, post: i64) -> QueryResult<Option<i64>> {
     room_messages::table
         .find(post)
         .select(room_messages::room_id)
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

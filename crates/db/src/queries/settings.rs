@@ -14,7 +14,7 @@ pub fn get(conn: &mut Conn, key: &str) -> QueryResult<Option<String>> {
     instance_settings::table
         .find(key)
         .select(instance_settings::value)
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -17,7 +17,7 @@ pub fn by_id(conn: &mut Conn, id: i64) -> QueryResult<Survey> {
     surveys::table
         .find(id)
         .select(Survey::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 /// Surveys newest first; with `open_at`, only those still open then.

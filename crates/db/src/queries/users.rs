@@ -13,7 +13,7 @@ pub fn by_id(conn: &mut Conn, user_id: i64) -> QueryResult<User> {
     users::table
         .find(user_id)
         .select(User::as_select())
-        .first(conn)
+        .get_result(conn)
 }
 
 pub fn by_actor(conn: &mut Conn, actor_id: i64) -> QueryResult<Option<User>> {

@@ -27,7 +27,7 @@ pub(super) async fn receive(
     let existed = {
         let u = url.to_string();
         data.db
-            .read(move |c| posts::by_ap_id(c, &u))
+            .lookup(move |c| posts::by_ap_id(c, &u))
             .await?
             .is_some()
     };
@@ -56,7 +56,11 @@ pub(super) async fn receive(
         {
             return Ok(());
         }
-        (DbPost::from_json(json.clone(), data).await?.0, Some(json))
+        // Its author is the sender, checked above and already found.
+        (
+            DbPost::store(json.clone(), sender, data).await?.0,
+            Some(json),
+        )
     };
     file_into_boards(activity, data, &sender.0, post, json, existed).await
 }
@@ -71,11 +75,18 @@ async fn addressed_boards(activity: &Incoming, data: &Data) -> Result<Vec<Actor>
     ] {
         urls.extend(crate::objects::addressees(source));
     }
+    // Only this instance's boards are looked for (not the public collection, members or
+    // other servers' followers).
+    let boards = data.app_data().url("/boards/");
+    urls.retain(|u| u.starts_with(&boards));
+    if urls.is_empty() {
+        return Ok(Vec::new());
+    }
     urls.sort();
     urls.dedup();
     Ok(data
         .db
-        .read(move |c| {
+        .lookup(move |c| {
             let mut found = Vec::new();
             for u in &urls {
                 if let Some(a) = actors::by_ap_id(c, u)? {
@@ -150,7 +161,7 @@ async fn meant_for_members(data: &Data, post: &Post) -> Result<bool, FedError> {
     let (pid, parent) = (post.id, post.in_reply_to_id);
     Ok(data
         .db
-        .read(move |c| {
+        .lookup(move |c| {
             let ids = posts::mentions(c, pid)?;
             let mentioned = actors::by_ids(c, &ids)?;
             if mentioned.iter().any(|a| a.local && a.kind != "Group") {
@@ -176,7 +187,7 @@ pub(crate) async fn accepted_answer(
     let id = match first_id(answer) {
         Some(url) => data
             .db
-            .read(move |c| posts::by_ap_id(c, &url))
+            .lookup(move |c| posts::by_ap_id(c, &url))
             .await?
             .map(|p| p.id),
         None => None,
@@ -200,7 +211,7 @@ pub(super) async fn receive_delete(
 /// followers, so a deletion reaches everyone the board showed the post to.
 async fn forward_to_boards(activity: &Incoming, data: &Data, object: &str) -> Result<(), FedError> {
     let url = object.to_string();
-    let Some(post) = data.db.read(move |c| posts::by_ap_id(c, &url)).await? else {
+    let Some(post) = data.db.lookup(move |c| posts::by_ap_id(c, &url)).await? else {
         return Ok(());
     };
     let Some((root, _)) = boards::thread_of(data.app_data(), &post).await? else {

@@ -363,7 +363,7 @@ impl Object for DbActor {
         let id = object_id.to_string();
         Ok(data
             .db
-            .read(move |c| actors::by_ap_id(c, &id))
+            .lookup(move |c| actors::by_ap_id(c, &id))
             .await?
             .map(DbActor::new)
             .transpose()?)

@@ -551,7 +551,7 @@ impl Object for DbPost {
     async fn read_from_id(object_id: Url, data: &Data) -> Result<Option<Self>, FedError> {
         let id = object_id.to_string();
         data.db
-            .read(move |c| posts::by_ap_id(c, &id))
+            .lookup(move |c| posts::by_ap_id(c, &id))
             .await?
             .map(DbPost::new)
             .transpose()
@@ -587,13 +587,20 @@ impl Object for DbPost {
         let author = ObjectId::<DbActor>::from(author_url)
             .dereference(data)
             .await?;
+        DbPost::store(json, &author, data).await
+    }
+}
+
+impl DbPost {
+    /// Stores a verified post of `author` (its `attributedTo`, already found).
+    pub async fn store(json: PostJson, author: &DbActor, data: &Data) -> Result<Self, FedError> {
         // Fetch the parent first so the reply threads; a parent we cannot get is not fatal.
         let parent = json.in_reply_to.as_ref().and_then(first_id);
         if let Some(parent) = &parent {
             let p = parent.clone();
             let known = data
                 .db
-                .read(move |c| posts::by_ap_id(c, &p))
+                .lookup(move |c| posts::by_ap_id(c, &p))
                 .await?
                 .is_some();
             if !known {
@@ -613,7 +620,7 @@ impl Object for DbPost {
             .collect();
         let mentions = data
             .db
-            .read(move |c| {
+            .lookup(move |c| {
                 let mut ids = Vec::new();
                 for url in &mention_urls {
                     if let Some(a) = actors::by_ap_id(c, url)? {
