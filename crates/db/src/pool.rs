@@ -203,6 +203,21 @@ impl Db {
         self.read(f).await
     }
 
+    /// [`Db::lookup`] for `count` lookups by key in one closure (the addressees of an
+    /// activity): on the calling thread only while they are few, so that a sender listing
+    /// thousands of addressees holds no runtime thread for long.
+    pub async fn lookup_many<T, F>(&self, count: usize, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn) -> diesel::QueryResult<T> + Send + 'static,
+    {
+        if count <= FEW_LOOKUPS {
+            self.lookup(f).await
+        } else {
+            self.read(f).await
+        }
+    }
+
     /// Runs queries that change data, in one transaction (on SQLite, a savepoint of a
     /// transaction shared with the writes waiting beside it); returns once it has committed.
     pub async fn write<T, F>(&self, f: F) -> Result<T, DbError>
@@ -295,6 +310,9 @@ where
     .map_err(|e| DbError::Task(e.to_string()))?
 }
 
+/// Lookups by key [`Db::lookup_many`] runs on the calling thread at most.
+const FEW_LOOKUPS: usize = 8;
+
 /// What a write hands back once its transaction has committed (or failed to).
 type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
 /// A write waiting for the writer thread: run in a savepoint, it returns its reply.
@@ -378,5 +396,33 @@ fn without_gss_by_default(url: &str) -> String {
         format!("{url}&gssencmode=disable")
     } else {
         format!("{url}?gssencmode=disable")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::thread::{current, ThreadId};
+
+    fn thread(_: &mut Conn) -> diesel::QueryResult<ThreadId> {
+        Ok(current().id())
+    }
+
+    #[tokio::test]
+    async fn short_lookups_run_on_the_calling_thread_only_while_a_connection_is_idle() {
+        let dir = tempfile::tempdir().expect("folder");
+        let db = Db::connect(&format!("sqlite://{}/t.db", dir.path().display())).expect("db");
+        let here = current().id();
+        assert_eq!(db.lookup(thread).await.expect("lookup"), here);
+        assert_eq!(db.lookup_many(FEW_LOOKUPS, thread).await.expect("few"), here);
+        assert_ne!(db.lookup_many(FEW_LOOKUPS + 1, thread).await.expect("many"), here);
+        // Every reading connection taken: the lookup waits off this thread for one to come back.
+        let held: Vec<_> = (0..8).map(|_| db.read.get().expect("connection")).collect();
+        let giver = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            drop(held);
+        });
+        assert_ne!(db.lookup(thread).await.expect("lookup"), here);
+        giver.join().expect("giver");
     }
 }

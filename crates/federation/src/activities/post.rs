@@ -86,7 +86,7 @@ async fn addressed_boards(activity: &Incoming, data: &Data) -> Result<Vec<Actor>
     urls.dedup();
     Ok(data
         .db
-        .lookup(move |c| {
+        .lookup_many(urls.len(), move |c| {
             let mut found = Vec::new();
             for u in &urls {
                 if let Some(a) = actors::by_ap_id(c, u)? {

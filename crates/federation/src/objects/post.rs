@@ -620,7 +620,7 @@ impl DbPost {
             .collect();
         let mentions = data
             .db
-            .lookup(move |c| {
+            .lookup_many(mention_urls.len(), move |c| {
                 let mut ids = Vec::new();
                 for url in &mention_urls {
                     if let Some(a) = actors::by_ap_id(c, url)? {
