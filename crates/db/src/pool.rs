@@ -414,10 +414,18 @@ mod tests {
         let db = Db::connect(&format!("sqlite://{}/t.db", dir.path().display())).expect("db");
         let here = current().id();
         assert_eq!(db.lookup(thread).await.expect("lookup"), here);
-        assert_eq!(db.lookup_many(FEW_LOOKUPS, thread).await.expect("few"), here);
-        assert_ne!(db.lookup_many(FEW_LOOKUPS + 1, thread).await.expect("many"), here);
+        assert_eq!(
+            db.lookup_many(FEW_LOOKUPS, thread).await.expect("few"),
+            here
+        );
+        assert_ne!(
+            db.lookup_many(FEW_LOOKUPS + 1, thread).await.expect("many"),
+            here
+        );
         // Every reading connection taken: the lookup waits off this thread for one to come back.
-        let held: Vec<_> = (0..8).map(|_| db.read.get().expect("connection")).collect();
+        let held: Vec<_> = (0..db.read.max_size())
+            .map(|_| db.read.get().expect("connection"))
+            .collect();
         let giver = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(100));
             drop(held);
