@@ -4,6 +4,7 @@
 //! Knows nothing of HTTP, JSON-LD or ActivityPub. Every query is a plain function taking a
 //! `&mut Conn`; callers run them on the blocking pool through [`Db::read`] and [`Db::write`].
 
+mod actor_cache;
 mod pool;
 pub mod queries;
 pub mod rows;

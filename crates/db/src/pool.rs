@@ -1,4 +1,6 @@
+use crate::actor_cache::{self, ActorCache};
 use crate::signals::Signals;
+use crate::Actor;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::{Connection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -98,6 +100,8 @@ pub struct Db {
     /// Wakes what waits for writes (streaming listeners) and for queued deliveries (the
     /// delivery worker), in this process and, on PostgreSQL, in the others sharing the database.
     signals: std::sync::Arc<Signals>,
+    /// Actors recently read by `ap_id` (see [`crate::actor_cache`]).
+    actors: std::sync::Arc<ActorCache>,
 }
 
 impl Db {
@@ -148,6 +152,7 @@ impl Db {
             writer,
             backend,
             signals: std::sync::Arc::new(signals),
+            actors: Default::default(),
         })
     }
 
@@ -218,6 +223,44 @@ impl Db {
         }
     }
 
+    /// Actors by `ap_id`, in the order asked (`None` for one not stored): the rows read
+    /// recently are taken from memory (see [`crate::actor_cache`]), the others looked up.
+    pub async fn actors_by_ap_id(
+        &self,
+        ap_ids: Vec<String>,
+    ) -> Result<Vec<Option<Actor>>, DbError> {
+        let mut found: Vec<Option<Actor>> = ap_ids.iter().map(|u| self.actors.get(u)).collect();
+        let missing: Vec<(usize, String)> = ap_ids
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| found[*i].is_none())
+            .collect();
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        let mark = actor_cache::changes();
+        let read = self
+            .lookup_many(missing.len(), move |c| {
+                missing
+                    .into_iter()
+                    .map(|(i, u)| Ok((i, crate::queries::actors::by_ap_id(c, &u)?)))
+                    .collect::<diesel::QueryResult<Vec<_>>>()
+            })
+            .await?;
+        self.actors
+            .keep(mark, read.iter().filter_map(|(_, a)| a.clone()));
+        for (i, actor) in read {
+            found[i] = actor;
+        }
+        Ok(found)
+    }
+
+    /// One actor by `ap_id`, as [`Db::actors_by_ap_id`].
+    pub async fn actor_by_ap_id(&self, ap_id: &str) -> Result<Option<Actor>, DbError> {
+        let mut found = self.actors_by_ap_id(vec![ap_id.to_string()]).await?;
+        Ok(found.pop().flatten())
+    }
+
     /// Runs queries that change data, in one transaction (on SQLite, a savepoint of a
     /// transaction shared with the writes waiting beside it); returns once it has committed.
     pub async fn write<T, F>(&self, f: F) -> Result<T, DbError>
@@ -253,7 +296,14 @@ impl Db {
                 rx.await
                     .map_err(|_| DbError::Task("the database writer has stopped".into()))?
             }
-            None => run(self.write.clone(), move |conn| conn.transaction(f)).await,
+            None => {
+                run(self.write.clone(), move |conn| {
+                    let result = conn.transaction(f);
+                    actor_cache::after_commit();
+                    result
+                })
+                .await
+            }
         };
         if result.is_ok() {
             self.signals.wrote();
@@ -353,6 +403,7 @@ fn group_commit(pool: Pool<ConnectionManager<Conn>>) -> std::sync::mpsc::SyncSen
                     .map_err(|e| e.to_string()),
                     Err(e) => Err(e.to_string()),
                 };
+                actor_cache::after_commit();
                 // Jobs never run (no connection) are answered through their dropped channels.
                 drop(batch);
                 for reply in replies {
@@ -432,5 +483,68 @@ mod tests {
         });
         assert_ne!(db.lookup(thread).await.expect("lookup"), here);
         giver.join().expect("giver");
+    }
+
+    #[tokio::test]
+    async fn actors_read_by_ap_id_are_kept_until_a_write_to_actors_commits() {
+        use crate::queries::actors;
+        let dir = tempfile::tempdir().expect("folder");
+        let db = Db::connect(&format!("sqlite://{}/t.db", dir.path().display())).expect("db");
+        db.migrate().expect("migrations");
+        let ap_id = "https://peer.test/users/ann".to_string();
+        let new = crate::NewActor {
+            ap_id: ap_id.clone(),
+            kind: "Person".into(),
+            username: "ann".into(),
+            domain: "peer.test".into(),
+            local: false,
+            display_name: "Ann".into(),
+            summary: String::new(),
+            url: None,
+            inbox_url: format!("{ap_id}/inbox"),
+            shared_inbox_url: None,
+            outbox_url: None,
+            followers_url: None,
+            following_url: None,
+            public_key_pem: "key".into(),
+            private_key_pem: None,
+            avatar_url: None,
+            header_url: None,
+            manually_approves_followers: false,
+            fields_json: "[]".into(),
+            published_at: crate::now(),
+            refreshed_at: crate::now(),
+        };
+        let id = db
+            .write(move |c| actors::insert(c, &new))
+            .await
+            .expect("insert");
+        let name = |found: Vec<Option<Actor>>| -> Vec<Option<String>> {
+            found
+                .into_iter()
+                .map(|a| a.map(|a| a.display_name))
+                .collect()
+        };
+        let both = vec![ap_id.clone(), "https://peer.test/users/nobody".to_string()];
+        let read_at = std::time::Instant::now();
+        let found = db.actors_by_ap_id(both.clone()).await.expect("read");
+        assert_eq!(name(found), vec![Some("Ann".to_string()), None]);
+        // A change the process does not make through its queries (another process's) is
+        // seen only once the kept row has expired...
+        diesel::sql_query("UPDATE actors SET display_name = 'Elsewhere'")
+            .execute(&mut *db.get().expect("connection"))
+            .expect("update");
+        let found = db.actors_by_ap_id(both.clone()).await.expect("kept");
+        if read_at.elapsed() < actor_cache::KEPT_FOR {
+            assert_eq!(name(found), vec![Some("Ann".to_string()), None]);
+        }
+        // ...while a write of its own is seen at once.
+        db.write(move |c| actors::update_profile(c, id, "Ann B.", "", "[]"))
+            .await
+            .expect("update");
+        let found = db.actors_by_ap_id(both).await.expect("read again");
+        assert_eq!(name(found), vec![Some("Ann B.".to_string()), None]);
+        let kept = db.actor_by_ap_id(&ap_id).await.expect("one");
+        assert_eq!(kept.map(|a| a.display_name).as_deref(), Some("Ann B."));
     }
 }

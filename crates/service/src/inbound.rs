@@ -87,15 +87,16 @@ fn bounded(remote: &RemotePost) -> ServiceResult<Bounded> {
     })
 }
 
-/// Stores (or, when it exists, updates) a post by `author`. Two deliveries of the same new
-/// post at once store it once.
+/// Stores (or, when it exists, updates) a post by `author`; `existing` is the stored post of
+/// the same id, which the caller has looked up. Two deliveries of the same new post at once
+/// store it once.
 pub async fn receive_post(
     ctx: &Context,
     author: &Actor,
     remote: RemotePost,
+    existing: Option<Post>,
 ) -> ServiceResult<Post> {
-    let ap = remote.ap_id.clone();
-    if let Some(existing) = ctx.db.lookup(move |c| posts::by_ap_id(c, &ap)).await? {
+    if let Some(existing) = existing {
         return update_existing(ctx, author, &existing, remote).await;
     }
     let author_id = author.id;

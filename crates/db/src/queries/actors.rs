@@ -1,3 +1,4 @@
+use crate::actor_cache::actors_changed;
 use crate::schema::actors::dsl::*;
 use crate::{Actor, Conn, NewActor, QueryResult};
 use diesel::prelude::*;
@@ -5,10 +6,12 @@ use diesel::prelude::*;
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 pub fn insert(conn: &mut Conn, new: &NewActor) -> QueryResult<i64> {
-    diesel::insert_into(actors)
+    let row = diesel::insert_into(actors)
         .values(new)
         .returning(id)
-        .get_result(conn)
+        .get_result(conn);
+    actors_changed();
+    row
 }
 
 pub fn by_id(conn: &mut Conn, actor_id: i64) -> QueryResult<Actor> {
@@ -70,6 +73,7 @@ pub fn upsert_remote(conn: &mut Conn, new: &NewActor) -> QueryResult<Actor> {
     diesel::update(actors.filter(ap_id.eq(&new.ap_id)))
         .set((new, deleted.eq(false)))
         .execute(conn)?;
+    actors_changed();
     by_ap_id(conn, &new.ap_id)?.ok_or(diesel::result::Error::NotFound)
 }
 
@@ -87,6 +91,7 @@ pub fn update_profile(
             fields_json.eq(new_fields_json),
         ))
         .execute(conn)?;
+    actors_changed();
     Ok(())
 }
 
@@ -105,6 +110,7 @@ pub fn update_looks(
             header_url.eq(header),
         ))
         .execute(conn)?;
+    actors_changed();
     Ok(())
 }
 
@@ -112,12 +118,14 @@ pub fn mark_deleted(conn: &mut Conn, actor_id: i64) -> QueryResult<()> {
     diesel::update(actors.find(actor_id))
         .set(deleted.eq(true))
         .execute(conn)?;
+    actors_changed();
     Ok(())
 }
 
 /// Removes an actor and everything that cascades from it (an account that never federated).
 pub fn delete(conn: &mut Conn, actor_id: i64) -> QueryResult<()> {
     diesel::delete(actors.find(actor_id)).execute(conn)?;
+    actors_changed();
     Ok(())
 }
 

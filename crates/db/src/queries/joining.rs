@@ -587,6 +587,7 @@ pub fn erase_account(
             actors::header_url.eq(None::<String>),
         ))
         .execute(conn)?;
+    crate::actor_cache::actors_changed();
     Ok(())
 }
 

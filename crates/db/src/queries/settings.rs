@@ -53,6 +53,7 @@ pub fn rebase_local_ids(
             actors::following_url.eq(replace_nullable(actors::following_url, o, n)),
         ))
         .execute(conn)?;
+    crate::actor_cache::actors_changed();
     diesel::update(posts::table.filter(posts::local.eq(true)))
         .set((
             posts::ap_id.eq(replace(posts::ap_id, o, n)),

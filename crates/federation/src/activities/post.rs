@@ -13,6 +13,7 @@ use crate::publish::strip_context;
 use crate::{Data, FedError};
 use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::traits::Object;
+use serde::Deserialize;
 use serde_json::{json, Value};
 use tsunagu_db::queries::{actors, deliveries, follows, posts};
 use tsunagu_db::{now, Actor, Post};
@@ -24,13 +25,11 @@ pub(super) async fn receive(
     data: &Data,
 ) -> Result<(), FedError> {
     let url = activity.object_id()?;
-    let existed = {
+    let existing = {
         let u = url.to_string();
-        data.db
-            .lookup(move |c| posts::by_ap_id(c, &u))
-            .await?
-            .is_some()
+        data.db.lookup(move |c| posts::by_ap_id(c, &u)).await?
     };
+    let existed = existing.is_some();
     let (post, json) = if activity.object.is_string() {
         // Only a reference: fetch it from its origin.
         crate::objects::verify_same_host(&url, &activity.actor)?;
@@ -44,7 +43,8 @@ pub(super) async fn receive(
             tracing::debug!("ignoring {} of {kind}", activity.kind);
             return Ok(());
         }
-        let json: PostJson = serde_json::from_value(activity.object.clone())?;
+        // Read from the activity in place: no copy of the object's tree first.
+        let json = PostJson::deserialize(&activity.object)?;
         DbPost::verify(&json, &activity.actor, data).await?;
         if json.author_id().as_deref() != Some(activity.actor.as_str()) {
             return Err(FedError::BadRequest(
@@ -58,7 +58,7 @@ pub(super) async fn receive(
         }
         // Its author is the sender, checked above and already found.
         (
-            DbPost::store(json.clone(), sender, data).await?.0,
+            DbPost::store(json.clone(), sender, existing, data).await?.0,
             Some(json),
         )
     };
@@ -86,18 +86,12 @@ async fn addressed_boards(activity: &Incoming, data: &Data) -> Result<Vec<Actor>
     urls.dedup();
     Ok(data
         .db
-        .lookup_many(urls.len(), move |c| {
-            let mut found = Vec::new();
-            for u in &urls {
-                if let Some(a) = actors::by_ap_id(c, u)? {
-                    if a.local && a.kind == "Group" {
-                        found.push(a);
-                    }
-                }
-            }
-            Ok(found)
-        })
-        .await?)
+        .actors_by_ap_id(urls)
+        .await?
+        .into_iter()
+        .flatten()
+        .filter(|a| a.local && a.kind == "Group")
+        .collect())
 }
 
 /// Files a post into the local boards it was addressed to (or whose thread it answers),

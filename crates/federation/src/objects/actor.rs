@@ -360,10 +360,9 @@ impl Object for DbActor {
     }
 
     async fn read_from_id(object_id: Url, data: &Data) -> Result<Option<Self>, FedError> {
-        let id = object_id.to_string();
         Ok(data
             .db
-            .lookup(move |c| actors::by_ap_id(c, &id))
+            .actor_by_ap_id(object_id.as_str())
             .await?
             .map(DbActor::new)
             .transpose()?)

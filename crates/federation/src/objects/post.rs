@@ -587,13 +587,21 @@ impl Object for DbPost {
         let author = ObjectId::<DbActor>::from(author_url)
             .dereference(data)
             .await?;
-        DbPost::store(json, &author, data).await
+        let ap_id = json.id.to_string();
+        let existing = data.db.lookup(move |c| posts::by_ap_id(c, &ap_id)).await?;
+        DbPost::store(json, &author, existing, data).await
     }
 }
 
 impl DbPost {
-    /// Stores a verified post of `author` (its `attributedTo`, already found).
-    pub async fn store(json: PostJson, author: &DbActor, data: &Data) -> Result<Self, FedError> {
+    /// Stores a verified post of `author` (its `attributedTo`, already found); `existing` is
+    /// the stored post of the same id (looked up by the caller), which it updates.
+    pub async fn store(
+        json: PostJson,
+        author: &DbActor,
+        existing: Option<Post>,
+        data: &Data,
+    ) -> Result<Self, FedError> {
         // Fetch the parent first so the reply threads; a parent we cannot get is not fatal.
         let parent = json.in_reply_to.as_ref().and_then(first_id);
         if let Some(parent) = &parent {
@@ -620,16 +628,12 @@ impl DbPost {
             .collect();
         let mentions = data
             .db
-            .lookup_many(mention_urls.len(), move |c| {
-                let mut ids = Vec::new();
-                for url in &mention_urls {
-                    if let Some(a) = actors::by_ap_id(c, url)? {
-                        ids.push(a.id);
-                    }
-                }
-                Ok(ids)
-            })
-            .await?;
+            .actors_by_ap_id(mention_urls)
+            .await?
+            .into_iter()
+            .flatten()
+            .map(|a| a.id)
+            .collect();
         let tags = json
             .tag
             .iter()
@@ -664,7 +668,7 @@ impl DbPost {
             poll: json.poll(),
         };
         let event = json.event();
-        let post = inbound::receive_post(data.app_data(), &author.0, remote).await?;
+        let post = inbound::receive_post(data.app_data(), &author.0, remote, existing).await?;
         if let Some(event) = event {
             tsunagu_service::events::record_remote(data.app_data(), post.id, event).await?;
         }
