@@ -25,10 +25,18 @@ pub struct RemotePost {
     pub url: Option<String>,
     pub published: Option<NaiveDateTime>,
     /// Accounts mentioned (already resolved to stored actors).
-    pub mentions: Vec<i64>,
+    pub mentions: Vec<Mentioned>,
     pub tags: Vec<String>,
     pub attachments: Vec<crate::media::RemoteMedia>,
     pub poll: Option<crate::polls::RemotePoll>,
+}
+
+/// A stored actor a post mentions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Mentioned {
+    pub id: i64,
+    /// An account of this instance, to be notified.
+    pub local: bool,
 }
 
 /// Limits on what another server may send in one post: longer text is refused, longer
@@ -87,17 +95,28 @@ fn bounded(remote: &RemotePost) -> ServiceResult<Bounded> {
     })
 }
 
-/// Stores (or, when it exists, updates) a post by `author`; `existing` is the stored post of
-/// the same id, which the caller has looked up. Two deliveries of the same new post at once
-/// store it once.
+/// What [`receive_post`] did with a post.
+pub struct Received {
+    pub post: Post,
+    /// It was not stored before (otherwise the stored one was updated).
+    pub new: bool,
+}
+
+/// Stores (or, when it exists, updates) a post by `author`. `existing` is the stored post of
+/// the same id when the caller has already found it; without it the write itself finds out
+/// (a `Create` is nearly always of a new post, and a lookup first would cost every one).
+/// Two deliveries of the same new post at once store it once.
 pub async fn receive_post(
     ctx: &Context,
     author: &Actor,
     remote: RemotePost,
     existing: Option<Post>,
-) -> ServiceResult<Post> {
+) -> ServiceResult<Received> {
+    let updated = |post| Received { post, new: false };
     if let Some(existing) = existing {
-        return update_existing(ctx, author, &existing, remote).await;
+        return update_existing(ctx, author, &existing, remote)
+            .await
+            .map(updated);
     }
     let author_id = author.id;
     let Bounded {
@@ -144,18 +163,20 @@ pub async fn receive_post(
                     // Stored meanwhile by another delivery of the same post.
                     return Ok(None);
                 };
-                posts::add_mentions(c, id, &mentions)?;
+                let mentioned: Vec<i64> = mentions.iter().map(|m| m.id).collect();
+                posts::add_mentions(c, id, &mentioned)?;
                 posts::add_tags(c, id, &tags)?;
                 posts::adopt_orphans(c, id, &remote.ap_id)?;
-                crate::media::record_remote(c, author_id, id, &remote.attachments)?;
+                // A new post has no attachments to replace.
+                crate::media::add_remote(c, author_id, id, &remote.attachments)?;
                 if let Some(poll) = &remote.poll {
                     crate::polls::record_remote(c, id, poll)?;
                 }
                 let mut notified = Vec::new();
                 for m in &mentions {
-                    if actors::by_id(c, *m)?.local && *m != author_id {
-                        notify(c, *m, "mention", author_id, Some(id))?;
-                        notified.push(*m);
+                    if m.local && m.id != author_id {
+                        notify(c, m.id, "mention", author_id, Some(id))?;
+                        notified.push(m.id);
                     }
                 }
                 crate::posts::notify_subscribers(c, author_id, id, &notified)?;
@@ -177,7 +198,7 @@ pub async fn receive_post(
                 crate::mentoring::reply_received(ctx, author, parent, post.id).await?;
                 crate::rooms::received(ctx, author, &post).await?;
             }
-            Ok(post)
+            Ok(Received { post, new: true })
         }
         None => {
             let ap = remote.ap_id.clone();
@@ -186,7 +207,9 @@ pub async fn receive_post(
                 .lookup(move |c| posts::by_ap_id(c, &ap))
                 .await?
                 .ok_or(ServiceError::NotFound("status"))?;
-            update_existing(ctx, author, &existing, remote).await
+            update_existing(ctx, author, &existing, remote)
+                .await
+                .map(updated)
         }
     }
 }

@@ -273,6 +273,16 @@ pub(crate) fn record_remote(
     list: &[RemoteMedia],
 ) -> tsunagu_db::QueryResult<()> {
     media::delete_of_post(c, post)?;
+    add_remote(c, owner, post, list)
+}
+
+/// Records the attachments of a remote post that has none recorded yet.
+pub(crate) fn add_remote(
+    c: &mut tsunagu_db::Conn,
+    owner: i64,
+    post: i64,
+    list: &[RemoteMedia],
+) -> tsunagu_db::QueryResult<()> {
     for (position, m) in list.iter().take(MAX_ATTACHMENTS * 4).enumerate() {
         media::insert(
             c,

@@ -25,18 +25,21 @@ pub(super) async fn receive(
     data: &Data,
 ) -> Result<(), FedError> {
     let url = activity.object_id()?;
-    let existing = {
+    let embedded = !activity.object.is_string();
+    // A `Create` carrying its post is nearly always of a new one: its write finds out.
+    let existing = if embedded && activity.kind == "Create" {
+        None
+    } else {
         let u = url.to_string();
         data.db.lookup(move |c| posts::by_ap_id(c, &u)).await?
     };
-    let existed = existing.is_some();
-    let (post, json) = if activity.object.is_string() {
+    let (post, json, existed) = if !embedded {
         // Only a reference: fetch it from its origin.
         crate::objects::verify_same_host(&url, &activity.actor)?;
         let post = ObjectId::<DbPost>::from(url)
             .dereference_forced(data)
             .await?;
-        (post.0, None)
+        (post.0, None, existing.is_some())
     } else {
         let kind = activity.object_kind().unwrap_or("");
         if !crate::objects::post::is_post_kind(kind) {
@@ -57,10 +60,8 @@ pub(super) async fn receive(
             return Ok(());
         }
         // Its author is the sender, checked above and already found.
-        (
-            DbPost::store(json.clone(), sender, existing, data).await?.0,
-            Some(json),
-        )
+        let received = DbPost::store(json.clone(), sender, existing, data).await?;
+        (received.post, Some(json), !received.new)
     };
     file_into_boards(activity, data, &sender.0, post, json, existed).await
 }

@@ -587,21 +587,22 @@ impl Object for DbPost {
         let author = ObjectId::<DbActor>::from(author_url)
             .dereference(data)
             .await?;
-        let ap_id = json.id.to_string();
-        let existing = data.db.lookup(move |c| posts::by_ap_id(c, &ap_id)).await?;
-        DbPost::store(json, &author, existing, data).await
+        // A refetch of a post we hold finds it in the write (see `receive_post`).
+        let received = DbPost::store(json, &author, None, data).await?;
+        DbPost::new(received.post)
     }
 }
 
 impl DbPost {
     /// Stores a verified post of `author` (its `attributedTo`, already found); `existing` is
-    /// the stored post of the same id (looked up by the caller), which it updates.
+    /// the stored post of the same id when the caller has found it (see
+    /// [`inbound::receive_post`]).
     pub async fn store(
         json: PostJson,
         author: &DbActor,
         existing: Option<Post>,
         data: &Data,
-    ) -> Result<Self, FedError> {
+    ) -> Result<inbound::Received, FedError> {
         // Fetch the parent first so the reply threads; a parent we cannot get is not fatal.
         let parent = json.in_reply_to.as_ref().and_then(first_id);
         if let Some(parent) = &parent {
@@ -632,7 +633,10 @@ impl DbPost {
             .await?
             .into_iter()
             .flatten()
-            .map(|a| a.id)
+            .map(|a| inbound::Mentioned {
+                id: a.id,
+                local: a.local,
+            })
             .collect();
         let tags = json
             .tag
@@ -668,10 +672,11 @@ impl DbPost {
             poll: json.poll(),
         };
         let event = json.event();
-        let post = inbound::receive_post(data.app_data(), &author.0, remote, existing).await?;
+        let received = inbound::receive_post(data.app_data(), &author.0, remote, existing).await?;
         if let Some(event) = event {
-            tsunagu_service::events::record_remote(data.app_data(), post.id, event).await?;
+            tsunagu_service::events::record_remote(data.app_data(), received.post.id, event)
+                .await?;
         }
-        DbPost::new(post)
+        Ok(received)
     }
 }
