@@ -438,6 +438,30 @@ async fn oauth_flows(backend: Backend) {
     assert_eq!(meta["code_challenge_methods_supported"], json!(["S256"]));
 }
 
+on_both_backends!(
+    a_database_failure_checking_a_token_is_no_401,
+    token_check_failure
+);
+/// A token that could not be checked (the database failed) is a server error: Mastodon apps
+/// treat 401 as a revoked token and sign the member out.
+async fn token_check_failure(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let alice = uni.member("alice").await;
+    alice.get("/api/v1/accounts/verify_credentials").await;
+    let rename = |from: &str, to: &str| {
+        let sql = format!("ALTER TABLE {from} RENAME TO {to}");
+        let mut conn = uni.ctx().db.get().expect("connection");
+        tsunagu_db::testing::execute(&mut conn, &sql).expect("rename");
+    };
+    rename("oauth_tokens", "oauth_tokens_away");
+    let (status, body) = alice
+        .request(Method::GET, "/api/v1/accounts/verify_credentials", None)
+        .await;
+    rename("oauth_tokens_away", "oauth_tokens");
+    assert_eq!(status, 500, "{body}");
+    alice.get("/api/v1/accounts/verify_credentials").await;
+}
+
 on_both_backends!(statuses_timelines_and_notifications, statuses_and_timelines);
 async fn statuses_and_timelines(backend: Backend) {
     let uni = TestInstance::start(&backend).await;

@@ -570,6 +570,29 @@ async fn postgres_listening_survives_a_lost_connection() {
     }
 }
 
+/// PostgreSQL only: pooled connections the server closed (a database restart, an operator's
+/// `pg_terminate_backend`) are found out before use and replaced: requests right after the
+/// cut are answered as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_closed_by_the_server_are_replaced() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let uni = TestInstance::start(&backend).await;
+    let ann = uni.member("ann").await;
+    let before = ann.status("before the restart").await;
+    let id = before["id"].as_str().expect("id").to_string();
+    let cut = tsunagu_db::testing::cut_connections(&uni.db.url).expect("cut");
+    assert!(cut > 1, "the instance held connections");
+    for i in 0..20 {
+        let read = ann.get(&format!("/api/v1/statuses/{id}")).await;
+        assert_eq!(read["id"], before["id"]);
+        ann.status(&format!("after the restart, {i}")).await;
+    }
+    let timeline = ann.get("/api/v1/timelines/home?limit=40").await;
+    assert_eq!(timeline.as_array().map(Vec::len), Some(21));
+}
+
 /// Waits until deliveries queued through `from` wake the worker of `to`.
 async fn wakes(from: &tsunagu_db::Db, to: &tsunagu_db::Db) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);

@@ -51,8 +51,9 @@ impl FromRequestParts<Context> for MaybeAuth {
         let (token, user) = oauth::verify_token(ctx, &token)
             .await
             .map_err(|e| match e {
-                tsunagu_service::ServiceError::Forbidden(m) => ApiError::forbidden(m),
-                _ => ApiError::unauthorized(),
+                tsunagu_service::ServiceError::Unauthorized(_) => ApiError::unauthorized(),
+                // A database that cannot answer is not a bad token: apps drop a token on 401.
+                e => ApiError::from(e),
             })?;
         Ok(MaybeAuth(Some(Auth { token, user })))
     }

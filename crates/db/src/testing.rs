@@ -113,6 +113,22 @@ pub fn cut_listeners(url: &str) -> Result<usize, DbError> {
     .execute(&mut conn)?)
 }
 
+/// Runs one SQL statement, for tests that break the database on purpose.
+pub fn execute(conn: &mut crate::Conn, sql: &str) -> Result<usize, DbError> {
+    Ok(diesel::sql_query(sql).execute(conn)?)
+}
+
+/// Cuts every connection to the database of `url` but the one doing it (as a database restart
+/// would) and returns how many there were.
+pub fn cut_connections(url: &str) -> Result<usize, DbError> {
+    let mut conn = admin(url)?;
+    Ok(diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&mut conn)?)
+}
+
 /// Fills the database with `accounts` remote accounts and `posts` public posts written by them
 /// in turn (every third one a reply to the post before it), for benchmarks that need a database
 /// of realistic size. Rows are generated inside the database, a batch of 100,000 per statement.
