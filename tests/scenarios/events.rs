@@ -279,8 +279,21 @@ async fn events(backend: Backend) {
     assert_eq!(soon["online_url"], "https://meet.example/talk");
     dave.post(&format!("/api/v1/tsunagu/events/{soon_id}/join"), json!({}))
         .await;
+    // Housekeeping of several processes at once (PostgreSQL runs these writes side by side):
+    // each reminder goes out once.
+    let ctx = uni.ctx();
+    let (a, b) = tokio::join!(
+        tsunagu_service::events::send_reminders(ctx),
+        tsunagu_service::events::send_reminders(ctx)
+    );
+    assert!(a.expect("reminders") + b.expect("reminders") <= 1);
     let reminder = wait_notification(&dave, "event_reminder").await;
     assert_eq!(reminder["status"]["id"], json!(soon_id));
+    let reminders = dave.notifications().await;
+    let reminders = reminders
+        .iter()
+        .filter(|n| n["type"] == "event_reminder" && n["status"]["id"] == json!(soon_id));
+    assert_eq!(reminders.count(), 1, "one reminder per participant");
 
     // Cancelled: participants are told, nobody can join any more, the file says so.
     alice

@@ -214,11 +214,21 @@ pub fn due_reminders(
         .collect())
 }
 
-pub fn set_reminded(conn: &mut Conn, participant_id: i64, at: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(event_participants::table.find(participant_id))
-        .set(event_participants::reminded_at.eq(at))
-        .execute(conn)?;
-    Ok(())
+/// Marks a participant reminded; false when someone else did first (another process's
+/// housekeeping, on a database several share), who then sends the reminder.
+pub fn claim_reminder(
+    conn: &mut Conn,
+    participant_id: i64,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let claimed = diesel::update(
+        event_participants::table
+            .find(participant_id)
+            .filter(event_participants::reminded_at.is_null()),
+    )
+    .set(event_participants::reminded_at.eq(at))
+    .execute(conn)?;
+    Ok(claimed == 1)
 }
 
 pub fn feed_token(conn: &mut Conn, user_id: i64) -> QueryResult<Option<String>> {

@@ -836,7 +836,12 @@ pub async fn send_reminders(ctx: &Context) -> ServiceResult<usize> {
         .db
         .write(move |c| {
             let due = q::due_reminders(c, at, at + REMINDER_LEAD)?;
+            let mut sent = 0;
             for (participant, post) in &due {
+                // Every process runs housekeeping: the one that claims a reminder sends it.
+                if !q::claim_reminder(c, participant.id, at)? {
+                    continue;
+                }
                 crate::posts::notify(
                     c,
                     participant.actor_id,
@@ -844,9 +849,9 @@ pub async fn send_reminders(ctx: &Context) -> ServiceResult<usize> {
                     post.author_id,
                     Some(post.id),
                 )?;
-                q::set_reminded(c, participant.id, at)?;
+                sent += 1;
             }
-            Ok(due.len())
+            Ok(sent)
         })
         .await?)
 }
