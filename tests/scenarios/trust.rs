@@ -533,6 +533,53 @@ async fn unsafe_links(backend: Backend) {
 }
 
 on_both_backends!(
+    a_post_is_created_and_changed_only_by_its_author,
+    post_ownership
+);
+/// Another actor of the same server sending a `Create` (or `Update`) of a post that is not its
+/// own, under the post's id: refused, and the post stays its author's as it was.
+async fn post_ownership(backend: Backend) {
+    let uni = TestInstance::start(&backend).await;
+    let alice = uni.member("alice").await;
+    let peer = StubPeer::start("mastodon").await;
+    let ann = peer.add_person("ann");
+    let mallory = peer.add_person("mallory");
+    let inbox = format!("{}/inbox", uni.base);
+    let id = peer.url("/users/ann/statuses/1");
+    let activity = |kind: &str, n: u32, actor: &str, content: &str| {
+        json!({
+            "@context": AS, "id": peer.url(&format!("/activities/{n}")), "type": kind, "actor": actor,
+            "to": [PUBLIC, alice.actor_url],
+            "object": {
+                "id": id, "type": "Note", "attributedTo": actor, "to": [PUBLIC, alice.actor_url],
+                "content": content, "tag": [{ "type": "Mention", "href": alice.actor_url }],
+            },
+        })
+    };
+    assert_eq!(
+        peer.send(&inbox, &activity("Create", 1, &ann, "<p>by ann</p>"))
+            .await,
+        202
+    );
+    let status = alice.notifications().await[0]["status"].clone();
+    let path = format!("/api/v1/statuses/{}", status["id"].as_str().expect("id"));
+    for (n, kind) in [(2, "Create"), (3, "Update")] {
+        let sent = peer
+            .send(&inbox, &activity(kind, n, &mallory, "<p>taken over</p>"))
+            .await;
+        assert!(sent.is_client_error(), "{kind} by another actor: {sent}");
+    }
+    let kept = alice.get(&path).await;
+    assert_eq!(kept["content"], status["content"]);
+    assert_eq!(kept["account"]["id"], status["account"]["id"]);
+    assert_eq!(
+        alice.notifications().await.len(),
+        1,
+        "no mention from mallory"
+    );
+}
+
+on_both_backends!(
     remote_posts_are_bounded_and_their_names_checked,
     bounded_posts
 );

@@ -58,17 +58,10 @@ pub fn by_handle(conn: &mut Conn, name: &str, host: &str) -> QueryResult<Option<
 /// deliveries racing to store the same new actor both end with the one row.
 pub fn upsert_remote(conn: &mut Conn, new: &NewActor) -> QueryResult<Actor> {
     if by_ap_id(conn, &new.ap_id)?.is_none() {
-        // `ON CONFLICT DO NOTHING` only compiles per backend, not through the MultiConnection.
-        match conn {
-            Conn::Sqlite(c) => diesel::insert_into(actors)
-                .values(new)
-                .on_conflict_do_nothing()
-                .execute(c)?,
-            Conn::Postgresql(c) => diesel::insert_into(actors)
-                .values(new)
-                .on_conflict_do_nothing()
-                .execute(c)?,
-        };
+        super::on_backend!(conn, |c| diesel::insert_into(actors)
+            .values(new)
+            .on_conflict_do_nothing()
+            .execute(c))?;
     }
     diesel::update(actors.filter(ap_id.eq(&new.ap_id)))
         .set((new, deleted.eq(false)))

@@ -147,17 +147,10 @@ pub fn is_banned(conn: &mut Conn, board: i64, actor: i64) -> QueryResult<bool> {
 
 /// Records a thread; a thread already recorded (two deliveries racing) is left as it is.
 pub fn insert_thread(conn: &mut Conn, thread: &Thread) -> QueryResult<()> {
-    // `ON CONFLICT DO NOTHING` only compiles per backend, not through the MultiConnection.
-    match conn {
-        Conn::Sqlite(c) => diesel::insert_into(threads::table)
-            .values(thread)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-        Conn::Postgresql(c) => diesel::insert_into(threads::table)
-            .values(thread)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-    };
+    super::on_backend!(conn, |c| diesel::insert_into(threads::table)
+        .values(thread)
+        .on_conflict_do_nothing()
+        .execute(c))?;
     Ok(())
 }
 
@@ -195,16 +188,10 @@ pub fn add_thread_board(conn: &mut Conn, post_id: i64, board: i64) -> QueryResul
         thread_boards::post_id.eq(post_id),
         thread_boards::board_id.eq(board),
     );
-    match conn {
-        Conn::Sqlite(c) => diesel::insert_into(thread_boards::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-        Conn::Postgresql(c) => diesel::insert_into(thread_boards::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-    };
+    super::on_backend!(conn, |c| diesel::insert_into(thread_boards::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(c))?;
     Ok(())
 }
 

@@ -27,14 +27,9 @@ pub fn enqueue(
         .collect();
     // Multi-row inserts only compile per backend, not through the MultiConnection.
     for chunk in rows.chunks(500) {
-        match conn {
-            Conn::Sqlite(c) => diesel::insert_into(deliveries::table)
-                .values(chunk)
-                .execute(c)?,
-            Conn::Postgresql(c) => diesel::insert_into(deliveries::table)
-                .values(chunk)
-                .execute(c)?,
-        };
+        super::on_backend!(conn, |c| diesel::insert_into(deliveries::table)
+            .values(chunk)
+            .execute(c))?;
     }
     Ok(activity_id)
 }

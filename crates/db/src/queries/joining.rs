@@ -478,22 +478,14 @@ impl Sql {
 
     fn load_ids(self, conn: &mut Conn) -> QueryResult<Vec<i64>> {
         use diesel::sql_types::Text;
-        let rows: Vec<Id> = match conn {
-            Conn::Sqlite(c) => {
-                let mut query = diesel::sql_query(self.text).into_boxed();
-                for b in self.binds {
-                    query = query.bind::<Text, _>(b);
-                }
-                query.load(c)?
+        // Boxed binds only compile per backend, not through the MultiConnection.
+        let rows: Vec<Id> = super::on_backend!(conn, |c| {
+            let mut query = diesel::sql_query(self.text).into_boxed();
+            for b in self.binds {
+                query = query.bind::<Text, _>(b);
             }
-            Conn::Postgresql(c) => {
-                let mut query = diesel::sql_query(self.text).into_boxed();
-                for b in self.binds {
-                    query = query.bind::<Text, _>(b);
-                }
-                query.load(c)?
-            }
-        };
+            query.load(c)
+        })?;
         Ok(rows.into_iter().map(|r| r.id).collect())
     }
 }

@@ -73,7 +73,8 @@ pub(crate) use paginate;
 /// Diesel's multi-backend connection writes a query's SQL text again at every use to find its
 /// prepared statement, which costs more than a lookup by key; on the backend's connection a
 /// query is found by its type. For the queries run several times per inbound activity, and
-/// for those only one backend's connection can express (`ON CONFLICT DO NOTHING`).
+/// for those only a backend's own connection can express (`ON CONFLICT DO NOTHING`, inserts
+/// of several rows, boxed raw SQL).
 macro_rules! on_backend {
     ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {
