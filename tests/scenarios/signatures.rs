@@ -174,6 +174,40 @@ async fn hostile_inbox(backend: Backend) {
     assert_eq!(status, 400);
     let public: Value = alice.get("/api/v1/timelines/public").await;
     assert_eq!(public.as_array().map(Vec::len), Some(0));
+
+    // A genuine Create mentioning alice, sent again, then again under another activity id
+    // (a peer delivering it twice): one post, one mention.
+    let note_id = format!("{}/posts/1000", corp.base);
+    let create = |activity: &str| {
+        serde_json::to_vec(&json!({
+            "id": format!("{note_id}/{activity}"),
+            "type": "Create",
+            "actor": bob.actor_url,
+            "object": {
+                "id": note_id,
+                "type": "Note",
+                "attributedTo": bob.actor_url,
+                "content": "<p>@alice once only</p>",
+                "to": ["https://www.w3.org/ns/activitystreams#Public"],
+                "tag": [{"type": "Mention", "href": alice.actor_url}],
+            },
+        }))
+        .expect("json")
+    };
+    let shared_inbox = format!("{}/inbox", uni.base);
+    for body in [create("activity"), create("activity"), create("again")] {
+        let status = signed_post(&shared_inbox, &body, &body, &key_id, &bob_key, now).await;
+        assert_eq!(status, 202);
+    }
+    let public: Value = alice.get("/api/v1/timelines/public").await;
+    assert_eq!(public.as_array().map(Vec::len), Some(1), "{public}");
+    let mentions = alice
+        .notifications()
+        .await
+        .iter()
+        .filter(|n| n["type"] == json!("mention"))
+        .count();
+    assert_eq!(mentions, 1, "a replayed Create does not notify twice");
 }
 
 on_both_backends!(

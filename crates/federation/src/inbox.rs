@@ -99,11 +99,15 @@ async fn signer(
 /// Applies an activity the first time its id is seen; a failure lets the sender retry.
 async fn receive_once(activity: Incoming, sender: DbActor, data: &Data) -> Result<(), FedError> {
     let id = activity.id.to_string();
-    if !activities::first_time(data, &id).await? {
+    // A `Create` of a post has its id remembered by the write storing the post: one write
+    // per activity, not two.
+    let with_post = activities::remembered_with_post(&activity);
+    if !with_post && !activities::first_time(data, &id).await? {
         tracing::debug!("activity {id} was already received");
         return Ok(());
     }
-    let result = activities::receive(activity, sender, data).await;
+    let receipt = with_post.then_some(id.as_str());
+    let result = activities::receive(activity, sender, data, receipt).await;
     if result.is_err() {
         // Let the sender retry: nothing of it was applied.
         activities::forget(data, &id).await;

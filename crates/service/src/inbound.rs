@@ -5,7 +5,7 @@ use crate::html;
 use crate::posts::notify;
 use crate::{Context, Event, ServiceError, ServiceResult};
 use chrono::NaiveDateTime;
-use tsunagu_db::queries::{actors, follows, posts};
+use tsunagu_db::queries::{actors, deliveries, follows, posts};
 use tsunagu_db::{now, Actor, NewFavourite, NewFollow, NewPost, Post};
 
 /// A post from another server, already converted from its wire form.
@@ -29,6 +29,9 @@ pub struct RemotePost {
     pub tags: Vec<String>,
     pub attachments: Vec<crate::media::RemoteMedia>,
     pub poll: Option<crate::polls::RemotePoll>,
+    /// The id of the activity that carried it, when the write storing the post is to
+    /// remember it (so that the activity is applied once; see [`receive_post`]).
+    pub receipt: Option<String>,
 }
 
 /// A stored actor a post mentions.
@@ -102,18 +105,37 @@ pub struct Received {
     pub new: bool,
 }
 
+/// What the write of a new post found.
+enum Stored {
+    New(Box<Post>),
+    /// Stored meanwhile by another delivery of the same post.
+    Exists,
+    /// The activity carrying it (`RemotePost::receipt`) was received before.
+    Replay,
+}
+
 /// Stores (or, when it exists, updates) a post by `author`. `existing` is the stored post of
 /// the same id when the caller has already found it; without it the write itself finds out
 /// (a `Create` is nearly always of a new post, and a lookup first would cost every one).
-/// Two deliveries of the same new post at once store it once.
+/// Two deliveries of the same new post at once store it once. With a `receipt`, the
+/// activity's id is remembered by the same write, and `None` answers one received before.
 pub async fn receive_post(
     ctx: &Context,
     author: &Actor,
     remote: RemotePost,
     existing: Option<Post>,
-) -> ServiceResult<Received> {
-    let updated = |post| Received { post, new: false };
+) -> ServiceResult<Option<Received>> {
+    let updated = |post| Some(Received { post, new: false });
     if let Some(existing) = existing {
+        if let Some(receipt) = remote.receipt.clone() {
+            let first = ctx
+                .db
+                .write(move |c| deliveries::remember_received(c, &receipt, now()))
+                .await?;
+            if !first {
+                return Ok(None);
+            }
+        }
         return update_existing(ctx, author, &existing, remote)
             .await
             .map(updated);
@@ -133,6 +155,11 @@ pub async fn receive_post(
         let remote = remote.clone();
         ctx.db
             .write(move |c| {
+                if let Some(receipt) = &remote.receipt {
+                    if !deliveries::remember_received(c, receipt, now())? {
+                        return Ok(Stored::Replay);
+                    }
+                }
                 let parent = match &remote.in_reply_to {
                     Some(url) => posts::by_ap_id(c, url)?,
                     None => None,
@@ -160,8 +187,7 @@ pub async fn receive_post(
                     created_at: remote.published.unwrap_or_else(now).min(now()),
                 };
                 let Some(id) = posts::insert_if_absent(c, &row)? else {
-                    // Stored meanwhile by another delivery of the same post.
-                    return Ok(None);
+                    return Ok(Stored::Exists);
                 };
                 let mentioned: Vec<i64> = mentions.iter().map(|m| m.id).collect();
                 posts::add_mentions(c, id, &mentioned)?;
@@ -188,19 +214,23 @@ pub async fn receive_post(
                         notify(c, parent.author_id, "mention", author_id, Some(id))?;
                     }
                 }
-                posts::by_id(c, id).map(Some)
+                posts::by_id(c, id).map(|p| Stored::New(Box::new(p)))
             })
             .await?
     };
     match stored {
-        Some(post) => {
+        Stored::New(post) => {
             if let Some(parent) = &remote.in_reply_to {
                 crate::mentoring::reply_received(ctx, author, parent, post.id).await?;
                 crate::rooms::received(ctx, author, &post).await?;
             }
-            Ok(Received { post, new: true })
+            Ok(Some(Received {
+                post: *post,
+                new: true,
+            }))
         }
-        None => {
+        Stored::Replay => Ok(None),
+        Stored::Exists => {
             let ap = remote.ap_id.clone();
             let existing = ctx
                 .db

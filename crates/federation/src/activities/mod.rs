@@ -115,13 +115,20 @@ fn is_activity_kind(kind: &str) -> bool {
 }
 
 /// Applies an activity whose signature was verified: `sender` is the actor that signed it.
-pub async fn receive(activity: Incoming, sender: DbActor, data: &Data) -> Result<(), FedError> {
+/// `receipt` is the activity's id when the write storing its post is to remember it (see
+/// [`remembered_with_post`]); otherwise it was remembered before.
+pub async fn receive(
+    activity: Incoming,
+    sender: DbActor,
+    data: &Data,
+    receipt: Option<&str>,
+) -> Result<(), FedError> {
     let object_kind = activity.object_kind().map(str::to_string);
     let result = match (activity.kind.as_str(), object_kind.as_deref()) {
         ("Create" | "Update", Some(k)) if crate::objects::is_actor_kind(k) => {
             profile::receive_update(&activity, data).await
         }
-        ("Create" | "Update", _) => post::receive(&activity, &sender, data).await,
+        ("Create" | "Update", _) => post::receive(&activity, &sender, data, receipt).await,
         ("Delete", _) if activity.object_id()? == activity.actor => {
             profile::receive_delete(&sender, data).await
         }
@@ -259,6 +266,19 @@ pub(crate) async fn two_actors(
         .db
         .read(move |c| Ok((actors::by_id(c, a)?, actors::by_id(c, b)?)))
         .await?)
+}
+
+/// Whether an arriving activity's id is remembered by the write that stores its post rather
+/// than by a write of its own ([`first_time`]): a `Create` carrying a post. Poll votes and
+/// mentoring requests, also notes, are applied by writes of their own and keep theirs.
+pub(crate) fn remembered_with_post(activity: &Incoming) -> bool {
+    let object = &activity.object;
+    activity.kind == "Create"
+        && activity
+            .object_kind()
+            .is_some_and(crate::objects::post::is_post_kind)
+        && object.get("mentoringRequest").is_none()
+        && !(object.get("name").is_some() && object.get("inReplyTo").is_some())
 }
 
 /// Remembers an arriving activity's id; false when it was seen before (a replay).

@@ -23,6 +23,7 @@ pub(super) async fn receive(
     activity: &Incoming,
     sender: &DbActor,
     data: &Data,
+    receipt: Option<&str>,
 ) -> Result<(), FedError> {
     let url = activity.object_id()?;
     let embedded = !activity.object.is_string();
@@ -60,7 +61,11 @@ pub(super) async fn receive(
             return Ok(());
         }
         // Its author is the sender, checked above and already found.
-        let received = DbPost::store(json.clone(), sender, existing, data).await?;
+        let Some(received) = DbPost::store(json.clone(), sender, existing, receipt, data).await?
+        else {
+            tracing::debug!("activity {} was already received", activity.id);
+            return Ok(());
+        };
         (received.post, Some(json), !received.new)
     };
     file_into_boards(activity, data, &sender.0, post, json, existed).await

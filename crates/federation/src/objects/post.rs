@@ -588,21 +588,25 @@ impl Object for DbPost {
             .dereference(data)
             .await?;
         // A refetch of a post we hold finds it in the write (see `receive_post`).
-        let received = DbPost::store(json, &author, None, data).await?;
+        let received = DbPost::store(json, &author, None, None, data)
+            .await?
+            .ok_or_else(|| FedError::Internal("a post stored without a receipt".into()))?;
         DbPost::new(received.post)
     }
 }
 
 impl DbPost {
     /// Stores a verified post of `author` (its `attributedTo`, already found); `existing` is
-    /// the stored post of the same id when the caller has found it (see
-    /// [`inbound::receive_post`]).
+    /// the stored post of the same id when the caller has found it, `receipt` the id of the
+    /// activity carrying it when the same write is to remember it (see
+    /// [`inbound::receive_post`]). `None` when that activity was received before.
     pub async fn store(
         json: PostJson,
         author: &DbActor,
         existing: Option<Post>,
+        receipt: Option<&str>,
         data: &Data,
-    ) -> Result<inbound::Received, FedError> {
+    ) -> Result<Option<inbound::Received>, FedError> {
         // Fetch the parent first so the reply threads; a parent we cannot get is not fatal.
         let parent = json.in_reply_to.as_ref().and_then(first_id);
         if let Some(parent) = &parent {
@@ -670,10 +674,11 @@ impl DbPost {
             tags,
             attachments: json.attachments(),
             poll: json.poll(),
+            receipt: receipt.map(str::to_string),
         };
         let event = json.event();
         let received = inbound::receive_post(data.app_data(), &author.0, remote, existing).await?;
-        if let Some(event) = event {
+        if let (Some(event), Some(received)) = (event, &received) {
             tsunagu_service::events::record_remote(data.app_data(), received.post.id, event)
                 .await?;
         }
