@@ -8,7 +8,7 @@ use activitypub_federation::config::FederationConfig;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{mpsc, watch, Semaphore};
 use tsunagu_db::queries::{actors, deliveries};
 use tsunagu_db::{now, Delivery};
 use tsunagu_service::posts::random_token;
@@ -62,6 +62,8 @@ impl DeliverySettings {
 const STEP_ASIDE: Duration = Duration::from_secs(1);
 /// Deliveries that may be finishing beside the slots, per slot.
 const STRAGGLERS_PER_SLOT: usize = 8;
+/// Most outcomes recorded by one write.
+const OUTCOMES_PER_WRITE: usize = 500;
 
 /// Runs the worker until `shutdown` turns true; deliveries in flight are finished first.
 ///
@@ -86,6 +88,8 @@ pub async fn run(
     let settings = Arc::new(settings);
     let batch = settings.concurrency.max(1);
     let lease = chrono::Duration::minutes(5);
+    let (outcomes, recorded) = mpsc::unbounded_channel();
+    let recorder = tokio::spawn(record_outcomes(config.to_request_data(), recorded));
     let mut queue: VecDeque<Delivery> = VecDeque::new();
     // Whether the last claim took all it asked for (so more may be due right now).
     let mut more_due = true;
@@ -126,8 +130,9 @@ pub async fn run(
         let data = config.to_request_data();
         let settings = settings.clone();
         let stragglers = stragglers.clone();
+        let outcomes = outcomes.clone();
         tokio::spawn(async move {
-            let work = deliver(&data, &settings, delivery);
+            let work = deliver(&data, &settings, delivery, &outcomes);
             tokio::pin!(work);
             tokio::select! {
                 _ = &mut work => {}
@@ -160,17 +165,32 @@ pub async fn run(
     let _ = stragglers
         .acquire_many((STRAGGLERS_PER_SLOT * settings.concurrency) as u32)
         .await;
+    // Their outcomes recorded.
+    drop(outcomes);
+    let _ = recorder.await;
 }
 
-async fn deliver(data: &Data, settings: &DeliverySettings, delivery: Delivery) {
-    let outcome = send(data, &delivery).await;
-    let id = delivery.id;
-    let result = match outcome {
-        Ok(()) => {
-            data.db
-                .write(move |c| deliveries::mark_delivered(c, id, now()))
-                .await
-        }
+/// What became of one delivery.
+enum Outcome {
+    Delivered(i64),
+    Failed {
+        id: i64,
+        reason: String,
+        status: Option<i32>,
+        retry_at: Option<chrono::NaiveDateTime>,
+        at: chrono::NaiveDateTime,
+    },
+}
+
+/// Sends one delivery and hands its outcome to [`record_outcomes`].
+async fn deliver(
+    data: &Data,
+    settings: &DeliverySettings,
+    delivery: Delivery,
+    outcomes: &mpsc::UnboundedSender<Outcome>,
+) {
+    let outcome = match send(data, &delivery).await {
+        Ok(()) => Outcome::Delivered(delivery.id),
         Err(failure) => {
             let attempts = delivery.attempts + 1;
             let retry = if failure.permanent {
@@ -187,17 +207,58 @@ async fn deliver(data: &Data, settings: &DeliverySettings, delivery: Delivery) {
                 failure.reason
             );
             let at = now();
-            let retry_at = retry.map(|d| at + chrono::Duration::from_std(d).unwrap_or_default());
-            let (reason, status) = (failure.reason, failure.status.map(i32::from));
-            data.db
-                .write(move |c| {
-                    deliveries::mark_attempt_failed(c, id, &reason, status, retry_at, at)
-                })
-                .await
+            Outcome::Failed {
+                id: delivery.id,
+                reason: failure.reason,
+                status: failure.status.map(i32::from),
+                retry_at: retry.map(|d| at + chrono::Duration::from_std(d).unwrap_or_default()),
+                at,
+            }
         }
     };
-    if let Err(e) = result {
-        tracing::error!("recording delivery {id}: {e}");
+    if outcomes.send(outcome).is_err() {
+        tracing::error!(
+            "delivery {}: its outcome could not be recorded",
+            delivery.id
+        );
+    }
+}
+
+/// Records outcomes as they come, many in one write: those finishing while a write is under
+/// way go together into the next, so a fan-out costs a few writes, not one per inbox. An
+/// outcome lost in a crash leaves its delivery leased; it is sent again when the lease ends.
+async fn record_outcomes(data: Data, mut outcomes: mpsc::UnboundedReceiver<Outcome>) {
+    let mut batch = Vec::new();
+    while outcomes.recv_many(&mut batch, OUTCOMES_PER_WRITE).await > 0 {
+        let taken = std::mem::take(&mut batch);
+        let count = taken.len();
+        let written = data
+            .db
+            .write(move |c| {
+                let mut delivered = Vec::new();
+                for outcome in &taken {
+                    match outcome {
+                        Outcome::Delivered(id) => delivered.push(*id),
+                        Outcome::Failed {
+                            id,
+                            reason,
+                            status,
+                            retry_at,
+                            at,
+                        } => deliveries::mark_attempt_failed(
+                            c, *id, reason, *status, *retry_at, *at,
+                        )?,
+                    }
+                }
+                if !delivered.is_empty() {
+                    deliveries::mark_all_delivered(c, &delivered, now())?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = written {
+            tracing::error!("recording {count} delivery outcomes: {e}");
+        }
     }
 }
 

@@ -143,7 +143,16 @@ pub fn release(conn: &mut Conn, ids: &[i64]) -> QueryResult<()> {
 }
 
 pub fn mark_delivered(conn: &mut Conn, delivery_id: i64, at: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(deliveries::table.find(delivery_id))
+    mark_all_delivered(conn, &[delivery_id], at)
+}
+
+/// Records several deliveries as done in one statement.
+pub fn mark_all_delivered(
+    conn: &mut Conn,
+    delivery_ids: &[i64],
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(deliveries::table.filter(deliveries::id.eq_any(delivery_ids)))
         .set((
             deliveries::delivered_at.eq(at),
             deliveries::last_status.eq(None::<i32>),
