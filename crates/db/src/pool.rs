@@ -117,7 +117,7 @@ impl Db {
             }
             (Backend::Sqlite, path.to_string())
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            (Backend::Postgres, without_gss_by_default(url))
+            (Backend::Postgres, url.to_string())
         } else {
             return Err(DbError::UnsupportedUrl(url.to_string()));
         };
@@ -434,19 +434,6 @@ where
             <Conn as Connection>::TransactionManager::rollback_transaction(conn)?;
             Err(e)
         }
-    }
-}
-
-/// Turns off libpq's GSSAPI (Kerberos) encryption unless the URL asks for it: trying it
-/// loads Kerberos, whose exit handlers can crash a short-lived process (`tsunagu admin`)
-/// while the pool's threads still open connections.
-fn without_gss_by_default(url: &str) -> String {
-    if url.contains("gssencmode=") {
-        url.to_string()
-    } else if url.contains('?') {
-        format!("{url}&gssencmode=disable")
-    } else {
-        format!("{url}?gssencmode=disable")
     }
 }
 

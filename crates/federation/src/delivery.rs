@@ -5,12 +5,12 @@
 
 use crate::{signatures, Data};
 use activitypub_federation::config::FederationConfig;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, Semaphore};
 use tsunagu_db::queries::{actors, deliveries};
-use tsunagu_db::{now, Delivery};
+use tsunagu_db::{now, Actor, Delivery, OutgoingActivity};
 use tsunagu_service::posts::random_token;
 use tsunagu_service::Context;
 use url::Url;
@@ -90,7 +90,7 @@ pub async fn run(
     let lease = chrono::Duration::minutes(5);
     let (outcomes, recorded) = mpsc::unbounded_channel();
     let recorder = tokio::spawn(record_outcomes(config.to_request_data(), recorded));
-    let mut queue: VecDeque<Delivery> = VecDeque::new();
+    let mut queue: VecDeque<Claimed> = VecDeque::new();
     // Whether the last claim took all it asked for (so more may be due right now).
     let mut more_due = true;
     loop {
@@ -108,9 +108,9 @@ pub async fn run(
                     Vec::new()
                 });
             more_due = claimed.len() as i64 == want;
-            queue.extend(claimed);
+            queue.extend(prepare(&config.db, claimed).await);
         }
-        let Some(delivery) = queue.pop_front() else {
+        let Some(claimed) = queue.pop_front() else {
             tokio::select! {
                 _ = queued.changed() => {}
                 _ = tokio::time::sleep(settings.poll_interval) => {}
@@ -122,7 +122,7 @@ pub async fn run(
         let permit = tokio::select! {
             permit = slots.clone().acquire_owned() => permit,
             _ = shutdown.changed() => {
-                queue.push_front(delivery);
+                queue.push_front(claimed);
                 continue;
             }
         };
@@ -132,7 +132,7 @@ pub async fn run(
         let stragglers = stragglers.clone();
         let outcomes = outcomes.clone();
         tokio::spawn(async move {
-            let work = deliver(&data, &settings, delivery, &outcomes);
+            let work = deliver(&data, &settings, claimed, &outcomes);
             tokio::pin!(work);
             tokio::select! {
                 _ = &mut work => {}
@@ -154,7 +154,7 @@ pub async fn run(
         });
     }
     // Leased but not started: hand them back so the next worker need not wait for the lease.
-    let ids: Vec<i64> = queue.iter().map(|d| d.id).collect();
+    let ids: Vec<i64> = queue.iter().map(|d| d.delivery.id).collect();
     if !ids.is_empty() {
         if let Err(e) = config.db.write(move |c| deliveries::release(c, &ids)).await {
             tracing::warn!("releasing unsent deliveries: {e}");
@@ -168,6 +168,51 @@ pub async fn run(
     // Their outcomes recorded.
     drop(outcomes);
     let _ = recorder.await;
+}
+
+/// A leased delivery with what sending it needs, read once for all the deliveries of a claim
+/// (a fan-out's are of one activity by one actor). `None` when the read failed: the delivery
+/// is then tried again later.
+struct Claimed {
+    delivery: Delivery,
+    prepared: Option<Arc<(OutgoingActivity, Actor)>>,
+}
+
+/// Reads the activities of `claimed` and their actors, each once.
+async fn prepare(db: &tsunagu_db::Db, claimed: Vec<Delivery>) -> Vec<Claimed> {
+    let mut ids: Vec<i64> = claimed.iter().map(|d| d.activity_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let read = db
+        .read(move |c| {
+            let activities = deliveries::activities_by_ids(c, &ids)?;
+            let mut actor_ids: Vec<i64> = activities.iter().map(|a| a.actor_id).collect();
+            actor_ids.sort_unstable();
+            actor_ids.dedup();
+            let actors: HashMap<i64, Actor> = actors::by_ids(c, &actor_ids)?
+                .into_iter()
+                .map(|a| (a.id, a))
+                .collect();
+            Ok(activities
+                .into_iter()
+                .filter_map(|a| {
+                    let actor = actors.get(&a.actor_id)?.clone();
+                    Some((a.id, Arc::new((a, actor))))
+                })
+                .collect::<HashMap<_, _>>())
+        })
+        .await;
+    let prepared = read.unwrap_or_else(|e| {
+        tracing::error!("reading claimed deliveries: {e}");
+        HashMap::new()
+    });
+    claimed
+        .into_iter()
+        .map(|delivery| Claimed {
+            prepared: prepared.get(&delivery.activity_id).cloned(),
+            delivery,
+        })
+        .collect()
 }
 
 /// What became of one delivery.
@@ -186,10 +231,15 @@ enum Outcome {
 async fn deliver(
     data: &Data,
     settings: &DeliverySettings,
-    delivery: Delivery,
+    claimed: Claimed,
     outcomes: &mpsc::UnboundedSender<Outcome>,
 ) {
-    let outcome = match send(data, &delivery).await {
+    let Claimed { delivery, prepared } = claimed;
+    let sent = match prepared {
+        Some(prepared) => send(data, &delivery, &prepared.0, &prepared.1).await,
+        None => Err(Failure::transient("its activity could not be read")),
+    };
+    let outcome = match sent {
         Ok(()) => Outcome::Delivered(delivery.id),
         Err(failure) => {
             let attempts = delivery.attempts + 1;
@@ -303,19 +353,12 @@ impl Failure {
     }
 }
 
-async fn send(data: &Data, delivery: &Delivery) -> Result<(), Failure> {
-    let activity_id = delivery.activity_id;
-    let (activity, actor) = data
-        .db
-        .read(move |c| {
-            let a = deliveries::activities_by_ids(c, &[activity_id])?
-                .pop()
-                .ok_or(tsunagu_db::QueryError::NotFound)?;
-            let actor = actors::by_id(c, a.actor_id)?;
-            Ok((a, actor))
-        })
-        .await
-        .map_err(Failure::transient)?;
+async fn send(
+    data: &Data,
+    delivery: &Delivery,
+    activity: &OutgoingActivity,
+    actor: &Actor,
+) -> Result<(), Failure> {
     let inbox = Url::parse(&delivery.inbox_url).map_err(Failure::permanent)?;
     if let Some(reason) = crate::net::refusal(&inbox) {
         return Err(Failure::permanent(reason));
@@ -334,7 +377,7 @@ async fn send(data: &Data, delivery: &Delivery) -> Result<(), Failure> {
         .private_key_pem
         .as_deref()
         .ok_or_else(|| Failure::permanent("the sending actor has no key"))?;
-    let body = activity.body.into_bytes();
+    let body = activity.body.clone().into_bytes();
     let headers =
         signatures::signed_post_headers(&format!("{}#main-key", actor.ap_id), key, &inbox, &body)
             .map_err(Failure::permanent)?;
