@@ -484,6 +484,15 @@ impl Member {
             .cloned()
             .unwrap_or_default()
     }
+
+    /// How many of the member's notifications are of `kind` (`mention`, `follow`...).
+    pub async fn notification_count(&self, kind: &str) -> usize {
+        self.notifications()
+            .await
+            .iter()
+            .filter(|n| n["type"] == json!(kind))
+            .count()
+    }
 }
 
 /// The status with ActivityPub id `uri` in a list of statuses.

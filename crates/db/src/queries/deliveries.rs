@@ -152,7 +152,8 @@ pub fn mark_all_delivered(
     delivery_ids: &[i64],
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::update(deliveries::table.filter(deliveries::id.eq_any(delivery_ids)))
+    let ids = super::id_in(conn, "deliveries.id", delivery_ids);
+    diesel::update(deliveries::table.filter(ids))
         .set((
             deliveries::delivered_at.eq(at),
             deliveries::last_status.eq(None::<i32>),
