@@ -23,9 +23,25 @@ fn main() {
     let custom_linker = env::var("CARGO_ENCODED_RUSTFLAGS")
         .unwrap_or_default()
         .contains("link");
-    if target == "x86_64-unknown-linux-gnu" && !custom_linker {
+    if target == "x86_64-unknown-linux-gnu" && !custom_linker && rustc_links_with_lld() {
         let order = format!("{}/link/startup.order", env!("CARGO_MANIFEST_DIR"));
         println!("cargo:rustc-link-arg-bin=tsunagu=-Wl,--symbol-ordering-file={order}");
         println!("cargo:rustc-link-arg-bin=tsunagu=-Wl,--no-warn-symbol-ordering");
     }
+}
+
+/// Whether this rustc links the target with its own lld by default (Rust 1.90 and later;
+/// older ones use the system's linker, which may not take a symbol list).
+fn rustc_links_with_lld() -> bool {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let Ok(output) = std::process::Command::new(rustc).arg("--version").output() else {
+        return false;
+    };
+    // "rustc 1.95.0 (59807616e 2026-04-14)"
+    let version = String::from_utf8_lossy(&output.stdout);
+    let minor = version
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.split('.').nth(1)?.parse::<u32>().ok());
+    minor.is_some_and(|minor| minor >= 90)
 }
