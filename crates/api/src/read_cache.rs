@@ -9,6 +9,10 @@
 //! [`MAX_AGE`]. Readers who arrive while an answer is being rendered wait for that rendering;
 //! anonymous ones get the previous answer instead, if there is one (they have no writes of
 //! their own to miss), and never wait for a new rendering once a thread has been rendered.
+//!
+//! A rendering is milliseconds of CPU (hundreds of statuses built and written out). It runs on
+//! a thread of the blocking pool, not on one of the runtime's workers: a worker busy rendering
+//! would hold back the requests queued on it (answers kept, other pages) until it finished.
 
 use axum::body::Bytes;
 use axum::http::header::CONTENT_TYPE;
@@ -17,7 +21,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore};
 
 /// The longest an answer is kept, whatever the writes.
 pub const MAX_AGE: Duration = Duration::from_secs(2);
@@ -25,11 +29,28 @@ pub const MAX_AGE: Duration = Duration::from_secs(2);
 const BUDGET: usize = 8 << 20;
 const MAX_ENTRIES: usize = 1024;
 
+/// Renderings under way at once. Each holds a blocking thread while its queries wait for
+/// others of the same pool, so they must stay well below its size; more would not render
+/// faster on a small machine anyway.
+const RENDERINGS: usize = 2;
+
 /// What was asked: the route, the status, the viewer.
 pub type Key = (&'static str, i64, Option<i64>);
 
-#[derive(Clone, Default)]
-pub struct ReadCache(Arc<Mutex<Kept>>);
+#[derive(Clone)]
+pub struct ReadCache {
+    kept: Arc<Mutex<Kept>>,
+    renderings: Arc<Semaphore>,
+}
+
+impl Default for ReadCache {
+    fn default() -> Self {
+        ReadCache {
+            kept: Arc::default(),
+            renderings: Arc::new(Semaphore::new(RENDERINGS)),
+        }
+    }
+}
 
 #[derive(Default)]
 struct Kept {
@@ -58,7 +79,7 @@ impl ReadCache {
         E: Send + 'static,
     {
         let (cell, previous, new) = {
-            let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
             match kept.entries.get(&key) {
                 Some(e) if e.writes >= writes && e.at.elapsed() < MAX_AGE => {
                     (e.body.clone(), e.previous.clone(), false)
@@ -103,11 +124,24 @@ impl ReadCache {
         render: F,
     ) -> Result<Bytes, E>
     where
-        F: FnOnce() -> Fut,
+        F: FnOnce() -> Fut + Send + 'static,
         Fut: Future<Output = Result<serde_json::Value, E>>,
+        E: Send + 'static,
     {
         let rendered = cell
-            .get_or_try_init(|| async { Ok(Bytes::from(render().await?.to_string())) })
+            .get_or_try_init(|| async {
+                // Never closed, so a permit always comes.
+                let _permit = self.renderings.acquire().await;
+                let runtime = tokio::runtime::Handle::current();
+                let rendering = tokio::task::spawn_blocking(move || {
+                    runtime.block_on(async { Ok(Bytes::from(render().await?.to_string())) })
+                });
+                match rendering.await {
+                    Ok(body) => body,
+                    // Not started before the runtime shut down: nobody waits for it then.
+                    Err(e) => std::panic::resume_unwind(e.into_panic()),
+                }
+            })
             .await
             .cloned();
         self.rendered(key, &cell, writes);
@@ -117,7 +151,7 @@ impl ReadCache {
     /// Counts a finished rendering against the budget in place of the previous answer; forgets
     /// a failed one (not found, not allowed: errors are not kept).
     fn rendered(&self, key: Key, cell: &Arc<OnceCell<Bytes>>, writes: u64) {
-        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         let Some(entry) = kept.entries.get_mut(&key) else {
             return;
         };
@@ -240,12 +274,12 @@ mod tests {
                 .await;
             assert!(failed.is_err());
         }
-        assert!(cache.0.lock().expect("lock").entries.is_empty());
+        assert!(cache.kept.lock().expect("lock").entries.is_empty());
         let renders = Arc::new(AtomicUsize::new(0));
         for id in 100..(MAX_ENTRIES as i64 + 150) {
             ask(&cache, 1, id, None, &renders).await;
         }
-        let kept = cache.0.lock().expect("lock");
+        let kept = cache.kept.lock().expect("lock");
         assert!(kept.entries.len() <= MAX_ENTRIES);
         assert_eq!(
             kept.bytes,
