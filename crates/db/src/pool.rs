@@ -56,7 +56,8 @@ impl DbError {
 /// work beside the writer, and the busy timeout turns lock contention into waiting. The
 /// writing connection keeps its temporary files in memory: each write of a group commit runs
 /// in a savepoint, which copies every page it changes first to a journal of its own, and past
-/// 64 KB that journal would otherwise go through a file.
+/// 64 KB that journal would otherwise go through a file. It also leaves checkpoints to the
+/// checkpointing thread (see [`checkpoints`]) instead of running them inside its commits.
 #[derive(Debug)]
 struct SqlitePragmas {
     writer: bool,
@@ -77,9 +78,14 @@ impl CustomizeConnection<Conn, diesel::r2d2::Error> for SqlitePragmas {
                     .map_err(diesel::r2d2::Error::QueryError)?;
             }
             if self.writer {
-                diesel::sql_query("PRAGMA temp_store = MEMORY")
-                    .execute(conn)
-                    .map_err(diesel::r2d2::Error::QueryError)?;
+                for pragma in [
+                    "PRAGMA temp_store = MEMORY",
+                    "PRAGMA wal_autocheckpoint = 0",
+                ] {
+                    diesel::sql_query(pragma)
+                        .execute(conn)
+                        .map_err(diesel::r2d2::Error::QueryError)?;
+                }
             }
         }
         Ok(())
@@ -141,7 +147,8 @@ impl Db {
                 (pool.clone(), pool)
             }
         };
-        let writer = (backend == Backend::Sqlite).then(|| group_commit(write.clone()));
+        let writer =
+            (backend == Backend::Sqlite).then(|| group_commit(write.clone(), read.clone()));
         let signals = match backend {
             Backend::Sqlite => Signals::local(),
             Backend::Postgres => Signals::shared_through(&conn_url),
@@ -373,9 +380,14 @@ const GROUP_COMMIT_MAX: usize = 256;
 
 /// Starts SQLite's writer thread: it takes the first waiting write and every other already
 /// waiting (up to [`GROUP_COMMIT_MAX`]), runs each in its own savepoint of one transaction, commits
-/// once, then answers them all. A write that fails rolls back its savepoint only.
-fn group_commit(pool: Pool<ConnectionManager<Conn>>) -> std::sync::mpsc::SyncSender<Job> {
+/// once, then answers them all. A write that fails rolls back its savepoint only. Checkpoints
+/// run beside it, on a connection of the reading pool (see [`checkpoints`]).
+fn group_commit(
+    pool: Pool<ConnectionManager<Conn>>,
+    read: Pool<ConnectionManager<Conn>>,
+) -> std::sync::mpsc::SyncSender<Job> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(4 * GROUP_COMMIT_MAX);
+    let committed_writes = checkpoints(read);
     std::thread::Builder::new()
         .name("sqlite-writer".into())
         .spawn(move || {
@@ -406,12 +418,59 @@ fn group_commit(pool: Pool<ConnectionManager<Conn>>) -> std::sync::mpsc::SyncSen
                 actor_cache::after_commit();
                 // Jobs never run (no connection) are answered through their dropped channels.
                 drop(batch);
+                let count = replies.len();
                 for reply in replies {
                     reply(committed.clone());
                 }
+                // Stops with the checkpointing thread (never before the writer).
+                let _ = committed_writes.send(count);
             }
         })
         .expect("the SQLite writer thread starts");
+    tx
+}
+
+/// Writes committed before a checkpoint is due, or the longest wait with any committed.
+const CHECKPOINT_AFTER_WRITES: usize = 512;
+const CHECKPOINT_AFTER: Duration = Duration::from_secs(1);
+
+/// Starts the thread that copies the WAL's pages back into the database file (a passive
+/// checkpoint: readers and the writer go on meanwhile) after [`CHECKPOINT_AFTER_WRITES`]
+/// writes, and at least every [`CHECKPOINT_AFTER`] (with nothing new in the WAL, that only
+/// reads its header); it is told of each commit through the
+/// returned channel and stops when that closes. SQLite would otherwise checkpoint inside the
+/// writer's commit once the WAL reaches a thousand pages: every write waiting on the writer
+/// (the inbox's among them) stood still for the copy and its two `fsync`s, several
+/// milliseconds. Writes made outside the writer thread ([`Db::get`]) are checkpointed within
+/// a second too, by the timer.
+fn checkpoints(read: Pool<ConnectionManager<Conn>>) -> std::sync::mpsc::Sender<usize> {
+    use std::sync::mpsc::RecvTimeoutError;
+    let (tx, rx) = std::sync::mpsc::channel::<usize>();
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            let (mut pending, mut last) = (0, std::time::Instant::now());
+            loop {
+                match rx.recv_timeout(CHECKPOINT_AFTER.saturating_sub(last.elapsed())) {
+                    Ok(count) => pending += count,
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+                if pending < CHECKPOINT_AFTER_WRITES && last.elapsed() < CHECKPOINT_AFTER {
+                    continue;
+                }
+                (pending, last) = (0, std::time::Instant::now());
+                let done = read.get().map_err(|e| e.to_string()).and_then(|mut c| {
+                    diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)")
+                        .execute(&mut *c)
+                        .map_err(|e| e.to_string())
+                });
+                if let Err(e) = done {
+                    tracing::warn!("SQLite checkpoint failed: {e}");
+                }
+            }
+        })
+        .expect("the SQLite checkpointing thread starts");
     tx
 }
 
@@ -470,6 +529,31 @@ mod tests {
         });
         assert_ne!(db.lookup(thread).await.expect("lookup"), here);
         giver.join().expect("giver");
+    }
+
+    #[tokio::test]
+    async fn the_wal_is_copied_into_the_database_file_beside_the_writer() {
+        let dir = tempfile::tempdir().expect("folder");
+        let path = dir.path().join("t.db");
+        let db = Db::connect(&format!("sqlite://{}", path.display())).expect("db");
+        db.migrate().expect("migrations");
+        let size = || std::fs::metadata(&path).expect("database file").len();
+        // The migrations' pages reach the file by the timer.
+        tokio::time::sleep(CHECKPOINT_AFTER + Duration::from_millis(500)).await;
+        let before = size();
+        // Enough new pages (ids of 1 KB) that only a checkpoint can have put in the file: the
+        // writer's own connection never checkpoints.
+        for i in 0..CHECKPOINT_AFTER_WRITES {
+            let url = format!("https://peer.test/{i}/{}", "x".repeat(1000));
+            db.write(move |c| crate::queries::deliveries::remember_received(c, &url, crate::now()))
+                .await
+                .expect("write");
+        }
+        let deadline = std::time::Instant::now() + CHECKPOINT_AFTER * 3;
+        while size() < before + 400 * 1024 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(size() >= before + 400 * 1024, "{before} -> {}", size());
     }
 
     #[tokio::test]
