@@ -138,8 +138,12 @@ impl ReadCache {
                 });
                 match rendering.await {
                     Ok(body) => body,
-                    // Not started before the runtime shut down: nobody waits for it then.
-                    Err(e) => std::panic::resume_unwind(e.into_panic()),
+                    // A rendering that panicked fails its request as it would have here; one
+                    // is only cancelled when the runtime shuts down, and nobody waits then.
+                    Err(e) => std::panic::resume_unwind(
+                        e.try_into_panic()
+                            .unwrap_or_else(|e| Box::new(e.to_string())),
+                    ),
                 }
             })
             .await

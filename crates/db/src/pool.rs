@@ -437,12 +437,11 @@ const CHECKPOINT_AFTER: Duration = Duration::from_secs(1);
 /// Starts the thread that copies the WAL's pages back into the database file (a passive
 /// checkpoint: readers and the writer go on meanwhile) after [`CHECKPOINT_AFTER_WRITES`]
 /// writes, and at least every [`CHECKPOINT_AFTER`] (with nothing new in the WAL, that only
-/// reads its header); it is told of each commit through the
-/// returned channel and stops when that closes. SQLite would otherwise checkpoint inside the
-/// writer's commit once the WAL reaches a thousand pages: every write waiting on the writer
-/// (the inbox's among them) stood still for the copy and its two `fsync`s, several
-/// milliseconds. Writes made outside the writer thread ([`Db::get`]) are checkpointed within
-/// a second too, by the timer.
+/// reads its header), so that writes made outside the writer thread ([`Db::get`]) are copied
+/// too. It hears of each commit through the returned channel and stops when that closes.
+/// SQLite would otherwise checkpoint inside the writer's commit once the WAL reaches a
+/// thousand pages: every write waiting on the writer (the inbox's among them) stood still for
+/// the copy and its `fsync`s, several milliseconds.
 fn checkpoints(read: Pool<ConnectionManager<Conn>>) -> std::sync::mpsc::Sender<usize> {
     use std::sync::mpsc::RecvTimeoutError;
     let (tx, rx) = std::sync::mpsc::channel::<usize>();
