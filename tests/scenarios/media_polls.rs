@@ -445,18 +445,14 @@ async fn polls(backend: Backend) {
         })
         .await;
     }
-    let told = dave
-        .notifications()
-        .await
-        .iter()
-        .filter(|n| n["type"] == "poll")
-        .count();
-    assert_eq!(told, 0, "dave did not vote");
-    let author_told = alice
-        .notifications()
-        .await
-        .iter()
-        .filter(|n| n["type"] == "poll")
-        .count();
-    assert_eq!(author_told, 1, "each poll's end is told once");
+    assert_eq!(
+        dave.notification_count("poll").await,
+        0,
+        "dave did not vote"
+    );
+    assert_eq!(
+        alice.notification_count("poll").await,
+        1,
+        "each poll's end is told once"
+    );
 }
